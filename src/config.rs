@@ -1,0 +1,320 @@
+//! `site.yaml`: the site's settings and controlled vocabularies.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::load::{self, SitePaths, Value};
+use crate::model::fields::{Cx, Fields, NonEmpty};
+
+/// The values an author may choose from for the fields of the same name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Vocabularies {
+    pub service_category: Vec<String>,
+    pub audience: Vec<String>,
+    pub org_kind: Vec<String>,
+    pub training_level: Vec<String>,
+    pub qualification: Vec<String>,
+}
+
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Vocabularies {
+    /// The vocabularies of the content model, used when site.yaml leaves one out.
+    fn default() -> Self {
+        Vocabularies {
+            service_category: words(&[
+                "助老服务",
+                "议事协商",
+                "矛盾调解",
+                "便民服务",
+                "环境治理",
+                "文明实践",
+                "心理支持",
+                "儿童青少年",
+            ]),
+            audience: words(&["老年人", "残障人士", "儿童", "青少年", "中青年", "全体居民"]),
+            org_kind: words(&[
+                "志愿服务类",
+                "公益慈善类",
+                "文体活动类",
+                "生活服务类",
+                "社区事务类",
+            ]),
+            training_level: words(&["督导", "中级社工师", "助理社工师", "居民骨干"]),
+            qualification: words(&["督导", "中级社工师", "助理社工师", "无证从业者"]),
+        }
+    }
+}
+
+/// The settings of a site.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// The full address the site is published at, ending in `/`.
+    pub base_url: String,
+    /// The path part of `base_url` (`/` or `/guanzhuang/`): prefixed to every link.
+    pub base_path: String,
+    pub language: String,
+    pub theme: String,
+    pub vocabularies: Vocabularies,
+    /// Overrides of the theme's interface strings, by key.
+    pub strings: BTreeMap<String, String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "社区社工站".to_string(),
+            description: String::new(),
+            base_url: "/".to_string(),
+            base_path: "/".to_string(),
+            language: "zh-CN".to_string(),
+            theme: "default".to_string(),
+            vocabularies: Vocabularies::default(),
+            strings: BTreeMap::new(),
+        }
+    }
+}
+
+pub const FILE: &str = "site.yaml";
+
+impl Config {
+    /// Reads `site.yaml` of the site. Problems become diagnostics; the returned
+    /// config then holds defaults for what could not be read.
+    pub fn load(paths: &SitePaths, diagnostics: &mut Diagnostics) -> (Config, Option<String>) {
+        let path = paths.root.join(FILE);
+        let display = paths.display(FILE);
+        if !path.is_file() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    &display,
+                    Pos::START,
+                    "there is no site.yaml; using the default title and vocabularies",
+                )
+                .with_hint(
+                    "create site.yaml with at least `title:` and `base_url:` (see README.md)",
+                ),
+            );
+            return (Config::default(), None);
+        }
+        let text = match std::fs::read(&path)
+            .map_err(|e| (Pos::START, e.to_string()))
+            .and_then(|b| load::decode(&b))
+        {
+            Ok(text) => text,
+            Err((pos, what)) => {
+                diagnostics.push(Diagnostic::error(
+                    &display,
+                    pos,
+                    format!("cannot read site.yaml: {what}"),
+                ));
+                return (Config::default(), None);
+            }
+        };
+        let config = Self::parse(&text, &display, diagnostics);
+        (config, Some(text))
+    }
+
+    /// Parses the text of a site.yaml named `display` in messages.
+    pub fn parse(text: &str, display: &str, diagnostics: &mut Diagnostics) -> Config {
+        let mut config = Config::default();
+        let node = match load::frontmatter::parse(text, 1, display) {
+            Ok(node) => node,
+            Err(d) => {
+                diagnostics.push(d);
+                return config;
+            }
+        };
+        if matches!(node.value, Value::Null) {
+            return config;
+        }
+        let mut out = Vec::new();
+        let cx = &mut Cx {
+            file: display,
+            out: &mut out,
+        };
+        if let Some(mut f) = Fields::of(&node, "", cx) {
+            if let Some(NonEmpty(title)) = f.req("title", "title: 管庄地区社区社工站", cx)
+            {
+                config.title = title;
+            }
+            config.description = f.opt("description", cx).unwrap_or_default();
+            if let Some(node) = f.node("base_url") {
+                let written: Option<String> =
+                    crate::model::fields::FromNode::from_node(node, "base_url", cx);
+                if let Some(url) = written {
+                    match normalise_base_url(&url) {
+                        Some((base_url, base_path)) => {
+                            config.base_url = base_url;
+                            config.base_path = base_path;
+                        }
+                        None => cx.error(
+                            node,
+                            format!("`base_url` should be the site's address like https://example.org/, but is `{url}`"),
+                            "write the full address starting with https:// (or http://), or `/` for a site at the root of any address",
+                        ),
+                    }
+                }
+            }
+            config.language = f.opt("language", cx).unwrap_or(config.language);
+            config.theme = f.opt("theme", cx).unwrap_or(config.theme);
+            if !crate::model::values::is_valid_id(&config.theme) {
+                cx.error_at(
+                    f.pos(),
+                    format!(
+                        "`theme` should be a theme folder name, but is `{}`",
+                        config.theme
+                    ),
+                    "use the name of a folder in themes/, e.g. `default`",
+                );
+                config.theme = "default".to_string();
+            }
+            if let Some(node) = f.node("vocabularies") {
+                if let Some(mut v) = Fields::of(node, "vocabularies", cx) {
+                    let read =
+                        |key: &str, target: &mut Vec<String>, v: &mut Fields, cx: &mut Cx| {
+                            if v.node(key).is_some() {
+                                let list: Vec<String> = v.list(key, cx);
+                                *target = list.into_iter().filter(|s| !s.is_empty()).collect();
+                            }
+                        };
+                    let voc = &mut config.vocabularies;
+                    read("service_category", &mut voc.service_category, &mut v, cx);
+                    read("audience", &mut voc.audience, &mut v, cx);
+                    read("org_kind", &mut voc.org_kind, &mut v, cx);
+                    read("training_level", &mut voc.training_level, &mut v, cx);
+                    read("qualification", &mut voc.qualification, &mut v, cx);
+                    v.finish(
+                        &[
+                            "service_category",
+                            "audience",
+                            "org_kind",
+                            "training_level",
+                            "qualification",
+                        ],
+                        cx,
+                    );
+                }
+            }
+            if let Some(node) = f.node("strings") {
+                if let Some(map) = node.as_map() {
+                    for (key, value) in map {
+                        let text: Option<String> = crate::model::fields::FromNode::from_node(
+                            value,
+                            &format!("strings.{}", key.name),
+                            cx,
+                        );
+                        if let Some(text) = text {
+                            config.strings.insert(key.name.clone(), text);
+                        }
+                    }
+                } else {
+                    cx.error(
+                        node,
+                        "`strings` should be a group of `key: text` lines".to_string(),
+                        "see the theme's strings.yaml for the keys",
+                    );
+                }
+            }
+            f.finish(
+                &[
+                    "title",
+                    "description",
+                    "base_url",
+                    "language",
+                    "theme",
+                    "vocabularies",
+                    "strings",
+                ],
+                cx,
+            );
+        }
+        out.into_iter().for_each(|d| diagnostics.push(d));
+        config
+    }
+
+    /// The public address of a site path such as `stations/huidong/`.
+    pub fn absolute_url(&self, site_path: &str) -> String {
+        if self.base_url.starts_with("http") {
+            format!("{}{}", self.base_url, site_path)
+        } else {
+            format!("{}{}", self.base_path, site_path)
+        }
+    }
+
+    /// The link to a site path, as used inside pages: `/stations/huidong/`.
+    pub fn link(&self, site_path: &str) -> String {
+        format!("{}{}", self.base_path, site_path)
+    }
+}
+
+/// `https://example.org/sub` → (`https://example.org/sub/`, `/sub/`).
+pub fn normalise_base_url(url: &str) -> Option<(String, String)> {
+    let url = url.trim();
+    if url == "/" {
+        return Some(("/".to_string(), "/".to_string()));
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) || path.contains(['?', '#', ' ']) {
+        return None;
+    }
+    let path = format!("/{}/", path.trim_matches('/')).replace("//", "/");
+    let base = format!("{}{}{}", &url[..url.len() - rest.len()], host, path);
+    Some((base, path))
+}
+
+/// Whether a folder looks like a zhan site (for friendlier messages).
+pub fn looks_like_site(root: &Path) -> bool {
+    root.join(FILE).is_file() || root.join("content").is_dir()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_gets_a_trailing_slash_and_a_path() {
+        assert_eq!(
+            normalise_base_url("https://example.org"),
+            Some(("https://example.org/".into(), "/".into()))
+        );
+        assert_eq!(
+            normalise_base_url("http://x.cn/gz"),
+            Some(("http://x.cn/gz/".into(), "/gz/".into()))
+        );
+        assert_eq!(normalise_base_url("example.org"), None);
+    }
+
+    #[test]
+    fn vocabularies_and_unknown_keys() {
+        let mut d = Diagnostics::new();
+        let c = Config::parse(
+            "title: 站\nbase_url: https://a.org/\nvocabularies:\n  audience: [老人]\ntheem: x\n",
+            "site.yaml",
+            &mut d,
+        );
+        assert_eq!(c.vocabularies.audience, vec!["老人".to_string()]);
+        assert_eq!(c.vocabularies.service_category.len(), 8);
+        let w: Vec<_> = d.iter().collect();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].pos, Pos::new(5, 1));
+        assert!(
+            w[0].hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("did you mean `theme`")
+        );
+    }
+}

@@ -1,0 +1,338 @@
+//! Diagnostics: every problem a build finds, collected and reported together.
+//!
+//! Each diagnostic names a file, a line and a column (1-based, counted in the
+//! file as the author's editor shows it), says what is wrong and, where we can,
+//! how to fix it. Stages push into a [`Diagnostics`] list instead of returning at
+//! the first problem, so one build shows the author every mistake at once.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+/// How serious a diagnostic is: errors fail the build, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A position in a source file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Pos {
+    pub const fn new(line: u32, col: u32) -> Self {
+        Pos { line, col }
+    }
+    /// The start of a file, for problems that concern the whole file.
+    pub const START: Pos = Pos { line: 1, col: 1 };
+}
+
+/// One problem found in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file as the user names it: relative to the site folder, `/`-separated.
+    pub file: String,
+    pub pos: Pos,
+    /// How many characters the problem spans on its line (for the underline).
+    pub len: u32,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.into(),
+            pos,
+            len: 1,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, pos, message)
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        let hint = hint.into();
+        self.hint = if hint.is_empty() { None } else { Some(hint) };
+        self
+    }
+
+    pub fn with_len(mut self, len: usize) -> Self {
+        self.len = u32::try_from(len.max(1)).unwrap_or(u32::MAX);
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The one-line form `path:line:col: error: message`.
+    pub fn headline(&self) -> String {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        format!(
+            "{}:{}:{}: {}: {}",
+            self.file, self.pos.line, self.pos.col, label, self.message
+        )
+    }
+}
+
+/// The diagnostics of a build (or of one file while it is being read).
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+
+    /// Sorts by file and position and drops exact repeats, so that reports are
+    /// deterministic whatever order the parallel stages finished in.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            (&a.file, a.pos, a.severity, &a.message).cmp(&(&b.file, b.pos, b.severity, &b.message))
+        });
+        self.items.dedup();
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        Diagnostics {
+            items: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// Renders diagnostics for a terminal: the headline, the source line with the
+/// problem underlined, and the hint.
+pub struct Renderer<'a> {
+    /// Looks up the text of a file (by its displayed name) to quote the line.
+    pub source_of: &'a dyn Fn(&str) -> Option<String>,
+    pub color: bool,
+}
+
+impl Renderer<'_> {
+    /// Whether to colour output written to stderr: a terminal, and NO_COLOR unset.
+    pub fn stderr_wants_color() -> bool {
+        std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+    }
+
+    pub fn render(&self, d: &Diagnostic) -> String {
+        let (red, yellow, blue, bold, reset) = if self.color {
+            ("\x1b[31m", "\x1b[33m", "\x1b[34m", "\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "", "", "", "")
+        };
+        let (label, colour) = match d.severity {
+            Severity::Error => ("error", red),
+            Severity::Warning => ("warning", yellow),
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{bold}{}:{}:{}:{reset} {bold}{colour}{label}:{reset} {bold}{}{reset}",
+            d.file, d.pos.line, d.pos.col, d.message
+        );
+        if let Some(text) = (self.source_of)(&d.file) {
+            if let Some(line) = text.lines().nth(d.pos.line.saturating_sub(1) as usize) {
+                let number = d.pos.line.to_string();
+                let gutter = " ".repeat(number.len());
+                let shown: String = line.chars().take(160).collect();
+                let _ = writeln!(out, "{blue}{number} |{reset} {shown}");
+                let lead: String = shown
+                    .chars()
+                    .take(d.pos.col.saturating_sub(1) as usize)
+                    .map(|c| match c {
+                        '\t' => "\t",
+                        c if is_wide(c) => "  ",
+                        _ => " ",
+                    })
+                    .collect();
+                let width: usize = line
+                    .chars()
+                    .skip(d.pos.col.saturating_sub(1) as usize)
+                    .take(d.len.max(1) as usize)
+                    .map(|c| if is_wide(c) { 2 } else { 1 })
+                    .sum::<usize>()
+                    .max(1);
+                let _ = writeln!(
+                    out,
+                    "{blue}{gutter} |{reset} {lead}{colour}{}{reset}",
+                    "^".repeat(width)
+                );
+            }
+        }
+        if let Some(hint) = &d.hint {
+            let _ = writeln!(out, "  {blue}= hint:{reset} {hint}");
+        }
+        out
+    }
+}
+
+/// Whether a character takes two columns in a terminal (CJK and full-width forms),
+/// so underlines line up under Chinese text.
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF |
+        0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF |
+        0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// Edit distance in characters (so one Chinese character counts as one),
+/// counting a swap of two neighbours as one edit ("theem" → "theme").
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+/// The known value closest to `wanted`, if one is close enough to be a likely typo.
+pub fn did_you_mean<'a, I>(wanted: &str, known: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let wanted_len = wanted.chars().count();
+    let lowered = wanted.to_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in known {
+        if candidate == wanted {
+            continue;
+        }
+        let mut distance = edit_distance(&lowered, &candidate.to_lowercase());
+        // A value that contains the other ("助老" in "助老服务") is a likely intent too.
+        let contains =
+            !wanted.is_empty() && (candidate.contains(wanted) || wanted.contains(candidate));
+        if contains {
+            distance = distance.min(1);
+        }
+        // Chinese words are short and each character carries more meaning, so
+        // allow more edits relative to length than for ASCII ids.
+        let longest = wanted_len.max(candidate.chars().count());
+        let limit = if wanted.is_ascii() {
+            longest / 3
+        } else {
+            longest / 2
+        }
+        .max(1);
+        if distance <= limit && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Joins a list for a hint: "`a`, `b`, `c`", shortened when long.
+pub fn list_of<'a, I: IntoIterator<Item = &'a str>>(values: I) -> String {
+    const SHOWN: usize = 12;
+    let all: Vec<&str> = values.into_iter().collect();
+    let mut out: Vec<String> = all.iter().take(SHOWN).map(|v| format!("`{v}`")).collect();
+    if all.len() > SHOWN {
+        out.push(format!("and {} more", all.len() - SHOWN));
+    }
+    out.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_counts_chinese_characters_as_one() {
+        assert_eq!(edit_distance("助老", "助老服务"), 2);
+        assert_eq!(edit_distance("huidng", "huidong"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("theem", "theme"), 1);
+    }
+
+    #[test]
+    fn suggests_close_ids_and_not_far_ones() {
+        let ids = ["huidong", "huixi", "lijingyuan"];
+        assert_eq!(did_you_mean("huidng", ids), Some("huidong"));
+        assert_eq!(did_you_mean("lijinyuan", ids), Some("lijingyuan"));
+        assert_eq!(did_you_mean("beijing", ids), None);
+        let categories = ["助老服务", "议事协商"];
+        assert_eq!(did_you_mean("助老", categories), Some("助老服务"));
+        assert_eq!(
+            did_you_mean("站点介绍", ["站点简介", "人才队伍"]),
+            Some("站点简介")
+        );
+        assert_eq!(did_you_mean("特色品牌", ["站点简介", "人才队伍"]), None);
+    }
+
+    #[test]
+    fn renders_headline_source_line_and_hint() {
+        let d = Diagnostic::error("content/a.md", Pos::new(2, 10), "unknown station `huidng`")
+            .with_len(6)
+            .with_hint("did you mean `huidong`?");
+        let source = |_: &str| Some("---\nstation: huidng\n---\n".to_string());
+        let text = Renderer {
+            source_of: &source,
+            color: false,
+        }
+        .render(&d);
+        assert!(text.starts_with("content/a.md:2:10: error: unknown station `huidng`\n"));
+        assert!(text.contains("2 | station: huidng\n"));
+        assert!(text.contains("  |          ^^^^^^\n"), "{text}");
+        assert!(text.contains("= hint: did you mean `huidong`?"));
+    }
+}

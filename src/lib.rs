@@ -1,0 +1,20 @@
+//! zhan (站): a static-site generator for community social-work stations.
+//!
+//! The build is a pipeline, one module per stage:
+//! [`load`] (walk + front matter) → [`model`] (typed items) → [`markdown`]
+//! (bodies to HTML, headings and links) → [`link`] (references, links,
+//! vocabularies resolved and checked) → [`render`] (templates) → [`write`]
+//! (the output folder, replaced only when the build succeeded).
+//! [`build`] drives it; [`scaffold`] makes new sites and files.
+
+pub mod config;
+pub mod diagnostics;
+pub mod link;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod pipeline;
+pub mod render;
+pub mod scaffold;
+pub mod serve;
+pub mod write;

@@ -1,0 +1,669 @@
+//! Stage 4, link: resolve every reference between items in both directions and
+//! check them, with the Markdown links, anchors and files named by pages.
+//! Ends with [`Site`]: the typed items, their rendered bodies and the graph
+//! the templates walk.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean, list_of};
+use crate::load::Asset;
+use crate::markdown::{Body, Target};
+use crate::model::{Item, Kind, Ref};
+
+/// The relations of one item, as indices into [`Site::items`].
+#[derive(Debug, Default, Clone)]
+pub struct Links {
+    /// The station a service, organization, project or news item belongs to.
+    pub station: Option<usize>,
+    /// A station's services (menu order); an organization's services.
+    pub services: Vec<usize>,
+    /// A station's organizations; a service's providers; a project's organizations.
+    pub organizations: Vec<usize>,
+    /// A station's or organization's projects.
+    pub projects: Vec<usize>,
+    /// Reports that cover a station; a report's stations are in `stations`.
+    pub reports: Vec<usize>,
+    pub stations: Vec<usize>,
+    /// News about a station.
+    pub news: Vec<usize>,
+    pub mentor: Option<usize>,
+    pub mentees: Vec<usize>,
+    /// A course's lessons in order; a lesson's course and neighbours.
+    pub lessons: Vec<usize>,
+    pub course: Option<usize>,
+    pub prev: Option<usize>,
+    pub next: Option<usize>,
+    pub prerequisites: Vec<usize>,
+    pub required_by: Vec<usize>,
+}
+
+/// The whole site, checked and linked.
+pub struct Site {
+    pub config: Config,
+    pub items: Vec<Item>,
+    pub bodies: Vec<Body>,
+    pub links: Vec<Links>,
+    pub assets: Vec<Asset>,
+    /// Items of each kind, in display order.
+    pub by_kind: BTreeMap<Kind, Vec<usize>>,
+    /// Services by category, in vocabulary order; by audience; items by tag.
+    pub by_category: Vec<(String, Vec<usize>)>,
+    pub by_audience: Vec<(String, Vec<usize>)>,
+    pub by_tag: Vec<(String, Vec<usize>)>,
+}
+
+impl Site {
+    pub fn of_kind(&self, kind: Kind) -> &[usize] {
+        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    }
+}
+
+struct Index<'a> {
+    items: &'a [Item],
+    by_key: HashMap<(Kind, &'a str), usize>,
+    drafts: &'a HashSet<(Kind, String)>,
+}
+
+impl Index<'_> {
+    /// Resolves `r` to an item of `kind`, or reports why it cannot.
+    fn resolve(
+        &self,
+        r: &Ref,
+        kind: Kind,
+        field: &str,
+        file: &str,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<usize> {
+        if let Some(i) = self.by_key.get(&(kind, r.id.as_str())) {
+            return Some(*i);
+        }
+        let noun = kind.noun();
+        let error = |message: String, hint: String| {
+            Diagnostic::error(file, r.pos, message)
+                .with_len(r.len as usize)
+                .with_hint(hint)
+        };
+        if self.drafts.contains(&(kind, r.id.clone())) {
+            out.push(error(
+                format!("`{}` in `{field}` is a draft, which is not published", r.id),
+                "publish it (remove `draft: true`), build with --drafts, or remove the reference"
+                    .to_string(),
+            ));
+            return None;
+        }
+        let known: Vec<&str> = self
+            .by_key
+            .keys()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect();
+        let mut sorted = known.clone();
+        sorted.sort_unstable();
+        let other = self
+            .by_key
+            .iter()
+            .filter(|((k, id), _)| *k != kind && *id == r.id && *k != Kind::Section)
+            .map(|((k, _), _)| *k)
+            .min();
+        let folder = kind.folder();
+        let hint = match (other, did_you_mean(&r.id, known.iter().copied())) {
+            (_, Some(close)) => format!(
+                "did you mean `{close}`? The {noun}s are {}",
+                list_of(sorted.iter().copied())
+            ),
+            (Some(other), None) => format!(
+                "`{}` is {} ({}), not {}; the {noun}s are {}",
+                r.id,
+                other.a_noun(),
+                self.items
+                    .iter()
+                    .find(|i| i.kind == other && i.id == r.id)
+                    .map_or("", |i| i.doc.display.as_str()),
+                kind.a_noun(),
+                list_of(sorted.iter().copied())
+            ),
+            (None, None) if sorted.is_empty() => {
+                format!("there are no {noun}s yet: add content/{folder}/{}.md", r.id)
+            }
+            (None, None) => format!(
+                "the {noun}s are {} (the file names in content/{folder}/)",
+                list_of(sorted.iter().copied())
+            ),
+        };
+        out.push(error(
+            format!("unknown {noun} `{}` in `{field}`", r.id),
+            hint,
+        ));
+        None
+    }
+}
+
+/// Links and checks the site. `drafts` are the kinds and ids of drafts left out.
+pub fn link(
+    config: Config,
+    items: Vec<Item>,
+    bodies: Vec<Body>,
+    assets: Vec<Asset>,
+    drafts: &HashSet<(Kind, String)>,
+    draft_paths: &HashSet<String>,
+    diagnostics: &mut Diagnostics,
+) -> Site {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut by_key: HashMap<(Kind, &str), usize> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(first) = by_key.insert((item.kind, item.key.as_str()), i) {
+            // Keep the first (in path order) and report the later one.
+            by_key.insert((item.kind, items[first].key.as_str()), first);
+            out.push(
+                Diagnostic::error(
+                    &item.doc.display,
+                    Pos::START,
+                    format!("duplicate {} id `{}`", item.kind.noun(), item.id),
+                )
+                .with_hint(format!(
+                    "`{}` already has this id; rename one of the two files",
+                    items[first].doc.display
+                )),
+            );
+        }
+    }
+    let index = Index {
+        items: &items,
+        by_key,
+        drafts,
+    };
+    let mut links = vec![Links::default(); items.len()];
+    let asset_set: HashMap<&str, u64> = assets.iter().map(|a| (a.path.as_str(), a.size)).collect();
+    let page_of_path: HashMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.doc.path.as_str(), i))
+        .collect();
+
+    for (i, item) in items.iter().enumerate() {
+        let file = item.doc.display.as_str();
+        let o = &mut out;
+        if let Some(cover) = &item.meta.cover {
+            check_file(
+                cover.path.as_deref(),
+                &cover.written,
+                cover.pos,
+                cover.len,
+                "cover image",
+                file,
+                &asset_set,
+                o,
+            );
+        }
+        if let Some(s) = item.service() {
+            links[i].station = index.resolve(&s.station, Kind::Station, "station", file, o);
+            links[i].organizations = s
+                .providers
+                .iter()
+                .filter_map(|r| index.resolve(r, Kind::Organization, "providers", file, o))
+                .collect();
+        }
+        if let Some(org) = item.organization() {
+            links[i].station = org
+                .station
+                .as_ref()
+                .and_then(|r| index.resolve(r, Kind::Station, "station", file, o));
+            if let Some(m) = &org.mentor {
+                if m.id == item.id {
+                    o.push(
+                        Diagnostic::error(file, m.pos, "an organization cannot be its own mentor")
+                            .with_len(m.len as usize)
+                            .with_hint(
+                                "write the id of the older organization that brings this one up",
+                            ),
+                    );
+                } else {
+                    links[i].mentor = index.resolve(m, Kind::Organization, "mentor", file, o);
+                }
+            }
+        }
+        if let Some(course) = item.course() {
+            let mut prerequisites = Vec::new();
+            for r in &course.prerequisites {
+                if r.id == item.id {
+                    o.push(
+                        Diagnostic::error(file, r.pos, "a course cannot be its own prerequisite")
+                            .with_len(r.len as usize)
+                            .with_hint("remove it from `prerequisites`"),
+                    );
+                } else if let Some(p) = index.resolve(r, Kind::Course, "prerequisites", file, o) {
+                    prerequisites.push(p);
+                }
+            }
+            links[i].prerequisites = prerequisites;
+            for a in &course.attachments {
+                check_file(
+                    a.file.path.as_deref(),
+                    &a.file.written,
+                    a.file.pos,
+                    a.file.len,
+                    "attachment",
+                    file,
+                    &asset_set,
+                    o,
+                );
+            }
+        }
+        if let Some(lesson) = item.lesson() {
+            match index.by_key.get(&(Kind::Course, lesson.course.as_str())) {
+                Some(c) => links[i].course = Some(*c),
+                None => o.push(
+                    Diagnostic::error(
+                        file,
+                        Pos::START,
+                        format!(
+                            "this lesson's course `{}` has no `_index.md`",
+                            lesson.course
+                        ),
+                    )
+                    .with_hint(format!(
+                        "create content/training/{}/_index.md with the course's title and level",
+                        lesson.course
+                    )),
+                ),
+            }
+        }
+        if let Some(p) = item.project() {
+            links[i].station = p
+                .station
+                .as_ref()
+                .and_then(|r| index.resolve(r, Kind::Station, "station", file, o));
+            links[i].organizations = p
+                .organizations
+                .iter()
+                .filter_map(|r| index.resolve(r, Kind::Organization, "organizations", file, o))
+                .collect();
+        }
+        if let Some(r) = item.report() {
+            links[i].stations = r
+                .stations
+                .iter()
+                .filter_map(|s| index.resolve(s, Kind::Station, "stations", file, o))
+                .collect();
+            for m in &r.metrics {
+                if let Some(s) =
+                    index.resolve(&m.station, Kind::Station, "metrics.station", file, o)
+                {
+                    if !r.stations.is_empty() && !links[i].stations.contains(&s) {
+                        o.push(
+                            Diagnostic::warning(file, m.station.pos, format!("a metric is for `{}`, which is not in this report's `stations`", m.station.id))
+                                .with_len(m.station.len as usize)
+                                .with_hint(format!("add `{}` to `stations`, or correct the metric's station", m.station.id)),
+                        );
+                    }
+                    if r.stations.is_empty() && !links[i].stations.contains(&s) {
+                        links[i].stations.push(s);
+                    }
+                }
+            }
+        }
+        if let Some(n) = item.news() {
+            links[i].station = n
+                .station
+                .as_ref()
+                .and_then(|r| index.resolve(r, Kind::Station, "station", file, o));
+        }
+        check_body_links(
+            item,
+            &bodies[i],
+            &items,
+            &bodies,
+            &page_of_path,
+            &asset_set,
+            draft_paths,
+            o,
+        );
+        out.extend(bodies[i].diagnostics.iter().cloned());
+    }
+
+    check_cycles(
+        &items,
+        &links,
+        |l| l.mentor.into_iter().collect(),
+        "mentor",
+        "organizations bring each other up in a circle",
+        &mut out,
+    );
+    check_cycles(
+        &items,
+        &links,
+        |l| l.prerequisites.clone(),
+        "prerequisites",
+        "courses require each other in a circle",
+        &mut out,
+    );
+
+    let by_kind = order_items(&items, &config);
+    // Back-references, in display order.
+    for &i in by_kind.values().flatten() {
+        let l = links[i].clone();
+        match items[i].kind {
+            Kind::Service => {
+                if let Some(s) = l.station {
+                    links[s].services.push(i);
+                }
+                for o in l.organizations {
+                    links[o].services.push(i);
+                }
+            }
+            Kind::Organization => {
+                if let Some(s) = l.station {
+                    links[s].organizations.push(i);
+                }
+                if let Some(m) = l.mentor {
+                    links[m].mentees.push(i);
+                }
+            }
+            Kind::Project => {
+                if let Some(s) = l.station {
+                    links[s].projects.push(i);
+                }
+                for o in l.organizations {
+                    links[o].projects.push(i);
+                }
+            }
+            Kind::Report => {
+                for s in l.stations {
+                    links[s].reports.push(i);
+                }
+            }
+            Kind::News => {
+                if let Some(s) = l.station {
+                    links[s].news.push(i);
+                }
+            }
+            Kind::Lesson => {
+                if let Some(c) = l.course {
+                    links[c].lessons.push(i);
+                }
+            }
+            Kind::Course => {
+                for p in l.prerequisites {
+                    links[p].required_by.push(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    // A station's menu: by category in vocabulary order (stable within a category).
+    let category_rank = |i: usize| {
+        let c = items[i].service().map_or("", |s| s.category.as_str());
+        config
+            .vocabularies
+            .service_category
+            .iter()
+            .position(|v| v == c)
+            .unwrap_or(usize::MAX)
+    };
+    for &s in &by_kind.get(&Kind::Station).cloned().unwrap_or_default() {
+        links[s].services.sort_by_key(|&i| category_rank(i));
+    }
+    for &c in &by_kind.get(&Kind::Course).cloned().unwrap_or_default() {
+        let lessons = links[c].lessons.clone();
+        for (n, &lesson) in lessons.iter().enumerate() {
+            links[lesson].prev = n.checked_sub(1).map(|p| lessons[p]);
+            links[lesson].next = lessons.get(n + 1).copied();
+        }
+    }
+
+    let services = by_kind.get(&Kind::Service).cloned().unwrap_or_default();
+    let by_category = config
+        .vocabularies
+        .service_category
+        .iter()
+        .map(|c| {
+            (
+                c.clone(),
+                services
+                    .iter()
+                    .copied()
+                    .filter(|&i| items[i].service().is_some_and(|s| &s.category == c))
+                    .collect(),
+            )
+        })
+        .collect();
+    let by_audience = config
+        .vocabularies
+        .audience
+        .iter()
+        .map(|a| {
+            (
+                a.clone(),
+                services
+                    .iter()
+                    .copied()
+                    .filter(|&i| items[i].service().is_some_and(|s| s.audience.contains(a)))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for &i in by_kind.values().flatten() {
+        for tag in &items[i].meta.tags {
+            let list = tags.entry(tag.clone()).or_default();
+            if !list.contains(&i) {
+                list.push(i);
+            }
+        }
+    }
+
+    out.into_iter().for_each(|d| diagnostics.push(d));
+    Site {
+        config,
+        items,
+        bodies,
+        links,
+        assets,
+        by_kind,
+        by_category,
+        by_audience,
+        by_tag: tags.into_iter().collect(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_file(
+    path: Option<&str>,
+    written: &str,
+    pos: Pos,
+    len: u32,
+    what: &str,
+    file: &str,
+    assets: &HashMap<&str, u64>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(path) = path else { return };
+    if assets.contains_key(path) {
+        return;
+    }
+    let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
+    let siblings: Vec<&str> = assets
+        .keys()
+        .filter(|a| a.rsplit_once('/').map_or("", |(f, _)| f) == folder)
+        .map(|a| a.rsplit('/').next().unwrap_or(a))
+        .collect();
+    let name = written.rsplit('/').next().unwrap_or(written);
+    let hint = match did_you_mean(name, siblings.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`? Put the file at content/{path}"),
+        None => format!(
+            "put the file at content/{path}, or correct the name (names are case-sensitive)"
+        ),
+    };
+    out.push(
+        Diagnostic::error(file, pos, format!("{what} not found: `{written}`"))
+            .with_len(len as usize)
+            .with_hint(hint),
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_body_links(
+    item: &Item,
+    body: &Body,
+    items: &[Item],
+    bodies: &[Body],
+    page_of_path: &HashMap<&str, usize>,
+    assets: &HashMap<&str, u64>,
+    draft_paths: &HashSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let file = item.doc.display.as_str();
+    let anchor_error = |anchor: &str, ids: &HashSet<String>, page: &str, pos: Pos, len: u32| {
+        let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        let hint = match did_you_mean(anchor, sorted.iter().copied()) {
+            Some(close) => format!(
+                "did you mean `#{close}`? The headings of {page} are {}",
+                list_of(sorted.iter().copied())
+            ),
+            None if sorted.is_empty() => format!("{page} has no headings to link to"),
+            None => format!(
+                "the heading ids of {page} are {}",
+                list_of(sorted.iter().copied())
+            ),
+        };
+        Diagnostic::error(file, pos, format!("no heading `#{anchor}` in {page}"))
+            .with_len(len as usize)
+            .with_hint(hint)
+    };
+    for link in &body.links {
+        match &link.target {
+            Target::Anchor(anchor) => {
+                if !body.heading_ids.contains(anchor) {
+                    out.push(anchor_error(anchor, &body.heading_ids, "this page", link.pos, link.len));
+                }
+            }
+            Target::Page { path, anchor } => match page_of_path.get(path.as_str()) {
+                Some(&target) => {
+                    if let Some(anchor) = anchor {
+                        if !bodies[target].heading_ids.contains(anchor) {
+                            out.push(anchor_error(anchor, &bodies[target].heading_ids, &format!("content/{}", items[target].doc.path), link.pos, link.len));
+                        }
+                    }
+                }
+                None if draft_paths.contains(path) => out.push(
+                    Diagnostic::error(file, link.pos, format!("this link goes to a draft, which is not published: `{}`", link.written))
+                        .with_len(link.len as usize)
+                        .with_hint("publish the page (remove `draft: true`), build with --drafts, or remove the link"),
+                ),
+                None => {
+                    let known: Vec<&str> = page_of_path.keys().copied().collect();
+                    let hint = match did_you_mean(path, known.iter().copied()) {
+                        Some(close) => format!("did you mean content/{close}? Links are relative to this file's folder"),
+                        None => "check the file name and the `../` steps: links are relative to this file's folder".to_string(),
+                    };
+                    out.push(
+                        Diagnostic::error(file, link.pos, format!("this link goes to a page that does not exist: `{}` (content/{path})", link.written))
+                            .with_len(link.len as usize)
+                            .with_hint(hint),
+                    );
+                }
+            },
+            Target::File { path, image } => {
+                let what = if *image { "image" } else { "linked file" };
+                check_file(Some(path), &link.written, link.pos, link.len, what, file, assets, out);
+            }
+        }
+    }
+}
+
+/// Reports each cycle in a "points to" relation once, at its first member.
+fn check_cycles(
+    items: &[Item],
+    links: &[Links],
+    next: impl Fn(&Links) -> Vec<usize>,
+    field: &str,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut state = vec![0u8; items.len()]; // 0 new, 1 on the path, 2 done
+    fn visit(
+        n: usize,
+        links: &[Links],
+        next: &dyn Fn(&Links) -> Vec<usize>,
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+        found: &mut Vec<Vec<usize>>,
+    ) {
+        state[n] = 1;
+        path.push(n);
+        for m in next(&links[n]) {
+            if state[m] == 1 {
+                let start = path.iter().position(|&p| p == m).unwrap_or(0);
+                found.push(path[start..].to_vec());
+            } else if state[m] == 0 {
+                visit(m, links, next, state, path, found);
+            }
+        }
+        path.pop();
+        state[n] = 2;
+    }
+    let mut found = Vec::new();
+    for n in 0..items.len() {
+        if state[n] == 0 {
+            visit(n, links, &next, &mut state, &mut Vec::new(), &mut found);
+        }
+    }
+    for cycle in found {
+        let Some(&first) = cycle.iter().min_by_key(|&&i| &items[i].doc.path) else {
+            continue;
+        };
+        let names: Vec<String> = cycle
+            .iter()
+            .map(|&i| format!("`{}`", items[i].id))
+            .collect();
+        out.push(
+            Diagnostic::error(
+                &items[first].doc.display,
+                Pos::START,
+                format!("{what}: {}", names.join(" → ")),
+            )
+            .with_hint(format!("remove `{field}` from one of them")),
+        );
+    }
+}
+
+/// Display order of each kind.
+fn order_items(items: &[Item], config: &Config) -> BTreeMap<Kind, Vec<usize>> {
+    let mut by_kind: BTreeMap<Kind, Vec<usize>> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        by_kind.entry(item.kind).or_default().push(i);
+    }
+    let level_rank = |i: usize| {
+        let level = items[i].course().map_or("", |c| c.level.as_str());
+        config
+            .vocabularies
+            .training_level
+            .iter()
+            .position(|v| v == level)
+            .unwrap_or(usize::MAX)
+    };
+    let weight = |i: usize| items[i].meta.weight.unwrap_or(i64::MAX);
+    for (kind, list) in by_kind.iter_mut() {
+        match kind {
+            Kind::News | Kind::Report => list.sort_by(|&a, &b| {
+                (std::cmp::Reverse(items[a].meta.date), &items[a].key)
+                    .cmp(&(std::cmp::Reverse(items[b].meta.date), &items[b].key))
+            }),
+            Kind::Course => list.sort_by(|&a, &b| {
+                (level_rank(a), weight(a), &items[a].key).cmp(&(
+                    level_rank(b),
+                    weight(b),
+                    &items[b].key,
+                ))
+            }),
+            Kind::Project => list.sort_by(|&a, &b| {
+                let start = |i: usize| std::cmp::Reverse(items[i].project().and_then(|p| p.start));
+                (start(a), &items[a].key).cmp(&(start(b), &items[b].key))
+            }),
+            _ => list.sort_by(|&a, &b| (weight(a), &items[a].key).cmp(&(weight(b), &items[b].key))),
+        }
+    }
+    by_kind
+}

@@ -1,0 +1,372 @@
+//! Front matter: splitting it from the Markdown body and parsing its YAML.
+//!
+//! This is the only module that knows the YAML library. It turns YAML into the
+//! crate's own [`Node`] tree, so replacing serde_yaml with a maintained fork of
+//! the same API (serde_norway, serde_yaml_ng) is a change to the `use` below.
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_yaml as yaml;
+
+use super::node::{Key, Node, Value};
+use super::positions::{self, PositionMap};
+use crate::diagnostics::{Diagnostic, Pos};
+
+/// Most values one front-matter block may hold once YAML aliases are expanded.
+/// Far above any real page, far below what would exhaust memory: an "alias bomb"
+/// stops here instead of expanding to billions of values.
+pub const MAX_VALUES: usize = 50_000;
+
+/// A file's text cut into front matter and body.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Split<'a> {
+    /// The YAML between the `---` lines, if the file has front matter.
+    pub yaml: Option<&'a str>,
+    /// The file line on which the YAML starts.
+    pub yaml_line: u32,
+    /// Byte offset of the body in the text.
+    pub body_start: usize,
+    /// The file line on which the body starts.
+    pub body_line: u32,
+}
+
+/// Cuts `text` (already without BOM and with `\n` line ends) into front matter
+/// and body. A file that opens with `---` but never closes it is an error.
+pub fn split(text: &str) -> Result<Split<'_>, String> {
+    let first_line_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_line_end].trim_end() != "---" {
+        return Ok(Split {
+            yaml: None,
+            yaml_line: 1,
+            body_start: 0,
+            body_line: 1,
+        });
+    }
+    let mut offset = (first_line_end + 1).min(text.len());
+    let mut line = 2u32;
+    while offset < text.len() {
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        let current = text[offset..end].trim_end();
+        if current == "---" || current == "..." {
+            let body_start = (end + 1).min(text.len());
+            return Ok(Split {
+                yaml: Some(&text[first_line_end + 1..offset]),
+                yaml_line: 2,
+                body_start,
+                body_line: line + 1,
+            });
+        }
+        offset = end + 1;
+        line += 1;
+    }
+    Err("the front matter starts with `---` on line 1 but has no closing `---` line".to_string())
+}
+
+/// Parses front-matter YAML whose first line is line `first_line` of `file`.
+/// Returns the tree with positions, or the diagnostic for malformed YAML.
+pub fn parse(yaml_text: &str, first_line: u32, file: &str) -> Result<Node, Diagnostic> {
+    let budget = Cell::new(MAX_VALUES);
+    let deserializer = yaml::Deserializer::from_str(yaml_text);
+    let parsed = NodeSeed { budget: &budget }.deserialize(deserializer);
+    let mut node = match parsed {
+        Ok(node) => node,
+        Err(err) => return Err(yaml_error(&err, yaml_text, first_line, file)),
+    };
+    let map = positions::scan(yaml_text, first_line);
+    let top = Pos::new(first_line, 1);
+    attach_positions(&mut node, "", &map, top);
+    if let Value::Map(entries) = &node.value {
+        if let Some(d) = duplicate_key(entries, file) {
+            return Err(d);
+        }
+    }
+    Ok(node)
+}
+
+fn yaml_error(err: &yaml::Error, yaml_text: &str, first_line: u32, file: &str) -> Diagnostic {
+    let full = err.to_string();
+    // serde_yaml appends " at line L column C"; we give the position ourselves.
+    let message = match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
+    };
+    let (line, col) = match err.location() {
+        Some(loc) => (
+            first_line + u32::try_from(loc.line().saturating_sub(1)).unwrap_or(0),
+            u32::try_from(loc.column()).unwrap_or(1).max(1),
+        ),
+        None => (first_line, 1),
+    };
+    let mut hint = String::from(
+        "each field is written `name: value` with a space after the colon, nested lines are \
+         indented with spaces (not tabs), and text containing `: ` or starting with \
+         `[`, `{`, `*`, `&`, `!`, `|`, `>`, `@` or a quote must be put in double quotes",
+    );
+    if yaml_text.contains('：') {
+        hint =
+            format!("{hint}; the Chinese colon `：` does not count as a field separator, use `:`");
+    }
+    if message.contains("too many values") {
+        hint = "remove the YAML anchors (`&name`) and aliases (`*name`): front matter does \
+                not need them"
+            .to_string();
+    }
+    Diagnostic::error(
+        file,
+        Pos::new(line, col),
+        format!("the front matter is not valid YAML: {message}"),
+    )
+    .with_hint(hint)
+}
+
+fn duplicate_key(entries: &[(Key, Node)], file: &str) -> Option<Diagnostic> {
+    for (i, (key, _)) in entries.iter().enumerate() {
+        if let Some((first, _)) = entries[..i].iter().find(|(k, _)| k.name == key.name) {
+            return Some(
+                Diagnostic::error(
+                    file,
+                    key.pos,
+                    format!("the field `{}` is written twice", key.name),
+                )
+                .with_len(key.name.chars().count())
+                .with_hint(format!(
+                    "it is first written on line {}; keep only one of them",
+                    first.pos.line
+                )),
+            );
+        }
+    }
+    None
+}
+
+/// Gives every node the position the scanner found for its path, falling back to
+/// the enclosing node's position when the scanner could not tell.
+fn attach_positions(node: &mut Node, path: &str, map: &PositionMap, fallback: Pos) {
+    if let Some(found) = map.values.get(path) {
+        node.pos = found.pos;
+        node.len = found.len;
+        if !matches!(node.value, Value::Str(_)) || found.raw.is_some() {
+            node.raw = found.raw.clone();
+        }
+    } else {
+        node.pos = fallback;
+    }
+    let here = node.pos;
+    let child = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match &mut node.value {
+        Value::Seq(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                attach_positions(item, &child(&i.to_string()), map, here);
+            }
+        }
+        Value::Map(entries) => {
+            for (key, value) in entries.iter_mut() {
+                let key_path = child(&key.name);
+                key.pos = map.keys.get(&key_path).copied().unwrap_or(here);
+                attach_positions(value, &key_path, map, key.pos);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Builds [`Node`]s straight from the YAML event stream, counting values so an
+/// alias bomb is refused while it expands rather than after.
+#[derive(Clone, Copy)]
+struct NodeSeed<'b> {
+    budget: &'b Cell<usize>,
+}
+
+impl NodeSeed<'_> {
+    fn take<E: de::Error>(&self) -> Result<(), E> {
+        let left = self.budget.get();
+        if left == 0 {
+            return Err(E::custom(format!(
+                "too many values (more than {MAX_VALUES} once aliases are expanded)"
+            )));
+        }
+        self.budget.set(left - 1);
+        Ok(())
+    }
+}
+
+fn leaf(value: Value) -> Node {
+    Node {
+        value,
+        pos: Pos::START,
+        len: 1,
+        raw: None,
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = Node;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        self.take()?;
+        Ok(leaf(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        self.take()?;
+        Ok(leaf(Value::Int(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        self.take()?;
+        Ok(leaf(match i64::try_from(v) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Float(v as f64),
+        }))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        self.take()?;
+        Ok(leaf(Value::Float(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        self.take()?;
+        Ok(leaf(Value::Str(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        self.take()?;
+        Ok(leaf(Value::Str(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        self.take()?;
+        Ok(leaf(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        self.take()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(leaf(Value::Seq(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Node, A::Error> {
+        self.take()?;
+        let mut entries = Vec::new();
+        while let Some(key) = access.next_key_seed(self)? {
+            let name = match key.value {
+                Value::Str(s) => s,
+                Value::Int(i) => i.to_string(),
+                Value::Float(f) => f.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null => "null".to_string(),
+                Value::Seq(_) | Value::Map(_) => {
+                    return Err(de::Error::custom("a field name must be plain text"));
+                }
+            };
+            let value = access.next_value_seed(self)?;
+            entries.push((
+                Key {
+                    name,
+                    pos: Pos::START,
+                },
+                value,
+            ));
+        }
+        Ok(leaf(Value::Map(entries)))
+    }
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _data: A) -> Result<Node, A::Error> {
+        Err(de::Error::custom(
+            "YAML tags such as `!name` are not supported in front matter",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_front_matter_and_body() {
+        let text = "---\ntitle: 惠东\n---\n\n正文\n";
+        let s = split(text).unwrap();
+        assert_eq!(s.yaml, Some("title: 惠东\n"));
+        assert_eq!(s.body_line, 4);
+        assert_eq!(&text[s.body_start..], "\n正文\n");
+    }
+
+    #[test]
+    fn a_file_without_front_matter_is_all_body() {
+        let s = split("# 标题\n").unwrap();
+        assert_eq!(s.yaml, None);
+        assert_eq!(s.body_start, 0);
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        assert!(split("---\ntitle: x\n正文").is_err());
+    }
+
+    #[test]
+    fn values_get_positions_and_raw_text() {
+        let node = parse("title: 惠东\nphone: 65571234\ncapacity: 4\n", 2, "a.md").unwrap();
+        let phone = node.get("phone").unwrap();
+        assert_eq!(phone.value, Value::Int(65571234));
+        assert_eq!(phone.raw.as_deref(), Some("65571234"));
+        assert_eq!(phone.pos, Pos::new(3, 8));
+        assert_eq!(node.get("capacity").unwrap().pos, Pos::new(4, 11));
+    }
+
+    #[test]
+    fn malformed_yaml_reports_file_line() {
+        let err = parse("title: 惠东\nstation: [huidong\n", 2, "a.md").unwrap_err();
+        assert!(
+            err.message
+                .starts_with("the front matter is not valid YAML"),
+            "{}",
+            err.message
+        );
+        assert!(err.pos.line >= 3, "{:?}", err.pos);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_quickly() {
+        let mut yaml = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for name in ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] {
+            let refs = vec![format!("*{prev}"); 10].join(", ");
+            yaml.push_str(&format!("{name}: &{name} [{refs}]\n"));
+            prev = name;
+        }
+        let started = std::time::Instant::now();
+        let err = parse(&yaml, 2, "bomb.md").unwrap_err();
+        assert!(
+            err.message.contains("too many values") || err.message.contains("limit"),
+            "{}",
+            err.message
+        );
+        assert!(started.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn duplicate_fields_are_reported() {
+        let err = parse("title: a\nsummary: b\ntitle: c\n", 2, "a.md").unwrap_err();
+        assert_eq!(err.pos, Pos::new(4, 1));
+        assert!(err.message.contains("`title` is written twice"));
+    }
+}

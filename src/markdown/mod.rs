@@ -1,0 +1,642 @@
+//! Stage 3, markdown: each body to HTML with pulldown-cmark, plus what later
+//! stages need from it: heading ids and the table of contents, the links the
+//! body makes (checked by the link stage), and a plain-text summary.
+
+pub mod highlight;
+
+use std::collections::{HashMap, HashSet};
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, Pos};
+use crate::model::values::resolve_relative;
+
+/// A heading in the table of contents, with the headings under it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// What a link in a body points to, for the link stage to check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// Another content file (`../stations/huidong.md#服务`), by content path.
+    Page {
+        path: String,
+        anchor: Option<String>,
+    },
+    /// A heading of this same page.
+    Anchor(String),
+    /// A non-Markdown file in content/ (a PDF, an image), by content path.
+    File { path: String, image: bool },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkUse {
+    pub target: Target,
+    pub written: String,
+    pub pos: Pos,
+    pub len: u32,
+}
+
+/// A rendered body.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub heading_ids: HashSet<String>,
+    pub links: Vec<LinkUse>,
+    /// The first paragraph as plain text (for summaries and descriptions).
+    pub first_paragraph: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What the renderer needs to know about the site.
+pub struct Context<'a> {
+    /// Content path of each published Markdown file → its site path.
+    pub pages: &'a HashMap<String, String>,
+    /// Prefix of every internal link (`/` or `/sub/`).
+    pub base_path: &'a str,
+}
+
+/// Where the body sits in its file, to turn byte offsets into lines and columns.
+pub struct Source<'a> {
+    pub path: &'a str,
+    pub display: &'a str,
+    pub body: &'a str,
+    pub first_line: u32,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Heading id for a heading text: letters (Chinese included) and digits kept,
+/// ASCII lowercased, spaces and dashes to one dash, punctuation dropped.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::new();
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c == '-' || c == '_' {
+            pending_dash = true;
+        }
+    }
+    if out.is_empty() {
+        "section".to_string()
+    } else {
+        out
+    }
+}
+
+/// Line starts of the body, for offset → position.
+struct Lines<'a> {
+    body: &'a str,
+    starts: Vec<usize>,
+    first_line: u32,
+}
+
+impl<'a> Lines<'a> {
+    fn new(body: &'a str, first_line: u32) -> Self {
+        let mut starts = vec![0];
+        starts.extend(body.match_indices('\n').map(|(i, _)| i + 1));
+        Lines {
+            body,
+            starts,
+            first_line,
+        }
+    }
+    fn pos(&self, offset: usize) -> Pos {
+        let line = self
+            .starts
+            .partition_point(|s| *s <= offset)
+            .saturating_sub(1);
+        let start = self.starts[line];
+        let col = self
+            .body
+            .get(start..offset.min(self.body.len()))
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        Pos::new(
+            self.first_line + u32::try_from(line).unwrap_or(0),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
+    }
+}
+
+/// Decodes `%E6%9C%8D` sequences (editors write anchors and names that way).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+enum Dest {
+    Keep(String),
+    Rewrite(String, Target),
+    Refuse(String, &'static str),
+}
+
+/// Decides what a link or image destination is and what to write in the page.
+fn resolve_dest(dest: &str, source: &Source, cx: &Context, image: bool) -> Dest {
+    let dest = dest.trim();
+    if let Some(anchor) = dest.strip_prefix('#') {
+        let anchor = percent_decode(anchor);
+        return Dest::Rewrite(dest.to_string(), Target::Anchor(anchor));
+    }
+    let scheme = dest.split_once(':').map(|(s, _)| s).filter(|s| {
+        !s.is_empty()
+            && !s.contains('/')
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if let Some(scheme) = scheme {
+        return match scheme.to_ascii_lowercase().as_str() {
+            "javascript" | "vbscript" | "data" | "file" => Dest::Refuse(
+                format!("links with `{scheme}:` are not allowed"),
+                "link to a page or a file of the site, or to a web address starting with https://",
+            ),
+            _ if image => Dest::Refuse(
+                "images must be files of the site, not of another website".to_string(),
+                "the site must work offline: save the image beside the page and write its file name",
+            ),
+            _ => Dest::Keep(dest.to_string()),
+        };
+    }
+    if dest.starts_with("//") {
+        return if image {
+            Dest::Refuse(
+                "images must be files of the site, not of another website".to_string(),
+                "the site must work offline: save the image beside the page and write its file name",
+            )
+        } else {
+            Dest::Keep(dest.to_string())
+        };
+    }
+    if let Some(site_path) = dest.strip_prefix('/') {
+        return Dest::Keep(format!("{}{}", cx.base_path, site_path));
+    }
+    let (path_part, anchor) = match dest.split_once('#') {
+        Some((p, a)) => (p, Some(percent_decode(a))),
+        None => (dest, None),
+    };
+    let path_part = path_part.split('?').next().unwrap_or(path_part);
+    let decoded = percent_decode(path_part);
+    let Some(resolved) = resolve_relative(source.path, &decoded) else {
+        return Dest::Refuse(
+            format!("this link leaves the content folder: `{dest}`"),
+            "link only to files inside content/, with a path relative to this file",
+        );
+    };
+    if resolved.ends_with(".md") {
+        let href = match cx.pages.get(&resolved) {
+            Some(site_path) => format!("{}{}", cx.base_path, site_path),
+            None => dest.to_string(),
+        };
+        let href = match &anchor {
+            Some(a) => format!("{href}#{a}"),
+            None => href,
+        };
+        return Dest::Rewrite(
+            href,
+            Target::Page {
+                path: resolved,
+                anchor,
+            },
+        );
+    }
+    let last = resolved.rsplit('/').next().unwrap_or_default();
+    if last.contains('.') {
+        let href = format!("{}{}", cx.base_path, resolved);
+        return Dest::Rewrite(
+            href,
+            Target::File {
+                path: resolved,
+                image,
+            },
+        );
+    }
+    Dest::Keep(dest.to_string())
+}
+
+/// Renders one body.
+pub fn render(source: &Source, cx: &Context) -> Body {
+    let lines = Lines::new(source.body, source.first_line);
+    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(source.body, options())
+        .into_offset_iter()
+        .collect();
+    // Templates show the title as the page's one h1; body headings start at h2.
+    let shift = usize::from(events.iter().any(|(e, _)| {
+        matches!(
+            e,
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            })
+        )
+    }));
+    let mut body = Body::default();
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    let mut headings: Vec<(u8, String, String)> = Vec::new();
+    let mut i = 0;
+    let mut in_first_paragraph = false;
+    let mut first_paragraph_done = false;
+    while i < events.len() {
+        let (event, range) = &events[i];
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let end = events[i..]
+                    .iter()
+                    .position(|(e, _)| matches!(e, Event::End(TagEnd::Heading(_))))
+                    .map_or(events.len(), |p| i + p);
+                let text: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let base = id
+                    .as_ref()
+                    .map_or_else(|| slugify(&text), |i| i.to_string());
+                let mut unique = base.clone();
+                let mut n = 1;
+                while body.heading_ids.contains(&unique) {
+                    unique = format!("{base}-{n}");
+                    n += 1;
+                }
+                body.heading_ids.insert(unique.clone());
+                let new_level = shift_level(*level, shift);
+                headings.push((new_level as u8, unique.clone(), text.trim().to_string()));
+                out.push(Event::Start(Tag::Heading {
+                    level: new_level,
+                    id: Some(CowStr::from(unique)),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+                for (inner, inner_range) in &events[i + 1..end] {
+                    push_inline(
+                        inner.clone(),
+                        inner_range,
+                        source,
+                        cx,
+                        &lines,
+                        &mut body,
+                        &mut out,
+                    );
+                }
+                out.push(Event::End(TagEnd::Heading(new_level)));
+                i = end + 1;
+                continue;
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let end = events[i..]
+                    .iter()
+                    .position(|(e, _)| matches!(e, Event::End(TagEnd::CodeBlock)))
+                    .map_or(events.len(), |p| i + p);
+                let code: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| match e {
+                        Event::Text(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let language = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split([' ', ',', '{'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                out.push(Event::Html(CowStr::from(code_block(&code, &language))));
+                i = end + 1;
+                continue;
+            }
+            Event::Start(Tag::Paragraph) if !first_paragraph_done => in_first_paragraph = true,
+            Event::End(TagEnd::Paragraph) if in_first_paragraph => {
+                in_first_paragraph = false;
+                first_paragraph_done = true;
+            }
+            Event::Text(t) | Event::Code(t) if in_first_paragraph => {
+                body.first_paragraph.push_str(t)
+            }
+            Event::Start(Tag::Table(_)) => {
+                out.push(Event::Html(CowStr::from("<div class=\"table-wrap\">")))
+            }
+            _ => {}
+        }
+        let is_table_end = matches!(event, Event::End(TagEnd::Table));
+        push_inline(
+            event.clone(),
+            range,
+            source,
+            cx,
+            &lines,
+            &mut body,
+            &mut out,
+        );
+        if is_table_end {
+            out.push(Event::Html(CowStr::from("</div>")));
+        }
+        i += 1;
+    }
+    body.toc = build_toc(&headings);
+    let mut html = String::with_capacity(source.body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    body.html = html;
+    body
+}
+
+fn shift_level(level: HeadingLevel, shift: usize) -> HeadingLevel {
+    let n = (level as usize + shift).min(6);
+    HeadingLevel::try_from(n).unwrap_or(HeadingLevel::H6)
+}
+
+/// Passes an event on, rewriting links and refusing raw HTML.
+fn push_inline<'e>(
+    event: Event<'e>,
+    range: &std::ops::Range<usize>,
+    source: &Source,
+    cx: &Context,
+    lines: &Lines,
+    body: &mut Body,
+    out: &mut Vec<Event<'e>>,
+) {
+    match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let href = link_href(&dest_url, range, source, cx, lines, body, false);
+            out.push(Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(href),
+                title,
+                id,
+            }));
+        }
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let src = link_href(&dest_url, range, source, cx, lines, body, true);
+            out.push(Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from(src),
+                title,
+                id,
+            }));
+        }
+        Event::Html(html) | Event::InlineHtml(html) => {
+            // Content is untrusted: raw HTML is shown as text, never run.
+            // Comments are an author's notes and are dropped silently.
+            let trimmed = html.trim();
+            if !(trimmed.is_empty() || trimmed.starts_with("<!--") && trimmed.ends_with("-->")) {
+                body.diagnostics.push(
+                    Diagnostic::warning(source.display, lines.pos(range.start), "raw HTML is shown as plain text")
+                        .with_len(trimmed.chars().count().min(40))
+                        .with_hint("write Markdown instead (e.g. **bold**, [link](page.md), a blank line for a new paragraph)"),
+                );
+                out.push(Event::Text(html));
+            }
+        }
+        other => out.push(other),
+    }
+}
+
+fn link_href(
+    dest: &str,
+    range: &std::ops::Range<usize>,
+    source: &Source,
+    cx: &Context,
+    lines: &Lines,
+    body: &mut Body,
+    image: bool,
+) -> String {
+    // Point at the destination inside `[text](dest)` when we can find it.
+    let span = &source.body[range.clone()];
+    let at = span.rfind(dest).map_or(range.start, |i| range.start + i);
+    let pos = lines.pos(at);
+    let len = u32::try_from(dest.chars().count().max(1)).unwrap_or(1);
+    match resolve_dest(dest, source, cx, image) {
+        Dest::Keep(href) => href,
+        Dest::Rewrite(href, target) => {
+            body.links.push(LinkUse {
+                target,
+                written: dest.to_string(),
+                pos,
+                len,
+            });
+            href
+        }
+        Dest::Refuse(message, hint) => {
+            body.diagnostics.push(
+                Diagnostic::error(source.display, pos, message)
+                    .with_len(len as usize)
+                    .with_hint(hint),
+            );
+            "#".to_string()
+        }
+    }
+}
+
+fn code_block(code: &str, language: &str) -> String {
+    let language = language.trim();
+    let safe_language: String = language
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+-_#.".contains(*c))
+        .collect();
+    let highlighted = if safe_language.is_empty() {
+        None
+    } else {
+        highlight::highlight(code, &safe_language)
+    };
+    let mut html = String::with_capacity(code.len() * 2 + 64);
+    if safe_language.is_empty() {
+        html.push_str("<pre class=\"code\"><code>");
+    } else {
+        html.push_str(&format!(
+            "<pre class=\"code\" data-lang=\"{safe_language}\"><code class=\"language-{safe_language}\">"
+        ));
+    }
+    match highlighted {
+        Some(spans) => html.push_str(&spans),
+        None => html.push_str(&escape_html(code)),
+    }
+    html.push_str("</code></pre>\n");
+    html
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Nests h2…h4 headings under each other; deeper ones stay out of the TOC.
+fn build_toc(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
+    fn insert(list: &mut Vec<TocEntry>, entry: TocEntry) {
+        if let Some(last) = list.last_mut() {
+            if entry.level > last.level {
+                insert(&mut last.children, entry);
+                return;
+            }
+        }
+        list.push(entry);
+    }
+    let mut toc = Vec::new();
+    for (level, id, title) in headings.iter().filter(|(l, _, _)| (2..=4).contains(l)) {
+        insert(
+            &mut toc,
+            TocEntry {
+                level: *level,
+                id: id.clone(),
+                title: title.clone(),
+                children: Vec::new(),
+            },
+        );
+    }
+    toc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_body(text: &str) -> Body {
+        let mut pages = HashMap::new();
+        pages.insert(
+            "stations/huidong.md".to_string(),
+            "stations/huidong/".to_string(),
+        );
+        let source = Source {
+            path: "services/huidong/a.md",
+            display: "content/services/huidong/a.md",
+            body: text,
+            first_line: 5,
+        };
+        render(
+            &source,
+            &Context {
+                pages: &pages,
+                base_path: "/",
+            },
+        )
+    }
+
+    #[test]
+    fn chinese_heading_ids_are_readable_and_unique() {
+        assert_eq!(slugify("服务流程"), "服务流程");
+        assert_eq!(slugify("第一步：登记（必填）"), "第一步登记必填");
+        assert_eq!(slugify("Step 1: Sign up"), "step-1-sign-up");
+        let body = render_body("## 注意事项\n\n## 注意事项\n\n### Step 2\n");
+        assert!(body.html.contains("<h2 id=\"注意事项\">"));
+        assert!(body.html.contains("<h2 id=\"注意事项-1\">"));
+        assert_eq!(body.toc.len(), 2);
+        assert_eq!(body.toc[1].children[0].id, "step-2");
+    }
+
+    #[test]
+    fn h1_in_the_body_is_shifted_below_the_title() {
+        let body = render_body("# 一\n\n## 二\n");
+        assert!(body.html.contains("<h2 id=\"一\">"));
+        assert!(body.html.contains("<h3 id=\"二\">"));
+    }
+
+    #[test]
+    fn md_links_are_rewritten_and_recorded_with_positions() {
+        let body = render_body(
+            "见[惠东](../../stations/huidong.md#站点简介)和[缺失](../../stations/nope.md)。\n",
+        );
+        // Browsers match a percent-encoded fragment against the decoded id.
+        assert!(
+            body.html
+                .contains("href=\"/stations/huidong/#%E7%AB%99%E7%82%B9%E7%AE%80%E4%BB%8B\""),
+            "{}",
+            body.html
+        );
+        assert_eq!(body.links.len(), 2);
+        assert_eq!(
+            body.links[0].target,
+            Target::Page {
+                path: "stations/huidong.md".into(),
+                anchor: Some("站点简介".into())
+            }
+        );
+        assert_eq!(body.links[1].pos, Pos::new(5, 44));
+    }
+
+    #[test]
+    fn raw_html_and_script_links_are_neutralised() {
+        let body = render_body("<script>alert(1)</script>\n\n[x](javascript:alert(1))\n");
+        assert!(!body.html.contains("<script>"));
+        assert!(body.html.contains("&lt;script&gt;"));
+        assert!(!body.html.contains("javascript:"));
+        assert_eq!(body.diagnostics.iter().filter(|d| d.is_error()).count(), 1);
+    }
+
+    #[test]
+    fn code_is_highlighted_with_classes_and_tables_wrapped() {
+        let body = render_body("```python\nprint('x')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n");
+        assert!(body.html.contains("class=\"language-python\""));
+        assert!(body.html.contains("hl-"));
+        assert!(body.html.contains("<div class=\"table-wrap\"><table>"));
+    }
+
+    #[test]
+    fn first_paragraph_is_plain_text() {
+        let body = render_body("## 标题\n\n这是**第一段**，有`代码`。\n\n第二段。\n");
+        assert_eq!(body.first_paragraph, "这是第一段，有代码。");
+    }
+
+    #[test]
+    fn percent_encoded_anchors_decode() {
+        assert_eq!(percent_decode("%E6%9C%8D%E5%8A%A1"), "服务");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}

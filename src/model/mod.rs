@@ -1,0 +1,324 @@
+//! Stage 2, model: each Markdown file becomes a typed item (station, service,
+//! organization, course, lesson, project, report, news, page) with its fields
+//! read and checked one by one. References to other items are kept as ids with
+//! their positions; the link stage resolves them.
+
+pub mod fields;
+mod parse;
+pub mod values;
+
+use serde::Serialize;
+
+use crate::load::Document;
+pub use parse::{Draft, build_items, classify, normalise_alias};
+pub use values::{Date, FileRef, Num, Ref, TimeRange, Weekday};
+
+/// What an item is, decided by where its file is in `content/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Home,
+    Station,
+    Service,
+    Organization,
+    Course,
+    Lesson,
+    Project,
+    Report,
+    News,
+    Page,
+    /// `stations/_index.md` and the like: the text of a list page.
+    Section,
+}
+
+impl Kind {
+    /// The word used in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Home => "home page",
+            Kind::Station => "station",
+            Kind::Service => "service",
+            Kind::Organization => "organization",
+            Kind::Course => "course",
+            Kind::Lesson => "lesson",
+            Kind::Project => "project",
+            Kind::Report => "report",
+            Kind::News => "news item",
+            Kind::Page => "page",
+            Kind::Section => "section page",
+        }
+    }
+    /// The noun with its article: "a station", "an organization".
+    pub fn a_noun(self) -> String {
+        let noun = self.noun();
+        let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {noun}")
+    }
+    /// The folder of `content/` that holds items of this kind.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Kind::Station => "stations",
+            Kind::Service => "services",
+            Kind::Organization => "organizations",
+            Kind::Course | Kind::Lesson => "training",
+            Kind::Project => "projects",
+            Kind::Report => "reports",
+            Kind::News => "news",
+            Kind::Home | Kind::Page | Kind::Section => "",
+        }
+    }
+}
+
+/// The fields every item may have.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Meta {
+    pub title: String,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    pub draft: bool,
+    pub weight: Option<i64>,
+    pub cover: Option<FileRef>,
+    pub aliases: Vec<AliasRef>,
+}
+
+/// An old URL that should redirect to the item.
+#[derive(Debug, Clone, Serialize)]
+pub struct AliasRef {
+    /// Normalised site path, e.g. `old/huidong/` or `old/huidong.html`.
+    pub path: String,
+    #[serde(skip)]
+    pub pos: crate::diagnostics::Pos,
+}
+
+/// Opening hours and service sessions: weekly on some days, or once on a date.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub days: Vec<Weekday>,
+    pub date: Option<Date>,
+    pub time: Option<TimeRange>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Space {
+    pub name: String,
+    pub kind: String,
+    pub capacity: Option<u32>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Staff {
+    pub name: String,
+    pub role: Option<String>,
+    pub qualification: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Station {
+    pub street: Option<String>,
+    pub community: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub established: Option<Date>,
+    pub pilot: bool,
+    pub mascot: Option<String>,
+    pub opening_hours: Vec<Session>,
+    pub spaces: Vec<Space>,
+    pub staff: Vec<Staff>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub station: Ref,
+    pub category: String,
+    pub audience: Vec<String>,
+    pub providers: Vec<Ref>,
+    pub fee: Option<String>,
+    pub location: Option<String>,
+    pub online: bool,
+    pub schedule: Vec<Session>,
+    pub how_to_apply: Vec<String>,
+    pub contact: Option<String>,
+    pub status: String,
+    pub eligibility: Option<String>,
+    pub materials: Vec<String>,
+    pub complaint_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Organization {
+    pub station: Option<Ref>,
+    pub kind: Option<String>,
+    pub founded: Option<Date>,
+    pub stage: Option<String>,
+    pub mentor: Option<Ref>,
+    pub members: Option<u32>,
+    pub focus: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub title: String,
+    pub file: FileRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Course {
+    pub level: String,
+    pub format: Option<String>,
+    pub hours: Option<Num>,
+    pub trainers: Vec<String>,
+    pub topics: Vec<String>,
+    pub prerequisites: Vec<Ref>,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Lesson {
+    /// The course folder the lesson is in.
+    pub course: String,
+    pub duration: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub name: String,
+    pub value: Num,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    pub station: Option<Ref>,
+    pub organizations: Vec<Ref>,
+    pub start: Option<Date>,
+    pub end: Option<Date>,
+    pub budget: Option<Num>,
+    pub status: Option<String>,
+    pub outcomes: Vec<Outcome>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Metric {
+    pub station: Ref,
+    pub name: String,
+    pub value: Num,
+    pub unit: Option<String>,
+    pub baseline: Option<Num>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub stations: Vec<Ref>,
+    pub metrics: Vec<Metric>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct News {
+    /// The station the news is about, if one (an added field: per-station feeds).
+    pub station: Option<Ref>,
+}
+
+/// The fields particular to each kind.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Data {
+    None,
+    Station(Station),
+    Service(Service),
+    Organization(Organization),
+    Course(Course),
+    Lesson(Lesson),
+    Project(Project),
+    Report(Report),
+    News(News),
+}
+
+/// One content file, typed.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub kind: Kind,
+    /// The id others use to refer to it (file stem; a course's folder name).
+    pub id: String,
+    /// Unique among items of its kind: `huidong/laoren-tanfang` for a service,
+    /// `course/lesson` for a lesson, the id otherwise; for sections, their folder.
+    pub key: String,
+    /// Where it is published, relative to the site root: `stations/huidong/`.
+    pub site_path: String,
+    pub meta: Meta,
+    pub data: Data,
+    pub doc: Document,
+}
+
+impl Item {
+    pub fn station(&self) -> Option<&Station> {
+        match &self.data {
+            Data::Station(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn service(&self) -> Option<&Service> {
+        match &self.data {
+            Data::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn organization(&self) -> Option<&Organization> {
+        match &self.data {
+            Data::Organization(o) => Some(o),
+            _ => None,
+        }
+    }
+    pub fn course(&self) -> Option<&Course> {
+        match &self.data {
+            Data::Course(c) => Some(c),
+            _ => None,
+        }
+    }
+    pub fn lesson(&self) -> Option<&Lesson> {
+        match &self.data {
+            Data::Lesson(l) => Some(l),
+            _ => None,
+        }
+    }
+    pub fn project(&self) -> Option<&Project> {
+        match &self.data {
+            Data::Project(p) => Some(p),
+            _ => None,
+        }
+    }
+    pub fn report(&self) -> Option<&Report> {
+        match &self.data {
+            Data::Report(r) => Some(r),
+            _ => None,
+        }
+    }
+    pub fn news(&self) -> Option<&News> {
+        match &self.data {
+            Data::News(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The date used to order dated items, and for the sitemap.
+    pub fn last_changed(&self) -> Option<Date> {
+        self.meta.updated.or(self.meta.date)
+    }
+}
+
+/// The allowed values of the fixed (non-vocabulary) choices of the model.
+pub mod choices {
+    pub const SPACE_KIND: &[&str] = &["casework", "group", "learning", "office", "other"];
+    pub const SERVICE_STATUS: &[&str] = &["active", "paused", "ended"];
+    pub const ORG_STAGE: &[&str] = &["incubating", "filed", "registered"];
+    pub const COURSE_FORMAT: &[&str] = &["online", "offline", "blended"];
+    pub const PROJECT_STATUS: &[&str] = &["planned", "running", "done"];
+}

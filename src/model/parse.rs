@@ -1,0 +1,897 @@
+//! Reading each document's front matter into a typed [`Item`].
+
+use rayon::prelude::*;
+
+use super::fields::{Cx, Fields, FromNode, NonEmpty, one_of};
+use super::values::{FileRef, Num, Ref, is_valid_id, resolve_relative};
+use super::*;
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::load::{Document, Node, Value};
+
+/// Where a file sits in the content model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub kind: Kind,
+    pub id: String,
+    pub key: String,
+    pub site_path: String,
+}
+
+/// Decides what a content file is from its path (relative to `content/`).
+/// Errors say what is wrong with the place or the name, and how to fix it.
+pub fn classify(path: &str) -> Result<Placement, (String, String)> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let file = parts.last().copied().unwrap_or_default();
+    let stem = file.strip_suffix(".md").unwrap_or(file);
+    let name_error = |name: &str| {
+        (
+            format!("`{name}` is not a valid id for a file or folder name"),
+            "ids are lowercase ASCII letters, digits and dashes, such as `laoren-tanfang`; rename it (pinyin works well)".to_string(),
+        )
+    };
+    let check = |name: &str| {
+        if is_valid_id(name) {
+            Ok(())
+        } else {
+            Err(name_error(name))
+        }
+    };
+    let place = |kind, id: &str, key: &str, site_path: String| Placement {
+        kind,
+        id: id.to_string(),
+        key: key.to_string(),
+        site_path,
+    };
+    let section = |folder: &str| place(Kind::Section, folder, folder, format!("{folder}/"));
+    match parts.as_slice() {
+        ["_index.md"] => Ok(place(Kind::Home, "", "", String::new())),
+        [
+            folder @ ("stations" | "organizations" | "projects" | "reports" | "news"),
+            rest @ ..,
+        ] => {
+            let kind = match *folder {
+                "stations" => Kind::Station,
+                "organizations" => Kind::Organization,
+                "projects" => Kind::Project,
+                "reports" => Kind::Report,
+                _ => Kind::News,
+            };
+            if stem == "_index" {
+                return if rest.len() == 1 {
+                    Ok(section(folder))
+                } else {
+                    Err((
+                        format!(
+                            "an `_index.md` inside a subfolder of `{folder}/` has no page to belong to"
+                        ),
+                        format!("move its text to `{folder}/_index.md`, or delete it"),
+                    ))
+                };
+            }
+            // Subfolders only sort the files; the id is the file name.
+            for dir in &rest[..rest.len() - 1] {
+                check(dir)?;
+            }
+            check(stem)?;
+            Ok(place(kind, stem, stem, format!("{folder}/{stem}/")))
+        }
+        ["services", file] => {
+            if *file == "_index.md" {
+                Ok(section("services"))
+            } else {
+                Err((
+                    "a service must be in the folder of its station".to_string(),
+                    format!(
+                        "move it to `services/<station id>/{file}`, e.g. `services/huidong/{file}`"
+                    ),
+                ))
+            }
+        }
+        ["services", station, rest @ ..] => {
+            check(station)?;
+            if stem == "_index" && rest.len() == 1 {
+                return Ok(place(
+                    Kind::Section,
+                    station,
+                    &format!("services/{station}"),
+                    format!("services/{station}/"),
+                ));
+            }
+            for dir in &rest[..rest.len() - 1] {
+                check(dir)?;
+            }
+            check(stem)?;
+            Ok(place(
+                Kind::Service,
+                stem,
+                &format!("{station}/{stem}"),
+                format!("services/{station}/{stem}/"),
+            ))
+        }
+        ["training", file] => {
+            if *file == "_index.md" {
+                Ok(section("training"))
+            } else {
+                Err((
+                    "a course is a folder in `training/`, not a single file".to_string(),
+                    format!(
+                        "make a folder `training/{stem}/`, put the course in `training/{stem}/_index.md` and its lessons beside it"
+                    ),
+                ))
+            }
+        }
+        ["training", course, _] => {
+            check(course)?;
+            if stem == "_index" {
+                Ok(place(
+                    Kind::Course,
+                    course,
+                    course,
+                    format!("training/{course}/"),
+                ))
+            } else {
+                check(stem)?;
+                Ok(place(
+                    Kind::Lesson,
+                    stem,
+                    &format!("{course}/{stem}"),
+                    format!("training/{course}/{stem}/"),
+                ))
+            }
+        }
+        ["training", course, ..] => Err((
+            "lessons must be directly in their course folder".to_string(),
+            format!("move this file into `training/{course}/`"),
+        )),
+        _ => {
+            for dir in &parts[..parts.len() - 1] {
+                check(dir)?;
+            }
+            let dirs = parts[..parts.len() - 1].join("/");
+            if stem == "_index" {
+                Ok(place(Kind::Page, &dirs, &dirs, format!("{dirs}/")))
+            } else {
+                check(stem)?;
+                let key = if dirs.is_empty() {
+                    stem.to_string()
+                } else {
+                    format!("{dirs}/{stem}")
+                };
+                Ok(place(Kind::Page, stem, &key, format!("{key}/")))
+            }
+        }
+    }
+}
+
+/// A draft left out of the build: references to it get a precise message.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub kind: Kind,
+    pub key: String,
+    pub path: String,
+}
+
+enum Read {
+    Item(Box<Item>),
+    Draft(Draft),
+    Failed,
+}
+
+/// Reads every document into an item. Drafts are left out unless `drafts`,
+/// and returned apart.
+pub fn build_items(
+    documents: Vec<Document>,
+    config: &Config,
+    drafts: bool,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<Item>, Vec<Draft>) {
+    let results: Vec<(Read, Vec<Diagnostic>)> = documents
+        .into_par_iter()
+        .map(|doc| {
+            let mut out = Vec::new();
+            let read = read_item(doc, config, drafts, &mut out);
+            (read, out)
+        })
+        .collect();
+    let mut items = Vec::with_capacity(results.len());
+    let mut left_out = Vec::new();
+    for (read, found) in results {
+        found.into_iter().for_each(|d| diagnostics.push(d));
+        match read {
+            Read::Item(item) => items.push(*item),
+            Read::Draft(d) => left_out.push(d),
+            Read::Failed => {}
+        }
+    }
+    (items, left_out)
+}
+
+const COMMON: &[&str] = &[
+    "title", "summary", "tags", "date", "updated", "draft", "weight", "cover", "aliases",
+];
+
+fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnostic>) -> Read {
+    let placement = match classify(&doc.path) {
+        Ok(p) => p,
+        Err((message, hint)) => {
+            out.push(Diagnostic::error(&doc.display, Pos::START, message).with_hint(hint));
+            return Read::Failed;
+        }
+    };
+    let empty = Node {
+        value: Value::Map(Vec::new()),
+        pos: Pos::new(doc.front_line, 1),
+        len: 1,
+        raw: None,
+    };
+    let front = match &doc.front {
+        Some(node) if !matches!(node.value, Value::Null) => node,
+        _ => &empty,
+    };
+    let cx = &mut Cx {
+        file: &doc.display,
+        out,
+    };
+    let Some(mut f) = Fields::of(front, "", cx) else {
+        return Read::Failed;
+    };
+    // The draft flag first: a draft is left out before anything else is checked.
+    let draft = f.opt::<bool>("draft", cx).unwrap_or(false);
+    if draft && !drafts {
+        return Read::Draft(Draft {
+            kind: placement.kind,
+            key: placement.key,
+            path: doc.path.clone(),
+        });
+    }
+    let title_optional = matches!(placement.kind, Kind::Home | Kind::Section);
+    let title = if title_optional {
+        f.opt::<String>("title", cx).unwrap_or_default()
+    } else {
+        f.req::<NonEmpty>("title", "title: 惠东社区社工站", cx)
+            .map(|t| t.0)
+            .unwrap_or_default()
+    };
+    let meta = Meta {
+        title,
+        summary: f.opt::<String>("summary", cx).filter(|s| !s.is_empty()),
+        tags: f
+            .list::<String>("tags", cx)
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect(),
+        date: f.opt("date", cx),
+        updated: f.opt("updated", cx),
+        draft,
+        weight: f.opt("weight", cx),
+        cover: f
+            .opt::<FileRef>("cover", cx)
+            .and_then(|r| resolve_file(r, &doc.path, "cover", cx)),
+        aliases: read_aliases(&mut f, cx),
+    };
+    let mut known: Vec<&str> = COMMON.to_vec();
+    let data = match placement.kind {
+        Kind::Station => Data::Station(station(&mut f, config, cx, &mut known)),
+        Kind::Service => {
+            let folder = doc.path.split('/').nth(1).unwrap_or_default().to_string();
+            Data::Service(service(&mut f, config, &folder, cx, &mut known))
+        }
+        Kind::Organization => Data::Organization(organization(&mut f, config, cx, &mut known)),
+        Kind::Course => Data::Course(course(&mut f, config, &doc.path, cx, &mut known)),
+        Kind::Lesson => {
+            known.push("duration");
+            let course = doc.path.split('/').nth(1).unwrap_or_default().to_string();
+            Data::Lesson(Lesson {
+                course,
+                duration: f.opt("duration", cx),
+            })
+        }
+        Kind::Project => Data::Project(project(&mut f, cx, &mut known)),
+        Kind::Report => Data::Report(report(&mut f, cx, &mut known)),
+        Kind::News => {
+            known.push("station");
+            Data::News(News {
+                station: f.opt("station", cx),
+            })
+        }
+        Kind::Home | Kind::Page | Kind::Section => Data::None,
+    };
+    f.finish(&known, cx);
+    Read::Item(Box::new(Item {
+        kind: placement.kind,
+        id: placement.id,
+        key: placement.key,
+        site_path: placement.site_path,
+        meta,
+        data,
+        doc,
+    }))
+}
+
+/// Resolves a file named in front matter against the page's folder; refuses
+/// anything that would leave the content folder.
+fn resolve_file(mut file: FileRef, page: &str, field: &str, cx: &mut Cx) -> Option<FileRef> {
+    match resolve_relative(page, &file.written) {
+        Some(path) => {
+            file.path = Some(path);
+            Some(file)
+        }
+        None => {
+            let external = file.written.contains("://");
+            let (message, hint) = if external {
+                (
+                    format!(
+                        "`{field}` points to a file on another website: `{}`",
+                        file.written
+                    ),
+                    "the site must work offline: save the file beside the page and write its name, e.g. `cover.jpg`",
+                )
+            } else {
+                (
+                    format!(
+                        "`{field}` points outside the site's content folder: `{}`",
+                        file.written
+                    ),
+                    "put the file inside content/, beside the page, and write its name relative to the page, e.g. `cover.jpg`",
+                )
+            };
+            cx.out.push(
+                Diagnostic::error(cx.file, file.pos, message)
+                    .with_len(file.len as usize)
+                    .with_hint(hint),
+            );
+            None
+        }
+    }
+}
+
+fn read_aliases(f: &mut Fields, cx: &mut Cx) -> Vec<AliasRef> {
+    let Some(node) = f.node("aliases") else {
+        return Vec::new();
+    };
+    let nodes: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    let mut aliases = Vec::new();
+    for (i, item) in nodes.into_iter().enumerate() {
+        let Some(written) = String::from_node(item, &format!("aliases[{}]", i + 1), cx) else {
+            continue;
+        };
+        match normalise_alias(&written) {
+            Some(path) => aliases.push(AliasRef { path, pos: item.pos }),
+            None => cx.error(
+                item,
+                format!("`{written}` is not a usable old address for `aliases`"),
+                "write the old path on this site, like `/old/huidong/` or `/huidong.html`, without `..`, `?` or a website name",
+            ),
+        }
+    }
+    aliases
+}
+
+/// `/old/huidong` → `old/huidong/`; `/a.html` stays a file. None if unsafe.
+pub fn normalise_alias(written: &str) -> Option<String> {
+    let trimmed = written.trim().trim_start_matches('/');
+    if trimmed.is_empty() || written.contains("://") || written.contains(['?', '#', '\\', ':']) {
+        return None;
+    }
+    let segments: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty()).collect();
+    if segments
+        .iter()
+        .any(|s| *s == "." || *s == ".." || s.starts_with('.') || s.chars().any(char::is_control))
+    {
+        return None;
+    }
+    let joined = segments.join("/");
+    if joined.ends_with(".html") || joined.ends_with(".htm") {
+        Some(joined)
+    } else {
+        Some(format!("{joined}/"))
+    }
+}
+
+fn vocab(node: &Node, name: &str, list: &[String], what: &str, cx: &mut Cx) -> Option<String> {
+    let allowed: Vec<&str> = list.iter().map(String::as_str).collect();
+    one_of(node, name, &allowed, what, cx).map(|v| v.to_string())
+}
+
+fn vocab_field(
+    f: &mut Fields,
+    key: &str,
+    list: &[String],
+    what: &str,
+    cx: &mut Cx,
+) -> Option<String> {
+    let node = f.node(key)?;
+    vocab(node, key, list, what, cx)
+}
+
+fn vocab_list(f: &mut Fields, key: &str, list: &[String], what: &str, cx: &mut Cx) -> Vec<String> {
+    let Some(node) = f.node(key) else {
+        return Vec::new();
+    };
+    let nodes: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    nodes
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, n)| vocab(n, &format!("{key}[{}]", i + 1), list, what, cx))
+        .collect()
+}
+
+fn choice(f: &mut Fields, key: &str, allowed: &[&str], what: &str, cx: &mut Cx) -> Option<String> {
+    let node = f.node(key)?;
+    one_of(node, key, allowed, what, cx)
+}
+
+/// The items of a list of groups (`spaces`, `staff`, `schedule` ...), each read by `read`.
+fn groups<T>(
+    f: &mut Fields,
+    key: &str,
+    cx: &mut Cx,
+    mut read: impl FnMut(&mut Fields, &mut Cx) -> Option<T>,
+    known: &[&str],
+) -> Vec<T> {
+    let Some(node) = f.node(key) else {
+        return Vec::new();
+    };
+    let Value::Seq(items) = &node.value else {
+        cx.error(
+            node,
+            format!("`{key}` should be a list, but is {}", node.kind_name()),
+            format!("write each entry on lines starting with `- ` under `{key}:`"),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let prefix = format!("{key}[{}]", i + 1);
+        if let Some(mut g) = Fields::of(item, &prefix, cx) {
+            if let Some(value) = read(&mut g, cx) {
+                out.push(value);
+            }
+            g.finish(known, cx);
+        }
+    }
+    out
+}
+
+fn sessions(f: &mut Fields, key: &str, cx: &mut Cx) -> Vec<Session> {
+    groups(
+        f,
+        key,
+        cx,
+        |g, cx| {
+            let days = g.list("days", cx);
+            let date = g.opt("date", cx);
+            let time = g.req("time", "time: \"09:00-11:30\"", cx);
+            let note = g.opt("note", cx);
+            if days.is_empty() && date.is_none() {
+                cx.error_at(
+                    g.pos(),
+                    "a session needs `days` (weekly) or `date` (once)".to_string(),
+                    "add `days: [tue, thu]` for a weekly session or `date: 2026-12-05` for a single one",
+                );
+                return None;
+            }
+            Some(Session {
+                days,
+                date,
+                time,
+                note,
+            })
+        },
+        &["days", "date", "time", "note"],
+    )
+}
+
+fn station(f: &mut Fields, config: &Config, cx: &mut Cx, known: &mut Vec<&str>) -> Station {
+    known.extend([
+        "street",
+        "community",
+        "address",
+        "phone",
+        "email",
+        "established",
+        "pilot",
+        "mascot",
+        "opening_hours",
+        "spaces",
+        "staff",
+    ]);
+    Station {
+        street: f.opt("street", cx),
+        community: f.opt("community", cx),
+        address: f.opt("address", cx),
+        phone: f.opt("phone", cx),
+        email: f.opt("email", cx),
+        established: f.opt("established", cx),
+        pilot: f.opt("pilot", cx).unwrap_or(false),
+        mascot: f.opt("mascot", cx),
+        opening_hours: sessions(f, "opening_hours", cx),
+        spaces: groups(
+            f,
+            "spaces",
+            cx,
+            |g, cx| {
+                Some(Space {
+                    name: g.req::<NonEmpty>("name", "name: 个案工作室", cx)?.0,
+                    kind: choice(g, "kind", choices::SPACE_KIND, "kind of room", cx)
+                        .unwrap_or_else(|| "other".to_string()),
+                    capacity: g.opt("capacity", cx),
+                    description: g.opt("description", cx),
+                })
+            },
+            &["name", "kind", "capacity", "description"],
+        ),
+        staff: groups(
+            f,
+            "staff",
+            cx,
+            |g, cx| {
+                Some(Staff {
+                    name: g.req::<NonEmpty>("name", "name: 王某", cx)?.0,
+                    role: g.opt("role", cx),
+                    qualification: vocab_field(
+                        g,
+                        "qualification",
+                        &config.vocabularies.qualification,
+                        "qualification (site.yaml › vocabularies › qualification)",
+                        cx,
+                    ),
+                })
+            },
+            &["name", "role", "qualification"],
+        ),
+    }
+}
+
+fn service(
+    f: &mut Fields,
+    config: &Config,
+    folder: &str,
+    cx: &mut Cx,
+    known: &mut Vec<&str>,
+) -> Service {
+    known.extend([
+        "station",
+        "category",
+        "audience",
+        "providers",
+        "fee",
+        "location",
+        "online",
+        "schedule",
+        "how_to_apply",
+        "contact",
+        "status",
+        "eligibility",
+        "materials",
+        "complaint_phone",
+    ]);
+    // The station defaults to the folder; if written, it must agree with it.
+    let station = match f.opt::<Ref>("station", cx) {
+        Some(written) if written.id != folder => {
+            cx.out.push(
+                Diagnostic::error(cx.file, written.pos, format!("`station: {}` does not match the folder `services/{folder}/` this service is in", written.id))
+                    .with_len(written.len as usize)
+                    .with_hint(format!("move the file to `services/{}/`, or write `station: {folder}`", written.id)),
+            );
+            Ref {
+                id: folder.to_string(),
+                ..written
+            }
+        }
+        Some(written) => written,
+        None => Ref {
+            id: folder.to_string(),
+            pos: f.pos(),
+            len: 1,
+        },
+    };
+    let category = match f.node("category") {
+        Some(node) => vocab(
+            node,
+            "category",
+            &config.vocabularies.service_category,
+            "service category (site.yaml › vocabularies › service_category)",
+            cx,
+        ),
+        None => {
+            cx.error_at(
+                f.pos(),
+                "the required field `category` is missing".to_string(),
+                format!(
+                    "add a line such as `category: {}`; the categories are {}",
+                    config
+                        .vocabularies
+                        .service_category
+                        .first()
+                        .map_or("助老服务", String::as_str),
+                    crate::diagnostics::list_of(
+                        config
+                            .vocabularies
+                            .service_category
+                            .iter()
+                            .map(String::as_str)
+                    )
+                ),
+            );
+            None
+        }
+    };
+    Service {
+        station,
+        category: category.unwrap_or_default(),
+        audience: vocab_list(
+            f,
+            "audience",
+            &config.vocabularies.audience,
+            "audience (site.yaml › vocabularies › audience)",
+            cx,
+        ),
+        providers: f.list("providers", cx),
+        fee: f.opt("fee", cx),
+        location: f.opt("location", cx),
+        online: f.opt("online", cx).unwrap_or(false),
+        schedule: sessions(f, "schedule", cx),
+        how_to_apply: f.list("how_to_apply", cx),
+        contact: f.opt("contact", cx),
+        status: choice(f, "status", choices::SERVICE_STATUS, "service status", cx)
+            .unwrap_or_else(|| "active".to_string()),
+        eligibility: f.opt("eligibility", cx),
+        materials: f.list("materials", cx),
+        complaint_phone: f.opt("complaint_phone", cx),
+    }
+}
+
+fn organization(
+    f: &mut Fields,
+    config: &Config,
+    cx: &mut Cx,
+    known: &mut Vec<&str>,
+) -> Organization {
+    known.extend([
+        "station", "kind", "founded", "stage", "mentor", "members", "focus",
+    ]);
+    Organization {
+        station: f.opt("station", cx),
+        kind: vocab_field(
+            f,
+            "kind",
+            &config.vocabularies.org_kind,
+            "kind of organization (site.yaml › vocabularies › org_kind)",
+            cx,
+        ),
+        founded: f.opt("founded", cx),
+        stage: choice(f, "stage", choices::ORG_STAGE, "stage", cx),
+        mentor: f.opt("mentor", cx),
+        members: f.opt("members", cx),
+        focus: vocab_list(
+            f,
+            "focus",
+            &config.vocabularies.service_category,
+            "service category (site.yaml › vocabularies › service_category)",
+            cx,
+        ),
+    }
+}
+
+fn course(
+    f: &mut Fields,
+    config: &Config,
+    path: &str,
+    cx: &mut Cx,
+    known: &mut Vec<&str>,
+) -> Course {
+    known.extend([
+        "level",
+        "format",
+        "hours",
+        "trainers",
+        "topics",
+        "prerequisites",
+        "attachments",
+    ]);
+    let level = match f.node("level") {
+        Some(node) => vocab(
+            node,
+            "level",
+            &config.vocabularies.training_level,
+            "training level (site.yaml › vocabularies › training_level)",
+            cx,
+        ),
+        None => {
+            cx.error_at(
+                f.pos(),
+                "the required field `level` is missing".to_string(),
+                format!(
+                    "add a line such as `level: 中级社工师`; the levels are {}",
+                    crate::diagnostics::list_of(
+                        config
+                            .vocabularies
+                            .training_level
+                            .iter()
+                            .map(String::as_str)
+                    )
+                ),
+            );
+            None
+        }
+    };
+    Course {
+        level: level.unwrap_or_default(),
+        format: choice(f, "format", choices::COURSE_FORMAT, "course format", cx),
+        hours: f.opt::<Num>("hours", cx),
+        trainers: f.list("trainers", cx),
+        topics: f.list("topics", cx),
+        prerequisites: f.list("prerequisites", cx),
+        attachments: groups(
+            f,
+            "attachments",
+            cx,
+            |g, cx| {
+                let title = g.opt::<String>("title", cx);
+                let file = g.req::<FileRef>("file", "file: slides.pdf", cx)?;
+                let file = resolve_file(file, path, "file", cx)?;
+                Some(Attachment {
+                    title: title.unwrap_or_else(|| file.written.clone()),
+                    file,
+                })
+            },
+            &["title", "file"],
+        ),
+    }
+}
+
+fn project(f: &mut Fields, cx: &mut Cx, known: &mut Vec<&str>) -> Project {
+    known.extend([
+        "station",
+        "organizations",
+        "start",
+        "end",
+        "budget",
+        "status",
+        "outcomes",
+    ]);
+    let project = Project {
+        station: f.opt("station", cx),
+        organizations: f.list("organizations", cx),
+        start: f.opt("start", cx),
+        end: f.opt("end", cx),
+        budget: f.opt("budget", cx),
+        status: choice(f, "status", choices::PROJECT_STATUS, "project status", cx),
+        outcomes: groups(
+            f,
+            "outcomes",
+            cx,
+            |g, cx| {
+                Some(Outcome {
+                    name: g.req::<NonEmpty>("name", "name: 参与居民", cx)?.0,
+                    value: g.req("value", "value: 120", cx)?,
+                    unit: g.opt("unit", cx),
+                })
+            },
+            &["name", "value", "unit"],
+        ),
+    };
+    if let (Some(start), Some(end)) = (project.start, project.end) {
+        if end < start {
+            cx.error_at(
+                f.pos(),
+                format!("the project ends ({end}) before it starts ({start})"),
+                "check the `start` and `end` dates",
+            );
+        }
+    }
+    project
+}
+
+fn report(f: &mut Fields, cx: &mut Cx, known: &mut Vec<&str>) -> Report {
+    known.extend(["stations", "metrics"]);
+    Report {
+        stations: f.list("stations", cx),
+        metrics: groups(
+            f,
+            "metrics",
+            cx,
+            |g, cx| {
+                Some(Metric {
+                    station: g.req("station", "station: huidong", cx)?,
+                    name: g.req::<NonEmpty>("name", "name: 服务人次", cx)?.0,
+                    value: g.req("value", "value: 3650", cx)?,
+                    unit: g.opt("unit", cx),
+                    baseline: g.opt("baseline", cx),
+                })
+            },
+            &["station", "name", "value", "unit", "baseline"],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_and_path(path: &str) -> (Kind, String, String) {
+        let p = classify(path).unwrap();
+        (p.kind, p.key, p.site_path)
+    }
+
+    #[test]
+    fn paths_decide_kinds_and_urls() {
+        assert_eq!(
+            kind_and_path("_index.md"),
+            (Kind::Home, "".into(), "".into())
+        );
+        assert_eq!(
+            kind_and_path("stations/huidong.md"),
+            (Kind::Station, "huidong".into(), "stations/huidong/".into())
+        );
+        assert_eq!(
+            kind_and_path("news/2026/kaimu.md"),
+            (Kind::News, "kaimu".into(), "news/kaimu/".into())
+        );
+        assert_eq!(
+            kind_and_path("services/huidong/tanfang.md"),
+            (
+                Kind::Service,
+                "huidong/tanfang".into(),
+                "services/huidong/tanfang/".into()
+            )
+        );
+        assert_eq!(
+            kind_and_path("training/jichu/_index.md"),
+            (Kind::Course, "jichu".into(), "training/jichu/".into())
+        );
+        assert_eq!(
+            kind_and_path("training/jichu/l1.md"),
+            (Kind::Lesson, "jichu/l1".into(), "training/jichu/l1/".into())
+        );
+        assert_eq!(
+            kind_and_path("about.md"),
+            (Kind::Page, "about".into(), "about/".into())
+        );
+        assert_eq!(
+            kind_and_path("guide/_index.md"),
+            (Kind::Page, "guide".into(), "guide/".into())
+        );
+        assert_eq!(kind_and_path("stations/_index.md").0, Kind::Section);
+    }
+
+    #[test]
+    fn misplaced_and_misnamed_files_are_errors() {
+        assert!(
+            classify("services/tanfang.md")
+                .unwrap_err()
+                .1
+                .contains("services/huidong/tanfang.md")
+        );
+        assert!(
+            classify("stations/HuiDong.md")
+                .unwrap_err()
+                .0
+                .contains("`HuiDong`")
+        );
+        assert!(classify("关于.md").is_err());
+        assert!(classify("training/a/b/c.md").is_err());
+    }
+
+    #[test]
+    fn aliases_are_normalised_and_unsafe_ones_refused() {
+        assert_eq!(
+            normalise_alias("/old/huidong").as_deref(),
+            Some("old/huidong/")
+        );
+        assert_eq!(
+            normalise_alias("huidong.html").as_deref(),
+            Some("huidong.html")
+        );
+        assert_eq!(normalise_alias("/../../etc/passwd"), None);
+        assert_eq!(normalise_alias("https://other.org/x"), None);
+    }
+}

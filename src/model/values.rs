@@ -1,0 +1,439 @@
+//! Small value types of the content model: dates, times, weekdays, numbers,
+//! references to other items and to files.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use super::fields::{Cx, FromNode, leaf_name};
+use crate::diagnostics::{Pos, did_you_mean};
+use crate::load::{Node, Value};
+
+/// A calendar date (no time zone: all dates are local to the station).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    pub fn parse(text: &str) -> Option<Date> {
+        // Accept a date-time too and keep its date: `2026-11-28T15:08:00+08:00`.
+        let date_part = text.trim().split(['T', ' ']).next()?;
+        let mut parts = date_part.split('-');
+        let year: i32 = parts.next()?.parse().ok()?;
+        let month: u8 = parts.next()?.parse().ok()?;
+        let day: u8 = parts.next()?.parse().ok()?;
+        if parts.next().is_some() || !(1000..=9999).contains(&year) {
+            return None;
+        }
+        let date = Date { year, month, day };
+        ((1..=12).contains(&month) && day >= 1 && day <= date.days_in_month()).then_some(date)
+    }
+
+    fn days_in_month(&self) -> u8 {
+        match self.month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            _ if (self.year % 4 == 0 && self.year % 100 != 0) || self.year % 400 == 0 => 29,
+            _ => 28,
+        }
+    }
+
+    /// 2026年11月28日
+    pub fn chinese(&self) -> String {
+        format!("{}年{}月{}日", self.year, self.month, self.day)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl FromNode for Date {
+    fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
+        let parsed = match &node.value {
+            Value::Str(s) => Date::parse(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            cx.error(
+                node,
+                format!(
+                    "`{name}` should be a date like 2026-12-05, but is `{}`",
+                    node.shown()
+                ),
+                format!(
+                    "write year-month-day with dashes, e.g. `{}: 2026-12-05`",
+                    leaf_name(name)
+                ),
+            );
+        }
+        parsed
+    }
+}
+
+/// A time of day, minutes since midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Clock(pub u16);
+
+impl Clock {
+    fn parse(text: &str) -> Option<Clock> {
+        let (h, m) = text.trim().split_once(':')?;
+        let digits = |s: &str, lengths: std::ops::RangeInclusive<usize>| {
+            lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+        };
+        if !digits(h, 1..=2) || !digits(m, 2..=2) {
+            return None;
+        }
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(Clock(h * 60 + m))
+    }
+    pub fn hour(self) -> u16 {
+        self.0 / 60
+    }
+    pub fn minute(self) -> u16 {
+        self.0 % 60
+    }
+}
+
+impl fmt::Display for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour(), self.minute())
+    }
+}
+
+/// `09:00-11:30`: a session's start and end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeRange {
+    pub start: Clock,
+    pub end: Clock,
+}
+
+impl fmt::Display for TimeRange {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}-{}", self.start, self.end)
+    }
+}
+
+impl Serialize for TimeRange {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl FromNode for TimeRange {
+    fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
+        let text = match &node.value {
+            Value::Str(s) => s.as_str(),
+            _ => "",
+        };
+        let normalised = text
+            .replace(['：'], ":")
+            .replace(['－', '—', '–', '~', '～', '至'], "-");
+        let parsed = normalised.split_once('-').and_then(|(a, b)| {
+            Some(TimeRange {
+                start: Clock::parse(a)?,
+                end: Clock::parse(b)?,
+            })
+        });
+        match parsed {
+            Some(range) if range.end > range.start => Some(range),
+            Some(_) => {
+                cx.error(
+                    node,
+                    format!("`{name}` ends before it starts: `{}`", node.shown()),
+                    "write the start time first, e.g. `09:00-11:30` (24-hour clock)",
+                );
+                None
+            }
+            None => {
+                cx.error(
+                    node,
+                    format!(
+                        "`{name}` should be a time range like \"09:00-11:30\", but is `{}`",
+                        node.shown()
+                    ),
+                    format!(
+                        "use the 24-hour clock and quotes: `{}: \"14:00-16:00\"`",
+                        leaf_name(name)
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A day of the week, written `mon` … `sun`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+    pub const CODES: [&'static str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+    pub fn code(self) -> &'static str {
+        Self::CODES[self as usize]
+    }
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl Serialize for Weekday {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl FromNode for Weekday {
+    fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
+        let text = match &node.value {
+            Value::Str(s) => s.trim().to_lowercase(),
+            _ => String::new(),
+        };
+        if let Some(i) = Self::CODES.iter().position(|c| *c == text) {
+            return Some(Self::ALL[i]);
+        }
+        let chinese = ["一", "二", "三", "四", "五", "六", "日"];
+        let from_chinese = chinese
+            .iter()
+            .position(|c| text.ends_with(c) || (text.ends_with('天') && *c == "日"));
+        let hint = match (from_chinese, did_you_mean(&text, Self::CODES)) {
+            (Some(i), _) if text.starts_with('周') || text.starts_with("星期") => {
+                format!(
+                    "write `{}` for {text}; the days are mon, tue, wed, thu, fri, sat, sun",
+                    Self::CODES[i]
+                )
+            }
+            (_, Some(close)) => {
+                format!("did you mean `{close}`? The days are mon, tue, wed, thu, fri, sat, sun")
+            }
+            _ => "the days are mon, tue, wed, thu, fri, sat, sun".to_string(),
+        };
+        cx.error(
+            node,
+            format!(
+                "`{}` is not a day of the week (field `{name}`)",
+                node.shown()
+            ),
+            hint,
+        );
+        None
+    }
+}
+
+/// A number as written: whole numbers stay whole (3650, not 3650.0).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 9.0e15 {
+            s.serialize_i64(self.0 as i64)
+        } else {
+            s.serialize_f64(self.0)
+        }
+    }
+}
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if self.0.fract() == 0.0 && self.0.abs() < 9.0e15 {
+            write!(f, "{}", self.0 as i64)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+impl FromNode for Num {
+    fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
+        f64::from_node(node, name, cx).map(Num)
+    }
+}
+
+/// Whether `id` is a valid item id: lowercase ASCII letters, digits and dashes.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+}
+
+/// A reference to another item by id, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ref {
+    pub id: String,
+    pub pos: Pos,
+    pub len: u32,
+}
+
+impl Serialize for Ref {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.id)
+    }
+}
+
+impl FromNode for Ref {
+    fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
+        let id = match &node.value {
+            Value::Str(s) => s.trim().to_string(),
+            Value::Int(_) => node.shown(),
+            _ => String::new(),
+        };
+        if !is_valid_id(&id) {
+            cx.error(
+                node,
+                format!(
+                    "`{name}` should be an id such as `huidong`, but is `{}`",
+                    node.shown()
+                ),
+                "an id is the file name without `.md`: lowercase letters, digits and dashes",
+            );
+            return None;
+        }
+        Some(Ref {
+            id,
+            pos: node.pos,
+            len: node.len,
+        })
+    }
+}
+
+/// A file named in front matter (a cover, an attachment), relative to the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// As written.
+    pub written: String,
+    /// Resolved to a path relative to `content/`; None if it leaves the content folder.
+    pub path: Option<String>,
+    pub pos: Pos,
+    pub len: u32,
+}
+
+impl Serialize for FileRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.written)
+    }
+}
+
+impl FromNode for FileRef {
+    fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
+        let written = String::from_node(node, name, cx)?;
+        if written.is_empty() {
+            cx.error(
+                node,
+                format!("`{name}` is empty"),
+                "write the file name, e.g. `cover.jpg`",
+            );
+            return None;
+        }
+        Some(FileRef {
+            written,
+            path: None,
+            pos: node.pos,
+            len: node.len,
+        })
+    }
+}
+
+/// Resolves `relative` against the folder of `from` (both inside `content/`).
+/// Returns None when the result would leave the content folder or is absolute.
+pub fn resolve_relative(from: &str, relative: &str) -> Option<String> {
+    if relative.starts_with('/') || relative.starts_with('\\') || relative.contains(':') {
+        return None;
+    }
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for part in relative.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_checked_for_real_days() {
+        assert_eq!(
+            Date::parse("2024-02-29").map(|d| d.to_string()).as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(Date::parse("2023-02-29"), None);
+        assert_eq!(Date::parse("2026/12/05"), None);
+        assert_eq!(
+            Date::parse("2026-11-28T15:08:00+08:00")
+                .map(|d| d.chinese())
+                .as_deref(),
+            Some("2026年11月28日")
+        );
+    }
+
+    #[test]
+    fn relative_paths_stay_inside_content() {
+        assert_eq!(
+            resolve_relative("stations/huidong.md", "img/a.png").as_deref(),
+            Some("stations/img/a.png")
+        );
+        assert_eq!(
+            resolve_relative("stations/huidong.md", "../about.md").as_deref(),
+            Some("about.md")
+        );
+        assert_eq!(
+            resolve_relative("stations/huidong.md", "../../site.yaml"),
+            None
+        );
+        assert_eq!(resolve_relative("a.md", "/etc/passwd"), None);
+        assert_eq!(resolve_relative("a.md", "C:/x"), None);
+    }
+
+    #[test]
+    fn numbers_keep_whole_numbers_whole() {
+        assert_eq!(Num(3650.0).to_string(), "3650");
+        assert_eq!(Num(96.5).to_string(), "96.5");
+    }
+
+    #[test]
+    fn clock_accepts_one_or_two_digit_hours() {
+        assert_eq!(Clock::parse("9:05"), Some(Clock(545)));
+        assert_eq!(Clock::parse("09:00"), Some(Clock(540)));
+        assert_eq!(Clock::parse("25:00"), None);
+        assert_eq!(Clock::parse("09:0"), None);
+    }
+}

@@ -1,0 +1,904 @@
+//! Stage 5, render: pages through the theme's tera templates.
+//!
+//! [`plan`] lists every file the site will have (so clashes are found before
+//! anything is written); [`Engine::render`] renders one planned page.
+
+pub mod theme;
+pub mod views;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use tera::{Context, Kwargs, State, Tera};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::link::Site;
+use crate::model::{Kind, Num};
+pub use theme::{Bytes, Theme};
+use views::{Group, LinkView, Views, term_slug};
+
+/// The section list pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Section {
+    Stations,
+    Services,
+    Organizations,
+    Training,
+    Projects,
+    Reports,
+    News,
+}
+
+impl Section {
+    pub const ALL: [Section; 7] = [
+        Section::Stations,
+        Section::Services,
+        Section::Organizations,
+        Section::Training,
+        Section::Projects,
+        Section::Reports,
+        Section::News,
+    ];
+    pub fn folder(self) -> &'static str {
+        match self {
+            Section::Stations => "stations",
+            Section::Services => "services",
+            Section::Organizations => "organizations",
+            Section::Training => "training",
+            Section::Projects => "projects",
+            Section::Reports => "reports",
+            Section::News => "news",
+        }
+    }
+    fn of_kind(kind: Kind) -> Option<Section> {
+        Some(match kind {
+            Kind::Station => Section::Stations,
+            Kind::Service => Section::Services,
+            Kind::Organization => Section::Organizations,
+            Kind::Course | Kind::Lesson => Section::Training,
+            Kind::Project => Section::Projects,
+            Kind::Report => Section::Reports,
+            Kind::News => Section::News,
+            _ => return None,
+        })
+    }
+}
+
+/// The directories of services and tagged items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Taxonomy {
+    Categories,
+    Audiences,
+    Tags,
+}
+
+impl Taxonomy {
+    pub const ALL: [Taxonomy; 3] = [Taxonomy::Categories, Taxonomy::Audiences, Taxonomy::Tags];
+    pub fn folder(self) -> &'static str {
+        match self {
+            Taxonomy::Categories => "categories",
+            Taxonomy::Audiences => "audiences",
+            Taxonomy::Tags => "tags",
+        }
+    }
+    fn terms(self, site: &Site) -> &[(String, Vec<usize>)] {
+        match self {
+            Taxonomy::Categories => &site.by_category,
+            Taxonomy::Audiences => &site.by_audience,
+            Taxonomy::Tags => &site.by_tag,
+        }
+    }
+}
+
+/// One page to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Item(usize),
+    List(Section),
+    StationServices(usize),
+    Terms(Taxonomy),
+    Term(Taxonomy, usize),
+    NotFound,
+    /// A redirect from an item's alias (item, alias number).
+    Alias(usize, usize),
+}
+
+/// A planned output file: its path in the output folder and how to make it.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub path: String,
+    pub job: Job,
+}
+
+fn index_of(site_path: &str) -> String {
+    format!("{site_path}index.html")
+}
+
+/// Every page of the site, with clashes (two things at one address) reported.
+pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    for (i, item) in site.items.iter().enumerate() {
+        if item.kind != Kind::Section {
+            planned.push(Planned {
+                path: index_of(&item.site_path),
+                job: Job::Item(i),
+            });
+        }
+    }
+    for section in Section::ALL {
+        planned.push(Planned {
+            path: format!("{}/index.html", section.folder()),
+            job: Job::List(section),
+        });
+    }
+    for &s in site.of_kind(Kind::Station) {
+        planned.push(Planned {
+            path: format!("services/{}/index.html", site.items[s].id),
+            job: Job::StationServices(s),
+        });
+    }
+    for taxonomy in Taxonomy::ALL {
+        planned.push(Planned {
+            path: format!("{}/index.html", taxonomy.folder()),
+            job: Job::Terms(taxonomy),
+        });
+        for (n, (term, _)) in taxonomy.terms(site).iter().enumerate() {
+            planned.push(Planned {
+                path: format!("{}/{}/index.html", taxonomy.folder(), term_slug(term)),
+                job: Job::Term(taxonomy, n),
+            });
+        }
+    }
+    planned.push(Planned {
+        path: "404.html".to_string(),
+        job: Job::NotFound,
+    });
+    for (i, item) in site.items.iter().enumerate() {
+        for (n, alias) in item.meta.aliases.iter().enumerate() {
+            let path = if alias.path.ends_with('/') {
+                index_of(&alias.path)
+            } else {
+                alias.path.clone()
+            };
+            planned.push(Planned {
+                path,
+                job: Job::Alias(i, n),
+            });
+        }
+    }
+    let mut seen: HashMap<&str, Job> = HashMap::new();
+    let mut clashes = Vec::new();
+    for p in &planned {
+        if let Some(first) = seen.insert(p.path.as_str(), p.job) {
+            // Two items of one kind with one id: the link stage reported it already.
+            let same_id = match (first, p.job) {
+                (Job::Item(a), Job::Item(b)) => {
+                    site.items[a].kind == site.items[b].kind
+                        && site.items[a].key == site.items[b].key
+                }
+                _ => false,
+            };
+            if !same_id {
+                clashes.push((p.path.clone(), first, p.job));
+            }
+        }
+    }
+    for (path, first, second) in clashes {
+        let describe = |job: Job| match job {
+            Job::Item(i) | Job::Alias(i, _) => site.items[i].doc.display.clone(),
+            Job::List(s) => format!("the {} list page", s.folder()),
+            Job::StationServices(s) => format!("the service list of {}", site.items[s].id),
+            Job::Terms(t) | Job::Term(t, _) => format!("the {} directory", t.folder()),
+            Job::NotFound => "the 404 page".to_string(),
+        };
+        let (file, pos) = match second {
+            Job::Item(i) => (site.items[i].doc.display.clone(), Pos::START),
+            Job::Alias(i, n) => (
+                site.items[i].doc.display.clone(),
+                site.items[i].meta.aliases[n].pos,
+            ),
+            _ => match first {
+                Job::Item(i) | Job::Alias(i, _) => (site.items[i].doc.display.clone(), Pos::START),
+                _ => ("site.yaml".to_string(), Pos::START),
+            },
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                file,
+                pos,
+                format!(
+                    "two pages would be published at /{}: {} and {}",
+                    path.trim_end_matches("index.html"),
+                    describe(first),
+                    describe(second)
+                ),
+            )
+            .with_hint("rename one of them (or change the alias) so each address has one page"),
+        );
+    }
+    planned.retain({
+        let mut kept = std::collections::HashSet::new();
+        move |p| kept.insert(p.path.clone())
+    });
+    planned
+}
+
+/// The tera engine with the theme's templates, filters and site-wide values.
+pub struct Engine {
+    tera: Tera,
+    origins: HashMap<String, String>,
+    strings: BTreeMap<String, String>,
+    pub static_files: BTreeMap<String, Bytes>,
+}
+
+#[derive(Serialize)]
+struct NavEntry {
+    key: &'static str,
+    title: String,
+    url: String,
+}
+
+/// The interface string `key`, or the key itself if the theme lacks it.
+fn string<'s>(strings: &'s BTreeMap<String, String>, key: &'s str) -> &'s str {
+    strings.get(key).map_or(key, String::as_str)
+}
+
+/// `[mon, tue, wed, thu, fri]` → 周一至周五; `[tue, thu]` → 周二、周四.
+pub fn days_text(days: &[String], strings: &BTreeMap<String, String>) -> String {
+    let codes = crate::model::Weekday::CODES;
+    let mut indices: Vec<usize> = days
+        .iter()
+        .filter_map(|d| codes.iter().position(|c| c == d))
+        .collect();
+    indices.sort_unstable();
+    indices.dedup();
+    let name = |i: usize| string(strings, &format!("weekday_{}", codes[i])).to_string();
+    if indices.len() == 7 {
+        return string(strings, "every_day").to_string();
+    }
+    let consecutive = indices.windows(2).all(|w| w[1] == w[0] + 1);
+    if indices.len() >= 3 && consecutive {
+        return format!(
+            "{}{}{}",
+            name(indices[0]),
+            string(strings, "range_to"),
+            name(indices[indices.len() - 1])
+        );
+    }
+    indices
+        .into_iter()
+        .map(name)
+        .collect::<Vec<_>>()
+        .join(string(strings, "list_separator"))
+}
+
+/// `2026-11-28` → 2026年11月28日 (the format is an interface string).
+pub fn date_text(date: &str, strings: &BTreeMap<String, String>) -> String {
+    match crate::model::Date::parse(date) {
+        Some(d) => string(strings, "date_format")
+            .replace("{year}", &d.year.to_string())
+            .replace("{month}", &d.month.to_string())
+            .replace("{day}", &d.day.to_string()),
+        None => date.to_string(),
+    }
+}
+
+/// 1536 → 1.5 KB.
+pub fn size_text(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
+}
+
+impl Engine {
+    /// Compiles the theme's templates; errors name the template, line and column.
+    pub fn new(theme: Theme, config: &Config, diagnostics: &mut Diagnostics) -> Option<Engine> {
+        let mut tera = Tera::new();
+        tera.autoescape_on([".html", ".htm", ".xml"]);
+        let strings = theme.strings.clone();
+        let days_strings = strings.clone();
+        tera.register_filter("days", move |days: Vec<String>, _: Kwargs, _: &State| {
+            days_text(&days, &days_strings)
+        });
+        let date_strings = strings.clone();
+        tera.register_filter("date_text", move |date: &str, _: Kwargs, _: &State| {
+            date_text(date, &date_strings)
+        });
+        tera.register_filter("size_text", |bytes: u64, _: Kwargs, _: &State| {
+            size_text(bytes)
+        });
+        let origins: HashMap<String, String> = theme
+            .templates
+            .iter()
+            .map(|t| (t.name.clone(), t.origin.clone()))
+            .collect();
+        let sources: Vec<(String, String)> = theme
+            .templates
+            .iter()
+            .map(|t| (t.name.clone(), t.source.clone()))
+            .collect();
+        if let Err(err) = tera.add_raw_templates(sources) {
+            diagnostics.push(template_error(&err, &origins, None));
+            return None;
+        }
+        let globals = tera.global_context();
+        globals.insert("site", config);
+        globals.insert("strings", &strings);
+        Some(Engine {
+            tera,
+            origins,
+            strings,
+            static_files: theme.static_files,
+        })
+    }
+
+    /// Sets the values every page sees that depend on the content (the navigation).
+    pub fn set_site(&mut self, site: &Site) {
+        let strings = &self.strings;
+        let base = |p: &str| site.config.link(p);
+        let mut nav = vec![NavEntry {
+            key: "home",
+            title: string(strings, "nav_home").to_string(),
+            url: base(""),
+        }];
+        for section in Section::ALL {
+            let key = section.folder();
+            nav.push(NavEntry {
+                key,
+                title: string(strings, &format!("nav_{key}")).to_string(),
+                url: base(&format!("{key}/")),
+            });
+        }
+        let pages: Vec<LinkView> = site
+            .of_kind(Kind::Page)
+            .iter()
+            .filter(|&&i| !site.items[i].key.contains('/'))
+            .map(|&i| LinkView {
+                title: &site.items[i].meta.title,
+                url: site.config.link(&site.items[i].site_path),
+            })
+            .collect();
+        let globals = self.tera.global_context();
+        globals.insert("nav", &nav);
+        globals.insert("footer_pages", &pages);
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.tera.contains_template(name)
+    }
+
+    /// Renders one planned page.
+    pub fn render(&self, site: &Site, job: Job) -> Result<String, Diagnostic> {
+        let views = Views { site };
+        let mut cx = Context::new();
+        let template = fill_context(&views, job, &mut cx, &self.strings);
+        if let Job::Alias(i, _) = job {
+            return Ok(alias_page(&views.url(i), &site.items[i].meta.title));
+        }
+        // The driver adds which pages hit the error, once per template mistake.
+        self.tera
+            .render(template, &cx)
+            .map_err(|err| template_error(&err, &self.origins, None))
+    }
+}
+
+/// A redirect page for an old address: works without JavaScript.
+fn alias_page(url: &str, title: &str) -> String {
+    let url = crate::markdown::escape_html(url);
+    let title = crate::markdown::escape_html(title);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <link rel=\"canonical\" href=\"{url}\"><meta http-equiv=\"refresh\" content=\"0; url={url}\">\
+         <meta name=\"robots\" content=\"noindex\"></head>\
+         <body><p><a href=\"{url}\">{title}</a></p></body></html>\n"
+    )
+}
+
+/// Turns a tera error into a diagnostic at the template's line and column.
+fn template_error(
+    err: &tera::Error,
+    origins: &HashMap<String, String>,
+    page: Option<&str>,
+) -> Diagnostic {
+    let while_rendering = page
+        .map(|p| format!(" (while rendering {p})"))
+        .unwrap_or_default();
+    let origin = |name: &str| {
+        origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("templates/{name}"))
+    };
+    let hint = "fix the template; if it is a copy of a theme template in templates/, compare it with the theme's version";
+    match err.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            Diagnostic::error(
+                origin(report.filename()),
+                Pos::new(
+                    u32::try_from(span.start_line).unwrap_or(1),
+                    u32::try_from(span.start_col + 1).unwrap_or(1),
+                ),
+                format!("template error: {}{while_rendering}", report.message()),
+            )
+            .with_len(if span.end_line == span.start_line {
+                span.end_col.saturating_sub(span.start_col)
+            } else {
+                1
+            })
+            .with_hint(hint)
+        }
+        tera::ErrorKind::MissingParent { current, parent } => Diagnostic::error(
+            origin(current),
+            Pos::START,
+            format!("template `{current}` extends `{parent}`, which does not exist"),
+        )
+        .with_hint("check the name in `{% extends %}`"),
+        tera::ErrorKind::TemplateNotFound(name) => Diagnostic::error(
+            origin(name),
+            Pos::START,
+            format!("the theme has no template `{name}`{while_rendering}"),
+        )
+        .with_hint(format!(
+            "add templates/{name} to the site, or use a theme that has it"
+        )),
+        other => Diagnostic::error(
+            "templates",
+            Pos::START,
+            format!("template error: {other}{while_rendering}"),
+        )
+        .with_hint(hint),
+    }
+}
+
+#[derive(Serialize)]
+struct MetricView<'a> {
+    name: &'a str,
+    value: Num,
+    unit: Option<&'a str>,
+    baseline: Option<Num>,
+    /// Change against the baseline in percent, one decimal.
+    change_pct: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct StationMetrics<'a> {
+    station: LinkView<'a>,
+    metrics: Vec<MetricView<'a>>,
+}
+
+#[derive(Serialize)]
+struct AttachmentView<'a> {
+    title: &'a str,
+    url: String,
+    file: &'a str,
+    extension: String,
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct TermView {
+    name: String,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    stations: usize,
+    services: usize,
+    organizations: usize,
+    projects: usize,
+    courses: usize,
+}
+
+fn percent_change(value: f64, baseline: f64) -> Option<f64> {
+    (baseline != 0.0).then(|| ((value - baseline) / baseline * 1000.0).round() / 10.0)
+}
+
+/// Fills the context for a job and returns the template to use.
+fn fill_context<'a>(
+    v: &Views<'a>,
+    job: Job,
+    cx: &mut Context,
+    strings: &'a BTreeMap<String, String>,
+) -> &'static str {
+    let site = v.site;
+    let mut crumbs: Vec<LinkView> = Vec::new();
+    let nav_title = |key: &str| {
+        strings
+            .get(&format!("nav_{key}"))
+            .map_or("", String::as_str)
+    };
+    let section_link = |section: Section| LinkView {
+        title: nav_title(section.folder()),
+        url: site.config.link(&format!("{}/", section.folder())),
+    };
+    let intro = |key: &str| {
+        site.of_kind(Kind::Section)
+            .iter()
+            .copied()
+            .find(|&i| site.items[i].key == key)
+            .map(|i| v.page(i))
+    };
+    let template = match job {
+        Job::Item(i) => {
+            let item = v.item(i);
+            let l = &site.links[i];
+            cx.insert("page", &v.page(i));
+            if let Some(section) = Section::of_kind(item.kind) {
+                cx.insert("section", section.folder());
+                crumbs.push(section_link(section));
+            }
+            match item.kind {
+                Kind::Home => {
+                    cx.insert("stations", &v.cards(site.of_kind(Kind::Station)));
+                    let news: Vec<usize> =
+                        site.of_kind(Kind::News).iter().copied().take(5).collect();
+                    cx.insert("latest_news", &v.cards(&news));
+                    cx.insert(
+                        "latest_report",
+                        &site.of_kind(Kind::Report).first().map(|&r| v.card(r)),
+                    );
+                    cx.insert(
+                        "counts",
+                        &Counts {
+                            stations: v.kind_count(Kind::Station),
+                            services: v.kind_count(Kind::Service),
+                            organizations: v.kind_count(Kind::Organization),
+                            projects: v.kind_count(Kind::Project),
+                            courses: v.kind_count(Kind::Course),
+                        },
+                    );
+                    cx.insert("categories", &terms(v, Taxonomy::Categories));
+                    "index.html"
+                }
+                Kind::Station => {
+                    cx.insert("services_by_category", &v.by_category(&l.services));
+                    cx.insert("organizations", &v.cards(&l.organizations));
+                    cx.insert("projects", &v.cards(&l.projects));
+                    cx.insert("reports", &v.cards(&l.reports));
+                    cx.insert("news", &v.cards(&l.news));
+                    cx.insert(
+                        "services_url",
+                        &site.config.link(&format!("services/{}/", item.id)),
+                    );
+                    "station.html"
+                }
+                Kind::Service => {
+                    let station = l.station.map(|s| v.link(s));
+                    if let Some(s) = &station {
+                        crumbs.push(LinkView {
+                            title: s.title,
+                            url: site.config.link(&format!(
+                                "services/{}/",
+                                item.key.split('/').next().unwrap_or_default()
+                            )),
+                        });
+                    }
+                    cx.insert("station", &station);
+                    cx.insert("providers", &v.cards(&l.organizations));
+                    if let Some(s) = item.service() {
+                        cx.insert(
+                            "category_url",
+                            &site
+                                .config
+                                .link(&format!("categories/{}/", term_slug(&s.category))),
+                        );
+                        let audience: Vec<TermView> = s
+                            .audience
+                            .iter()
+                            .map(|a| TermView {
+                                name: a.clone(),
+                                url: site.config.link(&format!("audiences/{}/", term_slug(a))),
+                                count: 0,
+                            })
+                            .collect();
+                        cx.insert("audience", &audience);
+                    }
+                    "service.html"
+                }
+                Kind::Organization => {
+                    cx.insert("station", &l.station.map(|s| v.link(s)));
+                    cx.insert("mentor", &l.mentor.map(|m| v.card(m)));
+                    cx.insert("mentees", &v.cards(&l.mentees));
+                    cx.insert("services", &v.cards(&l.services));
+                    cx.insert("projects", &v.cards(&l.projects));
+                    "organization.html"
+                }
+                Kind::Course => {
+                    cx.insert("lessons", &v.cards(&l.lessons));
+                    cx.insert("prerequisites", &v.links(&l.prerequisites));
+                    cx.insert("required_by", &v.links(&l.required_by));
+                    let attachments: Vec<AttachmentView> = item
+                        .course()
+                        .map(|c| c.attachments.as_slice())
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|a| {
+                            let path = a.file.path.as_deref()?;
+                            let size = site
+                                .assets
+                                .iter()
+                                .find(|x| x.path == path)
+                                .map_or(0, |x| x.size);
+                            Some(AttachmentView {
+                                title: &a.title,
+                                url: site.config.link(path),
+                                file: &a.file.written,
+                                extension: path
+                                    .rsplit_once('.')
+                                    .map(|(_, e)| e.to_uppercase())
+                                    .unwrap_or_default(),
+                                size,
+                            })
+                        })
+                        .collect();
+                    cx.insert("attachments", &attachments);
+                    "course.html"
+                }
+                Kind::Lesson => {
+                    if let Some(c) = l.course {
+                        crumbs.push(v.link(c));
+                        cx.insert("course", &v.link(c));
+                        cx.insert("lessons", &v.cards(&site.links[c].lessons));
+                        let position = site.links[c]
+                            .lessons
+                            .iter()
+                            .position(|&x| x == i)
+                            .map_or(0, |p| p + 1);
+                        cx.insert("lesson_number", &position);
+                    }
+                    cx.insert("prev", &l.prev.map(|p| v.link(p)));
+                    cx.insert("next", &l.next.map(|p| v.link(p)));
+                    "lesson.html"
+                }
+                Kind::Project => {
+                    cx.insert("station", &l.station.map(|s| v.link(s)));
+                    cx.insert("organizations", &v.cards(&l.organizations));
+                    "project.html"
+                }
+                Kind::Report => {
+                    let report = item.report();
+                    let groups: Vec<StationMetrics> = l
+                        .stations
+                        .iter()
+                        .map(|&s| StationMetrics {
+                            station: v.link(s),
+                            metrics: report
+                                .map(|r| r.metrics.as_slice())
+                                .unwrap_or_default()
+                                .iter()
+                                .filter(|m| m.station.id == site.items[s].id)
+                                .map(|m| MetricView {
+                                    name: &m.name,
+                                    value: m.value,
+                                    unit: m.unit.as_deref(),
+                                    baseline: m.baseline,
+                                    change_pct: m
+                                        .baseline
+                                        .and_then(|b| percent_change(m.value.0, b.0)),
+                                })
+                                .collect(),
+                        })
+                        .collect();
+                    cx.insert("stations", &v.links(&l.stations));
+                    cx.insert("metrics_by_station", &groups);
+                    "report.html"
+                }
+                Kind::News => {
+                    cx.insert("station", &l.station.map(|s| v.link(s)));
+                    "news.html"
+                }
+                Kind::Page | Kind::Section => "page.html",
+            }
+        }
+        Job::List(section) => {
+            cx.insert("section", section.folder());
+            cx.insert("intro", &intro(section.folder()));
+            let kind_list = |kind: Kind| v.cards(site.of_kind(kind));
+            match section {
+                Section::Stations => {
+                    cx.insert("items", &kind_list(Kind::Station));
+                    "list_stations.html"
+                }
+                Section::Services => {
+                    let groups: Vec<Group> = site
+                        .of_kind(Kind::Station)
+                        .iter()
+                        .map(|&s| Group {
+                            name: site.items[s].meta.title.clone(),
+                            url: Some(site.config.link(&format!("services/{}/", site.items[s].id))),
+                            items: v.cards(&site.links[s].services),
+                        })
+                        .collect();
+                    cx.insert("stations", &groups);
+                    cx.insert("categories", &terms(v, Taxonomy::Categories));
+                    cx.insert("audiences", &terms(v, Taxonomy::Audiences));
+                    "list_services.html"
+                }
+                Section::Organizations => {
+                    let mut groups: Vec<Group> = site
+                        .of_kind(Kind::Station)
+                        .iter()
+                        .map(|&s| Group {
+                            name: site.items[s].meta.title.clone(),
+                            url: Some(v.url(s)),
+                            items: v.cards(&site.links[s].organizations),
+                        })
+                        .filter(|g| !g.items.is_empty())
+                        .collect();
+                    let unassigned: Vec<usize> = site
+                        .of_kind(Kind::Organization)
+                        .iter()
+                        .copied()
+                        .filter(|&o| site.links[o].station.is_none())
+                        .collect();
+                    if !unassigned.is_empty() {
+                        groups.push(Group {
+                            name: String::new(),
+                            url: None,
+                            items: v.cards(&unassigned),
+                        });
+                    }
+                    cx.insert("groups", &groups);
+                    "list_organizations.html"
+                }
+                Section::Training => {
+                    let levels: Vec<Group> = site
+                        .config
+                        .vocabularies
+                        .training_level
+                        .iter()
+                        .map(|level| Group {
+                            name: level.clone(),
+                            url: None,
+                            items: site
+                                .of_kind(Kind::Course)
+                                .iter()
+                                .filter(|&&c| {
+                                    site.items[c].course().is_some_and(|x| &x.level == level)
+                                })
+                                .map(|&c| v.card(c))
+                                .collect(),
+                        })
+                        .collect();
+                    cx.insert("levels", &levels);
+                    "list_training.html"
+                }
+                Section::Projects => {
+                    cx.insert("items", &kind_list(Kind::Project));
+                    "list_projects.html"
+                }
+                Section::Reports => {
+                    cx.insert("items", &kind_list(Kind::Report));
+                    "list_reports.html"
+                }
+                Section::News => {
+                    cx.insert("items", &kind_list(Kind::News));
+                    "list_news.html"
+                }
+            }
+        }
+        Job::StationServices(s) => {
+            cx.insert("section", "services");
+            crumbs.push(section_link(Section::Services));
+            cx.insert("station", &v.card(s));
+            cx.insert(
+                "services_by_category",
+                &v.by_category(&site.links[s].services),
+            );
+            cx.insert("intro", &intro(&format!("services/{}", site.items[s].id)));
+            "station_services.html"
+        }
+        Job::Terms(taxonomy) => {
+            cx.insert("section", "services");
+            cx.insert("taxonomy", taxonomy.folder());
+            cx.insert("terms", &terms(v, taxonomy));
+            "taxonomy.html"
+        }
+        Job::Term(taxonomy, n) => {
+            let (term, list) = &taxonomy.terms(site)[n];
+            cx.insert("section", "services");
+            crumbs.push(LinkView {
+                title: strings
+                    .get(&format!("taxonomy_{}", taxonomy.folder()))
+                    .map_or("", String::as_str),
+                url: site.config.link(&format!("{}/", taxonomy.folder())),
+            });
+            cx.insert("taxonomy", taxonomy.folder());
+            cx.insert("term", term);
+            if taxonomy == Taxonomy::Tags {
+                cx.insert("items", &v.cards(list));
+            } else {
+                let groups: Vec<Group> = site
+                    .of_kind(Kind::Station)
+                    .iter()
+                    .map(|&s| Group {
+                        name: site.items[s].meta.title.clone(),
+                        url: Some(v.url(s)),
+                        items: list
+                            .iter()
+                            .copied()
+                            .filter(|&x| site.links[x].station == Some(s))
+                            .map(|x| v.card(x))
+                            .collect(),
+                    })
+                    .filter(|g| !g.items.is_empty())
+                    .collect();
+                cx.insert("groups", &groups);
+                cx.insert("count", &list.len());
+            }
+            "taxonomy_term.html"
+        }
+        Job::NotFound => "404.html",
+        Job::Alias(..) => "",
+    };
+    cx.insert("breadcrumbs", &crumbs);
+    template
+}
+
+fn terms(v: &Views, taxonomy: Taxonomy) -> Vec<TermView> {
+    taxonomy
+        .terms(v.site)
+        .iter()
+        .map(|(name, list)| TermView {
+            name: name.clone(),
+            url: v
+                .site
+                .config
+                .link(&format!("{}/{}/", taxonomy.folder(), term_slug(name))),
+            count: list.len(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings() -> BTreeMap<String, String> {
+        let mut s = BTreeMap::new();
+        for (code, name) in crate::model::Weekday::CODES
+            .iter()
+            .zip(["周一", "周二", "周三", "周四", "周五", "周六", "周日"])
+        {
+            s.insert(format!("weekday_{code}"), name.to_string());
+        }
+        s.insert("range_to".into(), "至".into());
+        s.insert("list_separator".into(), "、".into());
+        s.insert("every_day".into(), "每天".into());
+        s.insert("date_format".into(), "{year}年{month}月{day}日".into());
+        s
+    }
+
+    #[test]
+    fn days_are_written_as_readers_expect() {
+        let d = |list: &[&str]| {
+            days_text(
+                &list.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                &strings(),
+            )
+        };
+        assert_eq!(d(&["mon", "tue", "wed", "thu", "fri"]), "周一至周五");
+        assert_eq!(d(&["thu", "tue"]), "周二、周四");
+        assert_eq!(
+            d(&["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+            "每天"
+        );
+    }
+
+    #[test]
+    fn dates_in_chinese() {
+        assert_eq!(date_text("2026-11-08", &strings()), "2026年11月8日");
+    }
+
+    #[test]
+    fn percent_change_rounds_to_one_decimal() {
+        assert_eq!(percent_change(3650.0, 1200.0), Some(204.2));
+        assert_eq!(percent_change(5.0, 0.0), None);
+    }
+}

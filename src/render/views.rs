@@ -1,0 +1,232 @@
+//! What templates see: items as serialisable views with URLs and relations.
+
+use serde::Serialize;
+
+use crate::link::Site;
+use crate::markdown::TocEntry;
+use crate::model::{Data, Date, Item, Kind};
+
+/// A title with its link.
+#[derive(Serialize, Clone)]
+pub struct LinkView<'a> {
+    pub title: &'a str,
+    pub url: String,
+}
+
+/// An item as shown in a list: enough to write a line or a card.
+#[derive(Serialize)]
+pub struct Card<'a> {
+    pub kind: Kind,
+    pub id: &'a str,
+    pub key: &'a str,
+    pub title: &'a str,
+    pub summary: String,
+    pub url: String,
+    pub date: Option<Date>,
+    pub weight: Option<i64>,
+    pub fields: &'a Data,
+    pub station: Option<LinkView<'a>>,
+    pub cover: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct TagView<'a> {
+    pub name: &'a str,
+    pub url: String,
+}
+
+/// The item a page is about, in full.
+#[derive(Serialize)]
+pub struct PageView<'a> {
+    #[serde(flatten)]
+    pub card: Card<'a>,
+    pub description: String,
+    pub permalink: String,
+    pub updated: Option<Date>,
+    pub tags: Vec<TagView<'a>>,
+    pub content: &'a str,
+    pub toc: &'a [TocEntry],
+    pub source: String,
+}
+
+/// A group of cards under a heading (a category, a station, a level).
+#[derive(Serialize)]
+pub struct Group<'a> {
+    pub name: String,
+    pub url: Option<String>,
+    pub items: Vec<Card<'a>>,
+}
+
+/// Cuts text to about `max` characters at a sentence or word end.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let at = cut
+        .rfind(['。', '；', '！', '？'])
+        .map(|i| i + '。'.len_utf8());
+    match at {
+        Some(i) if i > cut.len() / 2 => cut[..i].to_string(),
+        _ => format!("{}…", cut.trim_end()),
+    }
+}
+
+/// A slug for a vocabulary term or tag in a URL: letters (Chinese included)
+/// and digits kept, everything else a dash. Never contains `/` or `..`.
+pub fn term_slug(term: &str) -> String {
+    let mut out = String::new();
+    for c in term.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "term".to_string()
+    } else {
+        out
+    }
+}
+
+pub struct Views<'a> {
+    pub site: &'a Site,
+}
+
+impl<'a> Views<'a> {
+    pub fn item(&self, i: usize) -> &'a Item {
+        &self.site.items[i]
+    }
+
+    pub fn url(&self, i: usize) -> String {
+        self.site.config.link(&self.site.items[i].site_path)
+    }
+
+    pub fn link(&self, i: usize) -> LinkView<'a> {
+        LinkView {
+            title: &self.site.items[i].meta.title,
+            url: self.url(i),
+        }
+    }
+
+    pub fn summary(&self, i: usize) -> String {
+        let item = &self.site.items[i];
+        match &item.meta.summary {
+            Some(s) => s.clone(),
+            None => excerpt(&self.site.bodies[i].first_paragraph, 90),
+        }
+    }
+
+    pub fn card(&self, i: usize) -> Card<'a> {
+        let item = &self.site.items[i];
+        Card {
+            kind: item.kind,
+            id: &item.id,
+            key: &item.key,
+            title: &item.meta.title,
+            summary: self.summary(i),
+            url: self.url(i),
+            date: item.meta.date,
+            weight: item.meta.weight,
+            fields: &item.data,
+            station: self.site.links[i].station.map(|s| self.link(s)),
+            cover: item
+                .meta
+                .cover
+                .as_ref()
+                .and_then(|c| c.path.as_ref())
+                .map(|p| self.site.config.link(p)),
+        }
+    }
+
+    pub fn cards(&self, list: &[usize]) -> Vec<Card<'a>> {
+        list.iter().map(|&i| self.card(i)).collect()
+    }
+
+    pub fn links(&self, list: &[usize]) -> Vec<LinkView<'a>> {
+        list.iter().map(|&i| self.link(i)).collect()
+    }
+
+    pub fn tag_url(&self, tag: &str) -> String {
+        self.site.config.link(&format!("tags/{}/", term_slug(tag)))
+    }
+
+    pub fn page(&self, i: usize) -> PageView<'a> {
+        let item = &self.site.items[i];
+        let body = &self.site.bodies[i];
+        PageView {
+            card: self.card(i),
+            description: excerpt(
+                item.meta
+                    .summary
+                    .as_deref()
+                    .unwrap_or(&body.first_paragraph),
+                120,
+            ),
+            permalink: self.site.config.absolute_url(&item.site_path),
+            updated: item.meta.updated,
+            tags: item
+                .meta
+                .tags
+                .iter()
+                .map(|t| TagView {
+                    name: t,
+                    url: self.tag_url(t),
+                })
+                .collect(),
+            content: &body.html,
+            toc: &body.toc,
+            source: format!("content/{}", item.doc.path),
+        }
+    }
+
+    /// A station's services grouped by category, in menu order.
+    pub fn by_category(&self, services: &[usize]) -> Vec<Group<'a>> {
+        let mut groups: Vec<Group> = Vec::new();
+        for &s in services {
+            let category = self.site.items[s]
+                .service()
+                .map_or("", |x| x.category.as_str());
+            match groups.last_mut() {
+                Some(g) if g.name == category => g.items.push(self.card(s)),
+                _ => groups.push(Group {
+                    name: category.to_string(),
+                    url: Some(
+                        self.site
+                            .config
+                            .link(&format!("categories/{}/", term_slug(category))),
+                    ),
+                    items: vec![self.card(s)],
+                }),
+            }
+        }
+        groups
+    }
+
+    pub fn kind_count(&self, kind: Kind) -> usize {
+        self.site.of_kind(kind).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_end_at_a_sentence() {
+        assert_eq!(excerpt("短句。", 10), "短句。");
+        let long = "第一句话比较长一些。第二句话也不短，还要继续写下去。";
+        assert_eq!(excerpt(long, 15), "第一句话比较长一些。");
+    }
+
+    #[test]
+    fn slugs_keep_chinese_and_never_make_paths() {
+        assert_eq!(term_slug("助老服务"), "助老服务");
+        assert_eq!(term_slug("../etc/passwd"), "etc-passwd");
+        assert_eq!(term_slug("A4 纸"), "a4-纸");
+        assert_eq!(term_slug("///"), "term");
+    }
+}

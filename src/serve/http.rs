@@ -1,0 +1,234 @@
+//! A small static file server for previewing the built site: GET and HEAD only,
+//! nothing outside the output folder, correct content types.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The content type for a file name.
+pub fn content_type(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("ics") => "text/calendar; charset=utf-8",
+        Some("csv") => "text/csv; charset=utf-8",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("pdf") => "application/pdf",
+        Some("woff2") => "font/woff2",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("pptx") => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Decodes a request path; None if it is malformed or tries to leave the root.
+pub fn safe_relative_path(target: &str) -> Option<PathBuf> {
+    let path = target.split(['?', '#']).next()?;
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let decoded = String::from_utf8(decoded).ok()?;
+    if !decoded.starts_with('/') || decoded.contains(['\0', '\\']) {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            // Also refuses hidden files such as the output marker.
+            s if s.starts_with('.') => return None,
+            s => out.push(s),
+        }
+    }
+    Some(out)
+}
+
+/// What a request resolved to.
+pub enum Resolved {
+    File(PathBuf),
+    /// A folder asked for without its trailing slash: redirect there.
+    Redirect(String),
+    NotFound,
+}
+
+/// Finds the file for a request path inside `root` (canonical), refusing
+/// symlinks that lead outside it.
+pub fn resolve(root: &Path, target: &str) -> Resolved {
+    let Some(rel) = safe_relative_path(target) else {
+        return Resolved::NotFound;
+    };
+    let mut path = root.join(&rel);
+    if path.is_dir() {
+        let raw = target.split(['?', '#']).next().unwrap_or("/");
+        if !raw.ends_with('/') {
+            return Resolved::Redirect(format!("{raw}/"));
+        }
+        path.push("index.html");
+    }
+    match std::fs::canonicalize(&path) {
+        Ok(real) if real.starts_with(root) && real.is_file() => Resolved::File(real),
+        _ => Resolved::NotFound,
+    }
+}
+
+/// Serves `root` until the listener fails. Each connection gets a thread.
+pub fn serve(listener: TcpListener, root: PathBuf) -> io::Result<()> {
+    let root = std::fs::canonicalize(&root)?;
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let root = root.clone();
+        std::thread::spawn(move || {
+            let _ = handle(stream, &root);
+        });
+    }
+    Ok(())
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+    head_only: bool,
+) -> io::Result<()> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    stream.write_all(out.as_bytes())?;
+    if !head_only {
+        stream.write_all(body)?;
+    }
+    stream.flush()
+}
+
+fn handle(mut stream: TcpStream, root: &Path) -> io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.by_ref().take(8192).read_line(&mut request_line)?;
+    // Read (and ignore) the headers.
+    loop {
+        let mut line = String::new();
+        if reader.by_ref().take(8192).read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
+            break;
+        }
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let head_only = method == "HEAD";
+    if method != "GET" && !head_only {
+        return respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            &[
+                ("Allow", "GET, HEAD".into()),
+                ("Content-Type", "text/plain; charset=utf-8".into()),
+            ],
+            b"405 Method Not Allowed\n",
+            false,
+        );
+    }
+    match resolve(root, target) {
+        Resolved::File(path) => {
+            let body = std::fs::read(&path)?;
+            respond(
+                &mut stream,
+                "200 OK",
+                &[("Content-Type", content_type(&path).into())],
+                &body,
+                head_only,
+            )
+        }
+        Resolved::Redirect(to) => respond(
+            &mut stream,
+            "301 Moved Permanently",
+            &[("Location", to)],
+            b"",
+            head_only,
+        ),
+        Resolved::NotFound => {
+            let page = std::fs::read(root.join("404.html"))
+                .unwrap_or_else(|_| b"404 Not Found\n".to_vec());
+            respond(
+                &mut stream,
+                "404 Not Found",
+                &[("Content-Type", "text/html; charset=utf-8".into())],
+                &page,
+                head_only,
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_and_hidden_files_are_refused() {
+        assert_eq!(
+            safe_relative_path("/stations/huidong/"),
+            Some(PathBuf::from("stations/huidong"))
+        );
+        assert_eq!(
+            safe_relative_path("/categories/%E5%8A%A9%E8%80%81/"),
+            Some(PathBuf::from("categories/助老"))
+        );
+        for bad in [
+            "/../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/a/%2E%2E/%2e%2e/x",
+            "/.zhan-output",
+            "/a%00b",
+            "/a\\..\\b",
+            "relative",
+            "/%zz",
+        ] {
+            assert_eq!(safe_relative_path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn content_types_carry_utf8() {
+        assert_eq!(
+            content_type(Path::new("a/index.html")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            content_type(Path::new("x.ics")),
+            "text/calendar; charset=utf-8"
+        );
+        assert_eq!(content_type(Path::new("x.svg")), "image/svg+xml");
+    }
+}

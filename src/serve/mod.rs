@@ -1,0 +1,3 @@
+//! Beside the pipeline: previewing the built site in a browser.
+
+pub mod http;

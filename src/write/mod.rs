@@ -1,0 +1,252 @@
+//! Stage 6, write: the output folder. Everything is written to a staging folder
+//! beside it, which replaces the output only when the whole build succeeded;
+//! a failed build leaves the last good output exactly as it was.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::link::Site;
+use crate::markdown::escape_html;
+use crate::render::{Job, Planned};
+
+/// A file in every output folder zhan makes. An existing folder without it is
+/// not replaced, so `--output` pointed at the wrong folder cannot wipe it.
+pub const MARKER: &str = ".zhan-output";
+
+/// The output folder being built.
+pub struct Output {
+    target: PathBuf,
+    staging: PathBuf,
+}
+
+/// Why an output folder cannot be used.
+#[derive(Debug)]
+pub struct Refused {
+    pub message: String,
+    pub hint: String,
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    // A folder that does not exist yet: resolve its parent.
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+    match path.file_name() {
+        Some(name) => parent.join(name),
+        None => parent,
+    }
+}
+
+impl Output {
+    /// Checks that `target` may be (re)placed by a build of the site at `root`,
+    /// and makes an empty staging folder beside it.
+    pub fn prepare(target: &Path, root: &Path) -> Result<Output, Refused> {
+        let target_abs = absolute(target);
+        let root_abs = absolute(root);
+        let shown = target.display();
+        if root_abs.starts_with(&target_abs) {
+            return Err(Refused {
+                message: format!("the output folder `{shown}` contains the site itself"),
+                hint: "choose a folder inside or beside the site, such as `output`".to_string(),
+            });
+        }
+        for protected in ["content", "themes", "templates", "static"] {
+            if target_abs.starts_with(root_abs.join(protected)) {
+                return Err(Refused {
+                    message: format!("the output folder `{shown}` is inside the site's `{protected}/` folder"),
+                    hint: "choose a folder outside content/, themes/, templates/ and static/, such as `output`".to_string(),
+                });
+            }
+        }
+        if target_abs.is_file() {
+            return Err(Refused {
+                message: format!("the output `{shown}` is a file, not a folder"),
+                hint: "choose a folder name, such as `output`".to_string(),
+            });
+        }
+        if target_abs.is_dir() {
+            let empty = std::fs::read_dir(&target_abs)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+            if !empty && !target_abs.join(MARKER).is_file() {
+                return Err(Refused {
+                    message: format!("the folder `{shown}` was not made by zhan, so it will not be replaced"),
+                    hint: "choose another --output folder, or empty this one if you are sure it may be deleted".to_string(),
+                });
+            }
+        }
+        let name = target_abs
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        let parent = target_abs
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        if let Err(err) = std::fs::create_dir_all(&parent).and_then(|()| {
+            if staging.exists() {
+                std::fs::remove_dir_all(&staging)?;
+            }
+            std::fs::create_dir(&staging)
+        }) {
+            return Err(Refused {
+                message: format!("cannot create a folder beside `{shown}`: {err}"),
+                hint: "check that the folder exists and that you may write to it".to_string(),
+            });
+        }
+        Ok(Output {
+            target: target_abs,
+            staging,
+        })
+    }
+
+    /// Writes a file, `rel` being `/`-separated inside the output.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.staging.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)
+    }
+
+    pub fn copy(&self, rel: &str, from: &Path) -> io::Result<()> {
+        let path = self.staging.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from, path).map(|_| ())
+    }
+
+    /// Replaces the output folder with the staging folder.
+    pub fn commit(self) -> io::Result<PathBuf> {
+        std::fs::write(
+            self.staging.join(MARKER),
+            b"This folder is made by zhan; it is replaced on each build.\n",
+        )?;
+        if self.target.exists() {
+            let old = self.staging.with_file_name(format!(
+                ".{}.old-{}",
+                self.target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                std::process::id()
+            ));
+            std::fs::rename(&self.target, &old)?;
+            if let Err(err) = std::fs::rename(&self.staging, &self.target) {
+                // Put the previous output back before reporting.
+                let _ = std::fs::rename(&old, &self.target);
+                let _ = std::fs::remove_dir_all(&self.staging);
+                return Err(err);
+            }
+            std::fs::remove_dir_all(&old)?;
+        } else {
+            std::fs::rename(&self.staging, &self.target)?;
+        }
+        Ok(self.target.clone())
+    }
+
+    /// Throws the staging folder away; the output is untouched.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+}
+
+/// `sitemap.xml`: every page with its last change date.
+pub fn sitemap(site: &Site, planned: &[Planned]) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for p in planned {
+        let lastmod = match p.job {
+            Job::Alias(..) | Job::NotFound => continue,
+            Job::Item(i) => site.items[i].last_changed(),
+            _ => None,
+        };
+        let path = p.path.strip_suffix("index.html").unwrap_or(&p.path);
+        xml.push_str("  <url><loc>");
+        xml.push_str(&escape_html(&site.config.absolute_url(&encode_path(path))));
+        xml.push_str("</loc>");
+        if let Some(date) = lastmod {
+            xml.push_str(&format!("<lastmod>{date}</lastmod>"));
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// Percent-encodes a site path for an absolute URL (Chinese directory names).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `robots.txt`: everything may be indexed; where the sitemap is.
+pub fn robots(config: &Config) -> String {
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        config.absolute_url("sitemap.xml")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_percent_encoded() {
+        assert_eq!(
+            encode_path("categories/助老/"),
+            "categories/%E5%8A%A9%E8%80%81/"
+        );
+    }
+
+    #[test]
+    fn refuses_to_replace_a_folder_not_made_by_zhan() {
+        let dir = tempfile::tempdir().unwrap();
+        let precious = dir.path().join("documents");
+        std::fs::create_dir(&precious).unwrap();
+        std::fs::write(precious.join("letter.txt"), "keep me").unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir(&site).unwrap();
+        let refused = Output::prepare(&precious, &site).err().unwrap();
+        assert!(refused.message.contains("not made by zhan"));
+        assert!(Output::prepare(&site, &site).is_err());
+        assert!(Output::prepare(&site.join("content/out"), &site).is_err());
+        assert!(Output::prepare(dir.path(), &site).is_err());
+    }
+
+    #[test]
+    fn commit_replaces_and_abandon_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("output");
+        let first = Output::prepare(&target, dir.path().join("site").as_path()).unwrap();
+        first.write("a/index.html", b"one").unwrap();
+        first.commit().unwrap();
+        let second = Output::prepare(&target, dir.path().join("site").as_path()).unwrap();
+        second.write("a/index.html", b"two").unwrap();
+        second.abandon();
+        assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+}

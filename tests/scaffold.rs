@@ -1,0 +1,167 @@
+//! `zhan init` and `zhan new`.
+
+mod common;
+
+use common::zhan;
+
+#[test]
+fn init_then_build_in_an_empty_folder() {
+    let dir = tempfile::tempdir().expect("temp");
+    let site = dir.path().join("my-site");
+    let out = zhan()
+        .arg("init")
+        .arg(&site)
+        .current_dir(dir.path())
+        .output()
+        .expect("init");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(site.join("site.yaml").is_file());
+    assert!(site.join("content/stations/huixi.md").is_file());
+    assert!(site.join("themes/default/templates/base.html").is_file());
+    let built = zhan()
+        .arg("--root")
+        .arg(&site)
+        .arg("build")
+        .output()
+        .expect("build");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let html =
+        std::fs::read_to_string(site.join("output/stations/huixi/index.html")).expect("page");
+    assert!(html.contains("物业连桥社"));
+}
+
+#[test]
+fn init_refuses_a_folder_that_is_not_empty() {
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
+    let out = zhan().arg("init").arg(dir.path()).output().expect("init");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+}
+
+#[test]
+fn a_bare_folder_of_content_builds_with_the_built_in_theme() {
+    let site = common::TestSite::new();
+    assert!(!site.path().join("themes").exists());
+    site.build().expect("build with the embedded theme");
+    assert!(site.path().join("output/css/style.css").is_file());
+}
+
+#[test]
+fn site_templates_override_single_theme_templates() {
+    let site = common::TestSite::new();
+    site.write("templates/news.html", "{% extends \"base.html\" %}{% block content %}<h1 class=\"mine\">{{ page.title }}</h1>{% endblock content %}");
+    site.write("content/news/a.md", "---\ntitle: 消息\n---\n");
+    site.build().expect("build");
+    assert!(
+        site.read("output/news/a/index.html")
+            .contains("<h1 class=\"mine\">消息</h1>")
+    );
+    assert!(
+        site.read("output/stations/huidong/index.html")
+            .contains("服务清单"),
+        "other templates still from the theme"
+    );
+}
+
+#[test]
+fn new_makes_each_kind_of_file_and_the_site_still_builds() {
+    let dir = tempfile::tempdir().expect("temp");
+    let site = dir.path().join("s");
+    assert!(
+        zhan()
+            .arg("init")
+            .arg(&site)
+            .output()
+            .expect("init")
+            .status
+            .success()
+    );
+    let made = [
+        ("station", "xinzhan", "content/stations/xinzhan.md"),
+        (
+            "service",
+            "huidong/laoren-tanfang",
+            "content/services/huidong/laoren-tanfang.md",
+        ),
+        (
+            "organization",
+            "xin-zuzhi",
+            "content/organizations/xin-zuzhi.md",
+        ),
+        (
+            "course",
+            "xin-kecheng",
+            "content/training/xin-kecheng/_index.md",
+        ),
+        (
+            "lesson",
+            "xin-kecheng/di-yi-jiang",
+            "content/training/xin-kecheng/di-yi-jiang.md",
+        ),
+        ("project", "xin-xiangmu", "content/projects/xin-xiangmu.md"),
+        ("report", "xin-baogao", "content/reports/xin-baogao.md"),
+        ("news", "xin-xiaoxi", "content/news/xin-xiaoxi.md"),
+        ("page", "guide/contact", "content/guide/contact.md"),
+    ];
+    for (kind, path, file) in made {
+        let out = zhan()
+            .arg("--root")
+            .arg(&site)
+            .args(["new", kind, path])
+            .output()
+            .expect("new");
+        assert!(
+            out.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(site.join(file).is_file(), "{file}");
+    }
+    let built = zhan()
+        .arg("--root")
+        .arg(&site)
+        .arg("build")
+        .output()
+        .expect("build");
+    let stderr = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        built.status.success(),
+        "files made by `new` must build as they are:\n{stderr}"
+    );
+    assert!(stderr.contains("(0 warnings)"), "{stderr}");
+    // Refuses to overwrite.
+    let again = zhan()
+        .arg("--root")
+        .arg(&site)
+        .args(["new", "service", "huidong/laoren-tanfang"])
+        .output()
+        .expect("new");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    // Refuses bad ids and unknown kinds with a hint.
+    let bad = zhan()
+        .arg("--root")
+        .arg(&site)
+        .args(["new", "servise", "huidong/x"])
+        .output()
+        .expect("new");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean `service`?"));
+    let bad = zhan()
+        .arg("--root")
+        .arg(&site)
+        .args(["new", "news", "../escape"])
+        .output()
+        .expect("new");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!dir.path().join("escape.md").exists());
+}
