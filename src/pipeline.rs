@@ -206,17 +206,18 @@ pub fn run(options: &Options) -> Report {
         None
     };
 
+    // One output buffer per worker thread, reused page after page.
     let failures: Vec<(Diagnostic, Option<usize>)> = planned
         .par_iter()
-        .filter_map(|p| {
+        .map_init(Vec::new, |buffer, p| {
             let page = match p.job {
                 Job::Item(i) => Some(i),
                 _ => None,
             };
-            match engine.render(&site, p.job) {
-                Ok(html) => match &output {
+            match engine.render_to(&site, p.job, buffer) {
+                Ok(()) => match &output {
                     Some(out) => out
-                        .write(&p.path, html.as_bytes())
+                        .write(&p.path, buffer)
                         .err()
                         .map(|e| (write_error(&p.path, &e), None)),
                     None => None,
@@ -224,6 +225,7 @@ pub fn run(options: &Options) -> Report {
                 Err(d) => Some((d, page)),
             }
         })
+        .flatten()
         .collect();
     report.pages = planned.len() - failures.len();
     merge_render_errors(failures, &site, &mut diagnostics);

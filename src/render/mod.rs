@@ -310,6 +310,8 @@ impl Engine {
         tera.register_filter("size_text", |bytes: u64, _: Kwargs, _: &State| {
             size_text(bytes)
         });
+        // The URL segment of a vocabulary term or tag, as the directory pages use.
+        tera.register_filter("slug", |term: &str, _: Kwargs, _: &State| term_slug(term));
         let origins: HashMap<String, String> = theme
             .templates
             .iter()
@@ -372,15 +374,27 @@ impl Engine {
 
     /// Renders one planned page.
     pub fn render(&self, site: &Site, job: Job) -> Result<String, Diagnostic> {
+        let mut out = Vec::new();
+        self.render_to(site, job, &mut out)?;
+        String::from_utf8(out).map_err(|_| {
+            Diagnostic::error("templates", Pos::START, "a template produced invalid UTF-8")
+        })
+    }
+
+    /// Renders one planned page into `out` (cleared first), so a caller can
+    /// reuse one buffer for many pages.
+    pub fn render_to(&self, site: &Site, job: Job, out: &mut Vec<u8>) -> Result<(), Diagnostic> {
+        out.clear();
         let views = Views { site };
+        if let Job::Alias(i, _) = job {
+            out.extend_from_slice(alias_page(&views.url(i), &site.items[i].meta.title).as_bytes());
+            return Ok(());
+        }
         let mut cx = Context::new();
         let template = fill_context(&views, job, &mut cx, &self.strings);
-        if let Job::Alias(i, _) = job {
-            return Ok(alias_page(&views.url(i), &site.items[i].meta.title));
-        }
         // The driver adds which pages hit the error, once per template mistake.
         self.tera
-            .render(template, &cx)
+            .render_to(template, &cx, &mut *out)
             .map_err(|err| template_error(&err, &self.origins, None))
     }
 }
