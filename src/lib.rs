@@ -7,13 +7,13 @@
 //! (the output folder, replaced only when the build succeeded).
 //! [`build`] drives it; [`scaffold`] makes new sites and files.
 
+pub mod build;
 pub mod config;
 pub mod diagnostics;
 pub mod link;
 pub mod load;
 pub mod markdown;
 pub mod model;
-pub mod pipeline;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use zhan::build::{self as pipeline, Options};
 use zhan::diagnostics::Renderer;
-use zhan::pipeline::{self, Options};
 use zhan::scaffold;
 
 #[derive(Parser)]
@@ -40,7 +40,8 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
-    /// Build the site into the output folder and show it on a local web address.
+    /// Build the site, show it on a local web address, and rebuild and
+    /// reload the browser on every save.
     Serve {
         /// The port to listen on.
         #[arg(long, default_value_t = 1111)]
@@ -48,6 +49,15 @@ enum Command {
         /// The address to listen on; 0.0.0.0 lets phones on the same network see it.
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Include files with `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Build the site into the output folder and rebuild on every save, without a server.
+    Watch {
         /// Include files with `draft: true`.
         #[arg(long)]
         drafts: bool,
@@ -82,7 +92,7 @@ fn print_refusal(message: &str, hint: &str) {
     eprintln!("{bold}{red}error:{reset} {bold}{message}{reset}\n  = hint: {hint}");
 }
 
-fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
+fn print_diagnostics(report: &pipeline::Report) {
     let read_source = |file: &str| -> Option<String> {
         let bytes = std::fs::read(file).ok()?;
         zhan::load::decode(&bytes).ok()
@@ -94,6 +104,10 @@ fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
     for d in report.diagnostics.iter() {
         eprint!("{}", renderer.render(d));
     }
+}
+
+fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
+    print_diagnostics(report);
     let errors = report.diagnostics.error_count();
     let warnings = report.diagnostics.warning_count();
     let plural = |n: usize, word: &str| {
@@ -133,7 +147,37 @@ fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn serve(root: PathBuf, bind: &str, port: u16, drafts: bool) -> ExitCode {
+/// Prints what each build found, and a line per rebuild.
+struct Terminal {
+    builds: usize,
+}
+
+impl zhan::serve::Reporter for Terminal {
+    fn report(&mut self, report: &pipeline::Report, took: f64) {
+        self.builds += 1;
+        if self.builds == 1 || !report.succeeded() {
+            report_build(report, "build");
+            if self.builds > 1 {
+                eprintln!("the last good site is still served; fix the errors and save");
+            }
+            return;
+        }
+        print_diagnostics(report);
+        if report.pages > 0 || report.copied > 0 {
+            let what = if report.everything {
+                "every page".to_string()
+            } else {
+                format!("{} pages", report.pages)
+            };
+            eprintln!("rebuilt {what} in {took:.0} ms");
+        }
+    }
+    fn say(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+}
+
+fn serve(root: PathBuf, bind: &str, port: u16, drafts: bool, open: bool) -> ExitCode {
     let listener = match std::net::TcpListener::bind((bind, port)) {
         Ok(l) => l,
         Err(e) => {
@@ -144,39 +188,65 @@ fn serve(root: PathBuf, bind: &str, port: u16, drafts: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let shown = if bind == "0.0.0.0" { "127.0.0.1" } else { bind };
-    let base_url = format!("http://{shown}:{port}/");
+    // With --port 0 the system picks a free port; say which.
+    let port = listener.local_addr().map_or(port, |a| a.port());
+    let everywhere = bind == "0.0.0.0" || bind == "::";
+    let host = if everywhere { "127.0.0.1" } else { bind };
+    let url = format!("http://{host}:{port}/");
+    let mut ready = format!("serving the site at {url}  (watching for changes; Ctrl+C to stop)");
+    if everywhere {
+        match zhan::serve::local_network_address() {
+            Some(ip) => ready.push_str(&format!(
+                "\non a phone on the same network, type: http://{ip}:{port}/"
+            )),
+            None => ready.push_str(&format!(
+                "\non a phone on the same network, type http://<this computer's address>:{port}/"
+            )),
+        }
+    }
     let options = Options {
-        root: root.clone(),
+        root,
         output: None,
         drafts,
-        base_url: Some(base_url.clone()),
+        base_url: Some(url.clone()),
         write: true,
     };
-    let report = pipeline::run(&options);
-    let code = report_build(&report, "build");
-    if code != ExitCode::SUCCESS
-        && report.written_to.is_none()
-        && !options.output_dir().join("index.html").is_file()
-    {
-        return code;
-    }
-    eprintln!(
-        "serving {} at {base_url}  (Ctrl+C to stop)",
-        options.output_dir().display()
-    );
-    if bind == "0.0.0.0" {
-        eprintln!("on a phone on the same network, open http://<this computer's address>:{port}/");
-    }
-    match zhan::serve::http::serve(listener, options.output_dir()) {
+    let opened = open.then_some(url.as_str());
+    match zhan::serve::serve(
+        options,
+        listener,
+        &ready,
+        opened,
+        &mut Terminal { builds: 0 },
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            print_refusal(&format!("the server stopped: {e}"), "start it again");
+            print_refusal(&e, "check the site folder and start again");
             ExitCode::from(2)
         }
     }
 }
 
+fn watch(root: PathBuf, drafts: bool) -> ExitCode {
+    let options = Options {
+        root,
+        output: None,
+        drafts,
+        base_url: None,
+        write: true,
+    };
+    eprintln!(
+        "watching {} for changes (Ctrl+C to stop)",
+        options.root.display()
+    );
+    match zhan::serve::watch_only(options, &mut Terminal { builds: 0 }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            print_refusal(&e, "check the site folder and start again");
+            ExitCode::from(2)
+        }
+    }
+}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -201,7 +271,13 @@ fn main() -> ExitCode {
             }
             report_build(&report, "build")
         }
-        Command::Serve { port, bind, drafts } => serve(cli.root, &bind, port, drafts),
+        Command::Serve {
+            port,
+            bind,
+            open,
+            drafts,
+        } => serve(cli.root, &bind, port, drafts, open),
+        Command::Watch { drafts } => watch(cli.root, drafts),
         Command::Check { drafts } => {
             let options = Options {
                 root: cli.root,

@@ -4,6 +4,9 @@
 //! the templates walk.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean, list_of};
@@ -41,9 +44,12 @@ pub struct Links {
 /// The whole site, checked and linked.
 pub struct Site {
     pub config: Config,
-    pub items: Vec<Item>,
-    pub bodies: Vec<Body>,
+    pub items: Vec<Arc<Item>>,
+    pub bodies: Vec<Arc<Body>>,
     pub links: Vec<Links>,
+    /// A number for each item that stays the same across rebuilds of a
+    /// session (for incremental rebuilds), parallel to `items`.
+    pub uids: Vec<u32>,
     pub assets: Vec<Asset>,
     /// Items of each kind, in display order.
     pub by_kind: BTreeMap<Kind, Vec<usize>>,
@@ -59,8 +65,30 @@ impl Site {
     }
 }
 
+/// Finds the item of a content path through the id index (a path decides
+/// the kind and key), instead of a map of every path.
+struct PageIndex<'a> {
+    by_key: &'a HashMap<(Kind, &'a str), usize>,
+    items: &'a [Arc<Item>],
+}
+
+impl PageIndex<'_> {
+    fn get(&self, path: &str) -> Option<usize> {
+        let placement = crate::model::classify(path).ok()?;
+        match self.by_key.get(&(placement.kind, placement.key.as_str())) {
+            Some(&i) if self.items[i].doc.path == path => Some(i),
+            // Two files with one id: the later one is not in the index.
+            _ => self.items.iter().position(|item| item.doc.path == path),
+        }
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().map(|item| item.doc.path.as_str())
+    }
+}
+
 struct Index<'a> {
-    items: &'a [Item],
+    items: &'a [Arc<Item>],
     by_key: HashMap<(Kind, &'a str), usize>,
     drafts: &'a HashSet<(Kind, String)>,
 }
@@ -140,17 +168,32 @@ impl Index<'_> {
 }
 
 /// Links and checks the site. `drafts` are the kinds and ids of drafts left out.
-pub fn link(
-    config: Config,
-    items: Vec<Item>,
-    bodies: Vec<Body>,
-    assets: Vec<Asset>,
-    drafts: &HashSet<(Kind, String)>,
-    draft_paths: &HashSet<String>,
-    diagnostics: &mut Diagnostics,
-) -> Site {
+/// What the link stage works on: the typed items with their bodies, and what
+/// was left out (drafts) so references to them get a precise message.
+pub struct Parts {
+    pub config: Config,
+    pub items: Vec<Arc<Item>>,
+    pub bodies: Vec<Arc<Body>>,
+    /// Session-stable numbers of the items (see [`Site::uids`]).
+    pub uids: Vec<u32>,
+    pub assets: Vec<Asset>,
+    pub draft_keys: HashSet<(Kind, String)>,
+    pub draft_paths: HashSet<String>,
+}
+
+pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
+    let Parts {
+        config,
+        items,
+        bodies,
+        uids,
+        assets,
+        draft_keys,
+        draft_paths,
+    } = parts;
+    let (drafts, draft_paths) = (&draft_keys, &draft_paths);
     let mut out: Vec<Diagnostic> = Vec::new();
-    let mut by_key: HashMap<(Kind, &str), usize> = HashMap::new();
+    let mut by_key: HashMap<(Kind, &str), usize> = HashMap::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         if let Some(first) = by_key.insert((item.kind, item.key.as_str()), i) {
             // Keep the first (in path order) and report the later one.
@@ -173,17 +216,20 @@ pub fn link(
         by_key,
         drafts,
     };
-    let mut links = vec![Links::default(); items.len()];
     let asset_set: HashMap<&str, u64> = assets.iter().map(|a| (a.path.as_str(), a.size)).collect();
-    let page_of_path: HashMap<&str, usize> = items
-        .iter()
+    let page_of_path = PageIndex {
+        by_key: &index.by_key,
+        items: &items,
+    };
+    // Each item's references resolved, in parallel: they only read the index.
+    let resolved: Vec<(Links, Vec<Diagnostic>)> = items
+        .par_iter()
         .enumerate()
-        .map(|(i, it)| (it.doc.path.as_str(), i))
-        .collect();
-
-    for (i, item) in items.iter().enumerate() {
+        .map(|(i, item)| {
+        let mut l = Links::default();
+        let mut found = Vec::new();
         let file = item.doc.display.as_str();
-        let o = &mut out;
+        let o = &mut found;
         if let Some(cover) = &item.meta.cover {
             check_file(
                 cover.path.as_deref(),
@@ -197,15 +243,15 @@ pub fn link(
             );
         }
         if let Some(s) = item.service() {
-            links[i].station = index.resolve(&s.station, Kind::Station, "station", file, o);
-            links[i].organizations = s
+            l.station = index.resolve(&s.station, Kind::Station, "station", file, o);
+            l.organizations = s
                 .providers
                 .iter()
                 .filter_map(|r| index.resolve(r, Kind::Organization, "providers", file, o))
                 .collect();
         }
         if let Some(org) = item.organization() {
-            links[i].station = org
+            l.station = org
                 .station
                 .as_ref()
                 .and_then(|r| index.resolve(r, Kind::Station, "station", file, o));
@@ -219,7 +265,7 @@ pub fn link(
                             ),
                     );
                 } else {
-                    links[i].mentor = index.resolve(m, Kind::Organization, "mentor", file, o);
+                    l.mentor = index.resolve(m, Kind::Organization, "mentor", file, o);
                 }
             }
         }
@@ -236,7 +282,7 @@ pub fn link(
                     prerequisites.push(p);
                 }
             }
-            links[i].prerequisites = prerequisites;
+            l.prerequisites = prerequisites;
             for a in &course.attachments {
                 check_file(
                     a.file.path.as_deref(),
@@ -252,7 +298,7 @@ pub fn link(
         }
         if let Some(lesson) = item.lesson() {
             match index.by_key.get(&(Kind::Course, lesson.course.as_str())) {
-                Some(c) => links[i].course = Some(*c),
+                Some(c) => l.course = Some(*c),
                 None => o.push(
                     Diagnostic::error(
                         file,
@@ -270,18 +316,18 @@ pub fn link(
             }
         }
         if let Some(p) = item.project() {
-            links[i].station = p
+            l.station = p
                 .station
                 .as_ref()
                 .and_then(|r| index.resolve(r, Kind::Station, "station", file, o));
-            links[i].organizations = p
+            l.organizations = p
                 .organizations
                 .iter()
                 .filter_map(|r| index.resolve(r, Kind::Organization, "organizations", file, o))
                 .collect();
         }
         if let Some(r) = item.report() {
-            links[i].stations = r
+            l.stations = r
                 .stations
                 .iter()
                 .filter_map(|s| index.resolve(s, Kind::Station, "stations", file, o))
@@ -290,21 +336,21 @@ pub fn link(
                 if let Some(s) =
                     index.resolve(&m.station, Kind::Station, "metrics.station", file, o)
                 {
-                    if !r.stations.is_empty() && !links[i].stations.contains(&s) {
+                    if !r.stations.is_empty() && !l.stations.contains(&s) {
                         o.push(
                             Diagnostic::warning(file, m.station.pos, format!("a metric is for `{}`, which is not in this report's `stations`", m.station.id))
                                 .with_len(m.station.len as usize)
                                 .with_hint(format!("add `{}` to `stations`, or correct the metric's station", m.station.id)),
                         );
                     }
-                    if r.stations.is_empty() && !links[i].stations.contains(&s) {
-                        links[i].stations.push(s);
+                    if r.stations.is_empty() && !l.stations.contains(&s) {
+                        l.stations.push(s);
                     }
                 }
             }
         }
         if let Some(n) = item.news() {
-            links[i].station = n
+            l.station = n
                 .station
                 .as_ref()
                 .and_then(|r| index.resolve(r, Kind::Station, "station", file, o));
@@ -319,7 +365,14 @@ pub fn link(
             draft_paths,
             o,
         );
-        out.extend(bodies[i].diagnostics.iter().cloned());
+        found.extend(bodies[i].diagnostics.iter().cloned());
+        (l, found)
+    })
+        .collect();
+    let mut links = Vec::with_capacity(items.len());
+    for (l, found) in resolved {
+        links.push(l);
+        out.extend(found);
     }
 
     check_cycles(
@@ -341,113 +394,106 @@ pub fn link(
 
     let by_kind = order_items(&items, &config);
     // Back-references, in display order.
+    #[derive(Clone, Copy)]
+    enum Back {
+        Services,
+        Organizations,
+        Mentees,
+        Projects,
+        Reports,
+        News,
+        Lessons,
+        RequiredBy,
+    }
+    let mut edges: Vec<(usize, Back, usize)> = Vec::new();
     for &i in by_kind.values().flatten() {
-        let l = links[i].clone();
+        let l = &links[i];
+        let mut add = |target: usize, back: Back| edges.push((target, back, i));
         match items[i].kind {
             Kind::Service => {
-                if let Some(s) = l.station {
-                    links[s].services.push(i);
-                }
-                for o in l.organizations {
-                    links[o].services.push(i);
-                }
+                l.station.into_iter().for_each(|s| add(s, Back::Services));
+                l.organizations.iter().for_each(|&o| add(o, Back::Services));
             }
             Kind::Organization => {
-                if let Some(s) = l.station {
-                    links[s].organizations.push(i);
-                }
-                if let Some(m) = l.mentor {
-                    links[m].mentees.push(i);
-                }
+                l.station
+                    .into_iter()
+                    .for_each(|s| add(s, Back::Organizations));
+                l.mentor.into_iter().for_each(|m| add(m, Back::Mentees));
             }
             Kind::Project => {
-                if let Some(s) = l.station {
-                    links[s].projects.push(i);
-                }
-                for o in l.organizations {
-                    links[o].projects.push(i);
-                }
+                l.station.into_iter().for_each(|s| add(s, Back::Projects));
+                l.organizations.iter().for_each(|&o| add(o, Back::Projects));
             }
-            Kind::Report => {
-                for s in l.stations {
-                    links[s].reports.push(i);
-                }
-            }
-            Kind::News => {
-                if let Some(s) = l.station {
-                    links[s].news.push(i);
-                }
-            }
-            Kind::Lesson => {
-                if let Some(c) = l.course {
-                    links[c].lessons.push(i);
-                }
-            }
-            Kind::Course => {
-                for p in l.prerequisites {
-                    links[p].required_by.push(i);
-                }
-            }
+            Kind::Report => l.stations.iter().for_each(|&s| add(s, Back::Reports)),
+            Kind::News => l.station.into_iter().for_each(|s| add(s, Back::News)),
+            Kind::Lesson => l.course.into_iter().for_each(|c| add(c, Back::Lessons)),
+            Kind::Course => l
+                .prerequisites
+                .iter()
+                .for_each(|&p| add(p, Back::RequiredBy)),
             _ => {}
         }
     }
-    // A station's menu: by category in vocabulary order (stable within a category).
-    let category_rank = |i: usize| {
-        let c = items[i].service().map_or("", |s| s.category.as_str());
-        config
-            .vocabularies
-            .service_category
-            .iter()
-            .position(|v| v == c)
-            .unwrap_or(usize::MAX)
-    };
-    for &s in &by_kind.get(&Kind::Station).cloned().unwrap_or_default() {
-        links[s].services.sort_by_key(|&i| category_rank(i));
+    // Back-references, in display order (edges were collected in that order).
+    for (target, back, i) in edges {
+        let t = &mut links[target];
+        match back {
+            Back::Services => t.services.push(i),
+            Back::Organizations => t.organizations.push(i),
+            Back::Mentees => t.mentees.push(i),
+            Back::Projects => t.projects.push(i),
+            Back::Reports => t.reports.push(i),
+            Back::News => t.news.push(i),
+            Back::Lessons => t.lessons.push(i),
+            Back::RequiredBy => t.required_by.push(i),
+        }
     }
-    for &c in &by_kind.get(&Kind::Course).cloned().unwrap_or_default() {
-        let lessons = links[c].lessons.clone();
+    // Each service's category and audiences as vocabulary positions, read once.
+    let services = by_kind.get(&Kind::Service).cloned().unwrap_or_default();
+    let vocab = &config.vocabularies;
+    let mut category_rank = vec![usize::MAX; items.len()];
+    let mut by_category: Vec<(String, Vec<usize>)> = vocab
+        .service_category
+        .iter()
+        .map(|c| (c.clone(), Vec::new()))
+        .collect();
+    let mut by_audience: Vec<(String, Vec<usize>)> = vocab
+        .audience
+        .iter()
+        .map(|a| (a.clone(), Vec::new()))
+        .collect();
+    for &i in &services {
+        let Some(s) = items[i].service() else {
+            continue;
+        };
+        if let Some(rank) = vocab.service_category.iter().position(|v| *v == s.category) {
+            category_rank[i] = rank;
+            by_category[rank].1.push(i);
+        }
+        for (n, a) in vocab.audience.iter().enumerate() {
+            if s.audience.contains(a) {
+                by_audience[n].1.push(i);
+            }
+        }
+    }
+    // A station's menu: by category in vocabulary order (stable within a category).
+    for &s in by_kind.get(&Kind::Station).map_or(&[][..], Vec::as_slice) {
+        links[s].services.sort_by_key(|&i| category_rank[i]);
+    }
+    for &c in by_kind.get(&Kind::Course).map_or(&[][..], Vec::as_slice) {
+        let lessons = std::mem::take(&mut links[c].lessons);
         for (n, &lesson) in lessons.iter().enumerate() {
             links[lesson].prev = n.checked_sub(1).map(|p| lessons[p]);
             links[lesson].next = lessons.get(n + 1).copied();
         }
+        links[c].lessons = lessons;
     }
-
-    let services = by_kind.get(&Kind::Service).cloned().unwrap_or_default();
-    let by_category = config
-        .vocabularies
-        .service_category
-        .iter()
-        .map(|c| {
-            (
-                c.clone(),
-                services
-                    .iter()
-                    .copied()
-                    .filter(|&i| items[i].service().is_some_and(|s| &s.category == c))
-                    .collect(),
-            )
-        })
-        .collect();
-    let by_audience = config
-        .vocabularies
-        .audience
-        .iter()
-        .map(|a| {
-            (
-                a.clone(),
-                services
-                    .iter()
-                    .copied()
-                    .filter(|&i| items[i].service().is_some_and(|s| s.audience.contains(a)))
-                    .collect(),
-            )
-        })
-        .collect();
     let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for &i in by_kind.values().flatten() {
         for tag in &items[i].meta.tags {
             let list = tags.entry(tag.clone()).or_default();
-            if !list.contains(&i) {
+            // Items come in order, so a repeated tag of one item is the last entry.
+            if list.last() != Some(&i) {
                 list.push(i);
             }
         }
@@ -459,6 +505,7 @@ pub fn link(
         items,
         bodies,
         links,
+        uids,
         assets,
         by_kind,
         by_category,
@@ -506,9 +553,9 @@ fn check_file(
 fn check_body_links(
     item: &Item,
     body: &Body,
-    items: &[Item],
-    bodies: &[Body],
-    page_of_path: &HashMap<&str, usize>,
+    items: &[Arc<Item>],
+    bodies: &[Arc<Body>],
+    page_of_path: &PageIndex,
     assets: &HashMap<&str, u64>,
     draft_paths: &HashSet<String>,
     out: &mut Vec<Diagnostic>,
@@ -540,7 +587,7 @@ fn check_body_links(
                 }
             }
             Target::Page { path, anchor } => match page_of_path.get(path.as_str()) {
-                Some(&target) => {
+                Some(target) => {
                     if let Some(anchor) = anchor {
                         if !bodies[target].heading_ids.contains(anchor) {
                             out.push(anchor_error(anchor, &bodies[target].heading_ids, &format!("content/{}", items[target].doc.path), link.pos, link.len));
@@ -553,7 +600,7 @@ fn check_body_links(
                         .with_hint("publish the page (remove `draft: true`), build with --drafts, or remove the link"),
                 ),
                 None => {
-                    let known: Vec<&str> = page_of_path.keys().copied().collect();
+                    let known: Vec<&str> = page_of_path.paths().collect();
                     let hint = match did_you_mean(path, known.iter().copied()) {
                         Some(close) => format!("did you mean content/{close}? Links are relative to this file's folder"),
                         None => "check the file name and the `../` steps: links are relative to this file's folder".to_string(),
@@ -575,7 +622,7 @@ fn check_body_links(
 
 /// Reports each cycle in a "points to" relation once, at its first member.
 fn check_cycles(
-    items: &[Item],
+    items: &[Arc<Item>],
     links: &[Links],
     next: impl Fn(&Links) -> Vec<usize>,
     field: &str,
@@ -630,7 +677,7 @@ fn check_cycles(
 }
 
 /// Display order of each kind.
-fn order_items(items: &[Item], config: &Config) -> BTreeMap<Kind, Vec<usize>> {
+fn order_items(items: &[Arc<Item>], config: &Config) -> BTreeMap<Kind, Vec<usize>> {
     let mut by_kind: BTreeMap<Kind, Vec<usize>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         by_kind.entry(item.kind).or_default().push(i);

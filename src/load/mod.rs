@@ -81,6 +81,22 @@ pub struct Asset {
     pub path: String,
     pub source: PathBuf,
     pub size: u64,
+    /// When it was last modified, to notice a changed file of the same size.
+    pub modified: Option<std::time::SystemTime>,
+}
+
+impl Asset {
+    /// Reads the size and time of `content/<rel>`; None if it is not a file.
+    pub fn at(paths: &SitePaths, rel: &str) -> Option<Asset> {
+        let source = paths.content_dir().join(rel);
+        let meta = std::fs::metadata(&source).ok().filter(|m| m.is_file())?;
+        Some(Asset {
+            path: rel.to_string(),
+            source,
+            size: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 /// Everything read from `content/`.
@@ -101,21 +117,29 @@ pub fn is_editor_litter(name: &str) -> bool {
         || name == "4913"
 }
 
-/// Reads the content folder. Problems with single files are diagnostics; the
-/// rest of the site is still read, so all problems are reported together.
-pub fn load(paths: &SitePaths, diagnostics: &mut Diagnostics) -> Loaded {
+/// What a walk of (part of) the content folder found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Markdown files, as paths relative to `content/`, in walk order.
+    pub markdown: Vec<String>,
+    pub assets: Vec<Asset>,
+    /// Problems with files or folders, by the path they concern.
+    pub problems: Vec<(String, Diagnostic)>,
+}
+
+/// Lists the files of `content/<under>` (`""` for all of it). Problems with
+/// single entries (symlinks out of the site or in a loop, unreadable names)
+/// become diagnostics; the rest is still listed.
+pub fn walk(paths: &SitePaths, under: &str) -> Walked {
     let content = paths.content_dir();
-    let mut loaded = Loaded::default();
-    if !content.is_dir() {
-        diagnostics.push(
-            Diagnostic::error(paths.display("content"), Pos::START, "there is no `content` folder")
-                .with_hint("a site is a folder with `site.yaml` and a `content/` folder of Markdown files; `zhan init DIR` makes one"),
-        );
-        return loaded;
-    }
+    let mut walked = Walked::default();
+    let start = if under.is_empty() {
+        content.clone()
+    } else {
+        content.join(under)
+    };
     let canonical_root = std::fs::canonicalize(&paths.root).unwrap_or_else(|_| paths.root.clone());
-    let mut markdown: Vec<(String, PathBuf)> = Vec::new();
-    let walker = WalkDir::new(&content)
+    let walker = WalkDir::new(&start)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -124,25 +148,34 @@ pub fn load(paths: &SitePaths, diagnostics: &mut Diagnostics) -> Loaded {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                diagnostics.push(walk_error(paths, &content, &err));
+                let rel = err
+                    .path()
+                    .and_then(|p| p.strip_prefix(&content).ok())
+                    .map(|r| r.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_default();
+                walked
+                    .problems
+                    .push((rel, walk_error(paths, &content, &err)));
                 continue;
             }
         };
-        if entry.depth() == 0 {
+        if entry.depth() == 0 && entry.file_type().is_dir() {
             continue;
         }
         let Ok(rel) = entry.path().strip_prefix(&content) else {
             continue;
         };
         let Some(rel) = rel.to_str().map(|s| s.replace('\\', "/")) else {
-            diagnostics.push(
+            let shown = rel.to_string_lossy().replace('\\', "/");
+            walked.problems.push((
+                shown.clone(),
                 Diagnostic::error(
-                    paths.display(&format!("content/{}", rel.to_string_lossy())),
+                    paths.display_content(&shown),
                     Pos::START,
                     "this file name is not valid UTF-8",
                 )
                 .with_hint("rename the file using letters, digits and dashes"),
-            );
+            ));
             continue;
         };
         if entry.path_is_symlink() {
@@ -150,14 +183,15 @@ pub fn load(paths: &SitePaths, diagnostics: &mut Diagnostics) -> Loaded {
                 .map(|target| target.starts_with(&canonical_root))
                 .unwrap_or(false);
             if !inside {
-                diagnostics.push(
+                walked.problems.push((
+                    rel.clone(),
                     Diagnostic::error(
                         paths.display_content(&rel),
                         Pos::START,
                         "this symbolic link points outside the site folder",
                     )
                     .with_hint("copy the file into the site folder instead of linking to it"),
-                );
+                ));
                 continue;
             }
         }
@@ -165,19 +199,46 @@ pub fn load(paths: &SitePaths, diagnostics: &mut Diagnostics) -> Loaded {
             continue;
         }
         if rel.ends_with(".md") {
-            markdown.push((rel, entry.path().to_path_buf()));
+            walked.markdown.push(rel);
         } else {
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            loaded.assets.push(Asset {
+            let meta = entry.metadata().ok();
+            walked.assets.push(Asset {
                 path: rel,
                 source: entry.path().to_path_buf(),
-                size,
+                size: meta.as_ref().map_or(0, |m| m.len()),
+                modified: meta.and_then(|m| m.modified().ok()),
             });
         }
     }
-    let results: Vec<Result<Document, Vec<Diagnostic>>> = markdown
+    walked
+}
+
+/// The problem of a missing content folder, if it is missing.
+pub fn check_content_dir(paths: &SitePaths) -> Option<Diagnostic> {
+    (!paths.content_dir().is_dir()).then(|| {
+        Diagnostic::error(paths.display("content"), Pos::START, "there is no `content` folder").with_hint(
+            "a site is a folder with `site.yaml` and a `content/` folder of Markdown files; `zhan init DIR` makes one",
+        )
+    })
+}
+
+/// Reads a whole content folder: the files a walk finds, read in parallel.
+pub fn load(paths: &SitePaths, diagnostics: &mut Diagnostics) -> Loaded {
+    let mut loaded = Loaded::default();
+    if let Some(d) = check_content_dir(paths) {
+        diagnostics.push(d);
+        return loaded;
+    }
+    let walked = walk(paths, "");
+    walked
+        .problems
+        .into_iter()
+        .for_each(|(_, d)| diagnostics.push(d));
+    loaded.assets = walked.assets;
+    let results: Vec<Result<Document, Vec<Diagnostic>>> = walked
+        .markdown
         .par_iter()
-        .map(|(rel, path)| read_document(paths, rel, path))
+        .map(|rel| read_document(paths, rel))
         .collect();
     for result in results {
         match result {
@@ -187,7 +248,6 @@ pub fn load(paths: &SitePaths, diagnostics: &mut Diagnostics) -> Loaded {
     }
     loaded
 }
-
 fn walk_error(paths: &SitePaths, content: &Path, err: &walkdir::Error) -> Diagnostic {
     let rel = |p: &Path| {
         p.strip_prefix(content)
@@ -222,8 +282,23 @@ fn walk_error(paths: &SitePaths, content: &Path, err: &walkdir::Error) -> Diagno
 /// Reads one Markdown file: size limit, UTF-8, BOM and CRLF, front matter.
 /// A document with malformed front matter is still returned (with `front` None)
 /// when possible, but its diagnostics make the build fail.
-fn read_document(paths: &SitePaths, rel: &str, path: &Path) -> Result<Document, Vec<Diagnostic>> {
+pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagnostic>> {
     let display = paths.display_content(rel);
+    let path = paths.content_dir().join(rel);
+    let path = path.as_path();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let root = std::fs::canonicalize(&paths.root).unwrap_or_else(|_| paths.root.clone());
+        if !std::fs::canonicalize(path).is_ok_and(|t| t.starts_with(&root)) {
+            return Err(vec![
+                Diagnostic::error(
+                    &display,
+                    Pos::START,
+                    "this symbolic link points outside the site folder",
+                )
+                .with_hint("copy the file into the site folder instead of linking to it"),
+            ]);
+        }
+    }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if size > MAX_PAGE_BYTES {
         return Err(vec![Diagnostic::error(

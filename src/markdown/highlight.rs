@@ -34,7 +34,12 @@ pub fn highlight(code: &str, language: &str) -> Option<String> {
 /// The stylesheet for the highlight classes, from syntect's InspiredGitHub
 /// theme with every colour darkened as needed to reach a 4.5:1 contrast with
 /// the background (WCAG AA), since elderly readers rely on it.
-pub fn stylesheet() -> String {
+pub fn stylesheet() -> &'static str {
+    static CSS: OnceLock<String> = OnceLock::new();
+    CSS.get_or_init(make_stylesheet)
+}
+
+fn make_stylesheet() -> String {
     let themes = ThemeSet::load_defaults();
     let Some(mut theme) = themes.themes.get("InspiredGitHub").cloned() else {
         return String::new();

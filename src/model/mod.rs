@@ -10,7 +10,7 @@ pub mod values;
 use serde::Serialize;
 
 use crate::load::Document;
-pub use parse::{Draft, build_items, classify, normalise_alias};
+pub use parse::{Draft, Read, classify, normalise_alias, read_document};
 pub use values::{Date, FileRef, Num, Ref, TimeRange, Weekday};
 
 /// What an item is, decided by where its file is in `content/`.

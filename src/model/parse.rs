@@ -1,12 +1,10 @@
 //! Reading each document's front matter into a typed [`Item`].
 
-use rayon::prelude::*;
-
 use super::fields::{Cx, Fields, FromNode, NonEmpty, one_of};
 use super::values::{FileRef, Num, Ref, is_valid_id, resolve_relative};
 use super::*;
 use crate::config::Config;
-use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::diagnostics::{Diagnostic, Pos};
 use crate::load::{Document, Node, Value};
 
 /// Where a file sits in the content model.
@@ -172,39 +170,24 @@ pub struct Draft {
     pub path: String,
 }
 
-enum Read {
+/// What one document became.
+pub enum Read {
     Item(Box<Item>),
+    /// A draft left out of the build (with `--drafts` it is an item).
     Draft(Draft),
+    /// It could not be read; its diagnostics say why.
     Failed,
 }
 
-/// Reads every document into an item. Drafts are left out unless `drafts`,
-/// and returned apart.
-pub fn build_items(
-    documents: Vec<Document>,
+/// Reads one document into an item, pushing its problems into `out`.
+/// Drafts are left out unless `drafts`.
+pub fn read_document(
+    doc: Document,
     config: &Config,
     drafts: bool,
-    diagnostics: &mut Diagnostics,
-) -> (Vec<Item>, Vec<Draft>) {
-    let results: Vec<(Read, Vec<Diagnostic>)> = documents
-        .into_par_iter()
-        .map(|doc| {
-            let mut out = Vec::new();
-            let read = read_item(doc, config, drafts, &mut out);
-            (read, out)
-        })
-        .collect();
-    let mut items = Vec::with_capacity(results.len());
-    let mut left_out = Vec::new();
-    for (read, found) in results {
-        found.into_iter().for_each(|d| diagnostics.push(d));
-        match read {
-            Read::Item(item) => items.push(*item),
-            Read::Draft(d) => left_out.push(d),
-            Read::Failed => {}
-        }
-    }
-    (items, left_out)
+    out: &mut Vec<Diagnostic>,
+) -> Read {
+    read_item(doc, config, drafts, out)
 }
 
 const COMMON: &[&str] = &[

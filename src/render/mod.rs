@@ -16,7 +16,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::link::Site;
 use crate::model::{Kind, Num};
 pub use theme::{Bytes, Theme};
-use views::{Group, LinkView, Views, term_slug};
+pub use views::Dep;
+use views::{Group, LinkGroup, LinkView, Views, term_slug};
 
 /// The section list pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -66,7 +67,7 @@ impl Section {
 }
 
 /// The directories of services and tagged items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Taxonomy {
     Categories,
     Audiences,
@@ -82,7 +83,7 @@ impl Taxonomy {
             Taxonomy::Tags => "tags",
         }
     }
-    fn terms(self, site: &Site) -> &[(String, Vec<usize>)] {
+    pub fn terms(self, site: &Site) -> &[(String, Vec<usize>)] {
         match self {
             Taxonomy::Categories => &site.by_category,
             Taxonomy::Audiences => &site.by_audience,
@@ -95,10 +96,12 @@ impl Taxonomy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
     Item(usize),
-    List(Section),
+    /// A page (0-based) of a section's list.
+    List(Section, usize),
     StationServices(usize),
     Terms(Taxonomy),
-    Term(Taxonomy, usize),
+    /// A page (0-based) of the items of one term (by its number).
+    Term(Taxonomy, usize, usize),
     NotFound,
     /// A redirect from an item's alias (item, alias number).
     Alias(usize, usize),
@@ -115,9 +118,40 @@ fn index_of(site_path: &str) -> String {
     format!("{site_path}index.html")
 }
 
+/// Items per page of a long list: small enough for a phone on a slow
+/// connection, and an edit re-renders one page of a list, not all of it.
+pub const PER_PAGE: usize = 50;
+
+fn page_count(items: usize) -> usize {
+    items.div_ceil(PER_PAGE).max(1)
+}
+
+/// The site path of page `page` (0-based) of a list at `folder`.
+pub fn page_path(folder: &str, page: usize) -> String {
+    if page == 0 {
+        format!("{folder}/")
+    } else {
+        format!("{folder}/page/{}/", page + 1)
+    }
+}
+
+impl Section {
+    /// How many items its list shows (paginated), or None if it is one page.
+    fn listed(self, site: &Site) -> Option<usize> {
+        match self {
+            Section::Stations => Some(site.of_kind(Kind::Station).len()),
+            Section::Organizations => Some(site.of_kind(Kind::Organization).len()),
+            Section::Projects => Some(site.of_kind(Kind::Project).len()),
+            Section::Reports => Some(site.of_kind(Kind::Report).len()),
+            Section::News => Some(site.of_kind(Kind::News).len()),
+            Section::Services | Section::Training => None,
+        }
+    }
+}
+
 /// Every page of the site, with clashes (two things at one address) reported.
 pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
-    let mut planned = Vec::new();
+    let mut planned = Vec::with_capacity(site.items.len() + 64);
     for (i, item) in site.items.iter().enumerate() {
         if item.kind != Kind::Section {
             planned.push(Planned {
@@ -127,10 +161,13 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
         }
     }
     for section in Section::ALL {
-        planned.push(Planned {
-            path: format!("{}/index.html", section.folder()),
-            job: Job::List(section),
-        });
+        let pages = section.listed(site).map_or(1, page_count);
+        for page in 0..pages {
+            planned.push(Planned {
+                path: index_of(&page_path(section.folder(), page)),
+                job: Job::List(section, page),
+            });
+        }
     }
     for &s in site.of_kind(Kind::Station) {
         planned.push(Planned {
@@ -143,11 +180,14 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
             path: format!("{}/index.html", taxonomy.folder()),
             job: Job::Terms(taxonomy),
         });
-        for (n, (term, _)) in taxonomy.terms(site).iter().enumerate() {
-            planned.push(Planned {
-                path: format!("{}/{}/index.html", taxonomy.folder(), term_slug(term)),
-                job: Job::Term(taxonomy, n),
-            });
+        for (n, (term, members)) in taxonomy.terms(site).iter().enumerate() {
+            let folder = format!("{}/{}", taxonomy.folder(), term_slug(term));
+            for page in 0..page_count(members.len()) {
+                planned.push(Planned {
+                    path: index_of(&page_path(&folder, page)),
+                    job: Job::Term(taxonomy, n, page),
+                });
+            }
         }
     }
     planned.push(Planned {
@@ -167,10 +207,12 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
             });
         }
     }
-    let mut seen: HashMap<&str, Job> = HashMap::new();
+    let mut seen: HashMap<&str, Job> = HashMap::with_capacity(planned.len());
     let mut clashes = Vec::new();
+    let mut any_repeat = false;
     for p in &planned {
         if let Some(first) = seen.insert(p.path.as_str(), p.job) {
+            any_repeat = true;
             // Two items of one kind with one id: the link stage reported it already.
             let same_id = match (first, p.job) {
                 (Job::Item(a), Job::Item(b)) => {
@@ -187,9 +229,9 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
     for (path, first, second) in clashes {
         let describe = |job: Job| match job {
             Job::Item(i) | Job::Alias(i, _) => site.items[i].doc.display.clone(),
-            Job::List(s) => format!("the {} list page", s.folder()),
+            Job::List(s, _) => format!("the {} list page", s.folder()),
             Job::StationServices(s) => format!("the service list of {}", site.items[s].id),
-            Job::Terms(t) | Job::Term(t, _) => format!("the {} directory", t.folder()),
+            Job::Terms(t) | Job::Term(t, ..) => format!("the {} directory", t.folder()),
             Job::NotFound => "the 404 page".to_string(),
         };
         let (file, pos) = match second {
@@ -217,10 +259,12 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
             .with_hint("rename one of them (or change the alias) so each address has one page"),
         );
     }
-    planned.retain({
-        let mut kept = std::collections::HashSet::new();
-        move |p| kept.insert(p.path.clone())
-    });
+    if any_repeat {
+        planned.retain({
+            let mut kept = std::collections::HashSet::new();
+            move |p| kept.insert(p.path.clone())
+        });
+    }
     planned
 }
 
@@ -228,6 +272,7 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
 pub struct Engine {
     tera: Tera,
     origins: HashMap<String, String>,
+    sources: BTreeMap<String, String>,
     strings: BTreeMap<String, String>,
     pub static_files: BTreeMap<String, Bytes>,
 }
@@ -329,16 +374,24 @@ impl Engine {
         let globals = tera.global_context();
         globals.insert("site", config);
         globals.insert("strings", &strings);
+        let sources = theme
+            .templates
+            .iter()
+            .map(|t| (t.name.clone(), t.source.clone()))
+            .collect();
         Some(Engine {
             tera,
             origins,
+            sources,
             strings,
             static_files: theme.static_files,
         })
     }
 
-    /// Sets the values every page sees that depend on the content (the navigation).
-    pub fn set_site(&mut self, site: &Site) {
+    /// Sets the values every page sees that depend on the content (the
+    /// navigation). Returns a fingerprint of them: when it changes, every page
+    /// must be rendered again.
+    pub fn set_site(&mut self, site: &Site) -> u64 {
         let strings = &self.strings;
         let base = |p: &str| site.config.link(p);
         let mut nav = vec![NavEntry {
@@ -363,9 +416,14 @@ impl Engine {
                 url: site.config.link(&site.items[i].site_path),
             })
             .collect();
+        let mut hasher = std::hash::DefaultHasher::new();
+        for p in &pages {
+            std::hash::Hash::hash(&(p.title, &p.url), &mut hasher);
+        }
         let globals = self.tera.global_context();
         globals.insert("nav", &nav);
         globals.insert("footer_pages", &pages);
+        std::hash::Hasher::finish(&hasher)
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -381,22 +439,93 @@ impl Engine {
         })
     }
 
-    /// Renders one planned page into `out` (cleared first), so a caller can
-    /// reuse one buffer for many pages.
-    pub fn render_to(&self, site: &Site, job: Job, out: &mut Vec<u8>) -> Result<(), Diagnostic> {
+    /// Renders one planned page into `out` (cleared first, so a caller can
+    /// reuse one buffer), returning what the page was made from and its template.
+    pub fn render_to(
+        &self,
+        site: &Site,
+        job: Job,
+        out: &mut Vec<u8>,
+    ) -> Result<Rendered, Diagnostic> {
         out.clear();
-        let views = Views { site };
+        let views = Views::new(site);
         if let Job::Alias(i, _) = job {
-            out.extend_from_slice(alias_page(&views.url(i), &site.items[i].meta.title).as_bytes());
-            return Ok(());
+            out.extend_from_slice(alias_page(&views.url(i), &views.item(i).meta.title).as_bytes());
+            return Ok(Rendered {
+                deps: views.into_deps(),
+                template: "",
+            });
         }
         let mut cx = Context::new();
         let template = fill_context(&views, job, &mut cx, &self.strings);
         // The driver adds which pages hit the error, once per template mistake.
         self.tera
             .render_to(template, &cx, &mut *out)
-            .map_err(|err| template_error(&err, &self.origins, None))
+            .map_err(|err| template_error(&err, &self.origins, None))?;
+        Ok(Rendered {
+            deps: views.into_deps(),
+            template,
+        })
     }
+
+    /// The templates each template is made of (itself, what it extends and
+    /// includes, transitively), to find the pages a template change touches.
+    pub fn template_closure(&self, name: &str) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        let mut todo = vec![name.to_string()];
+        while let Some(current) = todo.pop() {
+            if seen.contains(&current) {
+                continue;
+            }
+            if let Some(source) = self.sources.get(&current) {
+                todo.extend(referenced_templates(source));
+            }
+            seen.push(current);
+        }
+        seen.sort();
+        seen
+    }
+
+    /// The source of each template, by name.
+    pub fn sources(&self) -> &BTreeMap<String, String> {
+        &self.sources
+    }
+
+    /// The interface strings.
+    pub fn strings(&self) -> &BTreeMap<String, String> {
+        &self.strings
+    }
+}
+
+/// What rendering a page read: its dependencies and its template.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub deps: Vec<Dep>,
+    pub template: &'static str,
+}
+
+/// The names in `{% extends "x" %}` and `{% include "y" %}` tags of a template.
+fn referenced_templates(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for tag in source.split("{%").skip(1) {
+        let tag = tag
+            .split("%}")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches(['-', ' ']);
+        let rest = tag
+            .strip_prefix("extends")
+            .or_else(|| tag.strip_prefix("include"));
+        if let Some(rest) = rest {
+            let rest = rest.trim_start();
+            if let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                if let Some(name) = rest[1..].split(quote).next() {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names
 }
 
 /// A redirect page for an old address: works without JavaScript.
@@ -513,14 +642,15 @@ fn percent_change(value: f64, baseline: f64) -> Option<f64> {
     (baseline != 0.0).then(|| ((value - baseline) / baseline * 1000.0).round() / 10.0)
 }
 
-/// Fills the context for a job and returns the template to use.
+/// Fills the context for a job and returns the template to use. Every read of
+/// the site goes through `v`, which records what the page depends on.
 fn fill_context<'a>(
     v: &Views<'a>,
     job: Job,
     cx: &mut Context,
     strings: &'a BTreeMap<String, String>,
 ) -> &'static str {
-    let site = v.site;
+    let config = &v.site.config;
     let mut crumbs: Vec<LinkView> = Vec::new();
     let nav_title = |key: &str| {
         strings
@@ -529,19 +659,19 @@ fn fill_context<'a>(
     };
     let section_link = |section: Section| LinkView {
         title: nav_title(section.folder()),
-        url: site.config.link(&format!("{}/", section.folder())),
+        url: config.link(&format!("{}/", section.folder())),
     };
     let intro = |key: &str| {
-        site.of_kind(Kind::Section)
+        v.of_kind(Kind::Section)
             .iter()
             .copied()
-            .find(|&i| site.items[i].key == key)
+            .find(|&i| v.item(i).key == key)
             .map(|i| v.page(i))
     };
+    cx.insert("section", "");
     let template = match job {
         Job::Item(i) => {
             let item = v.item(i);
-            let l = &site.links[i];
             cx.insert("page", &v.page(i));
             if let Some(section) = Section::of_kind(item.kind) {
                 cx.insert("section", section.folder());
@@ -549,13 +679,14 @@ fn fill_context<'a>(
             }
             match item.kind {
                 Kind::Home => {
-                    cx.insert("stations", &v.cards(site.of_kind(Kind::Station)));
-                    let news: Vec<usize> =
-                        site.of_kind(Kind::News).iter().copied().take(5).collect();
+                    // A dozen stations on the home page; the list has them all.
+                    let stations = v.of_kind(Kind::Station);
+                    cx.insert("stations", &v.cards(&stations[..stations.len().min(12)]));
+                    let news: Vec<usize> = v.of_kind(Kind::News).iter().copied().take(5).collect();
                     cx.insert("latest_news", &v.cards(&news));
                     cx.insert(
                         "latest_report",
-                        &site.of_kind(Kind::Report).first().map(|&r| v.card(r)),
+                        &v.of_kind(Kind::Report).first().map(|&r| v.card(r)),
                     );
                     cx.insert(
                         "counts",
@@ -571,6 +702,7 @@ fn fill_context<'a>(
                     "index.html"
                 }
                 Kind::Station => {
+                    let l = v.links_of(i);
                     cx.insert("services_by_category", &v.by_category(&l.services));
                     cx.insert("organizations", &v.cards(&l.organizations));
                     cx.insert("projects", &v.cards(&l.projects));
@@ -578,19 +710,18 @@ fn fill_context<'a>(
                     cx.insert("news", &v.cards(&l.news));
                     cx.insert(
                         "services_url",
-                        &site.config.link(&format!("services/{}/", item.id)),
+                        &config.link(&format!("services/{}/", item.id)),
                     );
                     "station.html"
                 }
                 Kind::Service => {
+                    let l = v.links_of(i);
                     let station = l.station.map(|s| v.link(s));
                     if let Some(s) = &station {
+                        let folder = item.key.split('/').next().unwrap_or_default();
                         crumbs.push(LinkView {
                             title: s.title,
-                            url: site.config.link(&format!(
-                                "services/{}/",
-                                item.key.split('/').next().unwrap_or_default()
-                            )),
+                            url: config.link(&format!("services/{folder}/")),
                         });
                     }
                     cx.insert("station", &station);
@@ -598,16 +729,14 @@ fn fill_context<'a>(
                     if let Some(s) = item.service() {
                         cx.insert(
                             "category_url",
-                            &site
-                                .config
-                                .link(&format!("categories/{}/", term_slug(&s.category))),
+                            &config.link(&format!("categories/{}/", term_slug(&s.category))),
                         );
                         let audience: Vec<TermView> = s
                             .audience
                             .iter()
                             .map(|a| TermView {
                                 name: a.clone(),
-                                url: site.config.link(&format!("audiences/{}/", term_slug(a))),
+                                url: config.link(&format!("audiences/{}/", term_slug(a))),
                                 count: 0,
                             })
                             .collect();
@@ -616,6 +745,7 @@ fn fill_context<'a>(
                     "service.html"
                 }
                 Kind::Organization => {
+                    let l = v.links_of(i);
                     cx.insert("station", &l.station.map(|s| v.link(s)));
                     cx.insert("mentor", &l.mentor.map(|m| v.card(m)));
                     cx.insert("mentees", &v.cards(&l.mentees));
@@ -624,6 +754,7 @@ fn fill_context<'a>(
                     "organization.html"
                 }
                 Kind::Course => {
+                    let l = v.links_of(i);
                     cx.insert("lessons", &v.cards(&l.lessons));
                     cx.insert("prerequisites", &v.links(&l.prerequisites));
                     cx.insert("required_by", &v.links(&l.required_by));
@@ -634,20 +765,15 @@ fn fill_context<'a>(
                         .iter()
                         .filter_map(|a| {
                             let path = a.file.path.as_deref()?;
-                            let size = site
-                                .assets
-                                .iter()
-                                .find(|x| x.path == path)
-                                .map_or(0, |x| x.size);
                             Some(AttachmentView {
                                 title: &a.title,
-                                url: site.config.link(path),
+                                url: config.link(path),
                                 file: &a.file.written,
                                 extension: path
                                     .rsplit_once('.')
                                     .map(|(_, e)| e.to_uppercase())
                                     .unwrap_or_default(),
-                                size,
+                                size: v.asset_size(path),
                             })
                         })
                         .collect();
@@ -655,15 +781,13 @@ fn fill_context<'a>(
                     "course.html"
                 }
                 Kind::Lesson => {
+                    let l = v.links_of(i);
                     if let Some(c) = l.course {
                         crumbs.push(v.link(c));
                         cx.insert("course", &v.link(c));
-                        cx.insert("lessons", &v.cards(&site.links[c].lessons));
-                        let position = site.links[c]
-                            .lessons
-                            .iter()
-                            .position(|&x| x == i)
-                            .map_or(0, |p| p + 1);
+                        let siblings = &v.links_of(c).lessons;
+                        cx.insert("lessons", &v.cards(siblings));
+                        let position = siblings.iter().position(|&x| x == i).map_or(0, |p| p + 1);
                         cx.insert("lesson_number", &position);
                     }
                     cx.insert("prev", &l.prev.map(|p| v.link(p)));
@@ -671,22 +795,25 @@ fn fill_context<'a>(
                     "lesson.html"
                 }
                 Kind::Project => {
+                    let l = v.links_of(i);
                     cx.insert("station", &l.station.map(|s| v.link(s)));
                     cx.insert("organizations", &v.cards(&l.organizations));
                     "project.html"
                 }
                 Kind::Report => {
-                    let report = item.report();
+                    let l = v.links_of(i);
+                    let metrics = item
+                        .report()
+                        .map(|r| r.metrics.as_slice())
+                        .unwrap_or_default();
                     let groups: Vec<StationMetrics> = l
                         .stations
                         .iter()
                         .map(|&s| StationMetrics {
                             station: v.link(s),
-                            metrics: report
-                                .map(|r| r.metrics.as_slice())
-                                .unwrap_or_default()
+                            metrics: metrics
                                 .iter()
-                                .filter(|m| m.station.id == site.items[s].id)
+                                .filter(|m| m.station.id == v.item(s).id)
                                 .map(|m| MetricView {
                                     name: &m.name,
                                     value: m.value,
@@ -704,29 +831,37 @@ fn fill_context<'a>(
                     "report.html"
                 }
                 Kind::News => {
+                    let l = v.links_of(i);
                     cx.insert("station", &l.station.map(|s| v.link(s)));
                     "news.html"
                 }
                 Kind::Page | Kind::Section => "page.html",
             }
         }
-        Job::List(section) => {
+        Job::List(section, page) => {
             cx.insert("section", section.folder());
             cx.insert("intro", &intro(section.folder()));
-            let kind_list = |kind: Kind| v.cards(site.of_kind(kind));
-            match section {
+            let paged_cards = |kind: Kind| v.cards(page_slice(v.of_kind(kind), page));
+            let template = match section {
                 Section::Stations => {
-                    cx.insert("items", &kind_list(Kind::Station));
+                    cx.insert("items", &paged_cards(Kind::Station));
                     "list_stations.html"
                 }
                 Section::Services => {
-                    let groups: Vec<Group> = site
-                        .of_kind(Kind::Station)
+                    // Every service's title on a small site; counts on a big one.
+                    let stations = v.of_kind(Kind::Station);
+                    let total: usize = stations.iter().map(|&s| v.links_of(s).services.len()).sum();
+                    let groups: Vec<LinkGroup> = stations
                         .iter()
-                        .map(|&s| Group {
-                            name: site.items[s].meta.title.clone(),
-                            url: Some(site.config.link(&format!("services/{}/", site.items[s].id))),
-                            items: v.cards(&site.links[s].services),
+                        .map(|&s| LinkGroup {
+                            name: &v.item(s).meta.title,
+                            url: config.link(&format!("services/{}/", v.item(s).id)),
+                            count: v.links_of(s).services.len(),
+                            items: if total <= SMALL_SITE {
+                                v.links(&v.links_of(s).services)
+                            } else {
+                                Vec::new()
+                            },
                         })
                         .collect();
                     cx.insert("stations", &groups);
@@ -735,47 +870,34 @@ fn fill_context<'a>(
                     "list_services.html"
                 }
                 Section::Organizations => {
-                    let mut groups: Vec<Group> = site
+                    // Grouped by station, in station order, a page at a time;
+                    // organizations of no station last.
+                    let mut ordered: Vec<usize> = v
                         .of_kind(Kind::Station)
                         .iter()
-                        .map(|&s| Group {
-                            name: site.items[s].meta.title.clone(),
-                            url: Some(v.url(s)),
-                            items: v.cards(&site.links[s].organizations),
-                        })
-                        .filter(|g| !g.items.is_empty())
+                        .flat_map(|&s| v.links_of(s).organizations.iter().copied())
                         .collect();
-                    let unassigned: Vec<usize> = site
-                        .of_kind(Kind::Organization)
-                        .iter()
-                        .copied()
-                        .filter(|&o| site.links[o].station.is_none())
-                        .collect();
-                    if !unassigned.is_empty() {
-                        groups.push(Group {
-                            name: String::new(),
-                            url: None,
-                            items: v.cards(&unassigned),
-                        });
-                    }
-                    cx.insert("groups", &groups);
+                    ordered.extend(
+                        v.of_kind(Kind::Organization)
+                            .iter()
+                            .copied()
+                            .filter(|&o| v.links_of(o).station.is_none()),
+                    );
+                    cx.insert("groups", &station_groups(v, page_slice(&ordered, page)));
                     "list_organizations.html"
                 }
                 Section::Training => {
-                    let levels: Vec<Group> = site
-                        .config
+                    let courses = v.of_kind(Kind::Course);
+                    let levels: Vec<Group> = config
                         .vocabularies
                         .training_level
                         .iter()
                         .map(|level| Group {
                             name: level.clone(),
                             url: None,
-                            items: site
-                                .of_kind(Kind::Course)
+                            items: courses
                                 .iter()
-                                .filter(|&&c| {
-                                    site.items[c].course().is_some_and(|x| &x.level == level)
-                                })
+                                .filter(|&&c| v.item(c).course().is_some_and(|x| &x.level == level))
                                 .map(|&c| v.card(c))
                                 .collect(),
                         })
@@ -784,18 +906,24 @@ fn fill_context<'a>(
                     "list_training.html"
                 }
                 Section::Projects => {
-                    cx.insert("items", &kind_list(Kind::Project));
+                    cx.insert("items", &paged_cards(Kind::Project));
                     "list_projects.html"
                 }
                 Section::Reports => {
-                    cx.insert("items", &kind_list(Kind::Report));
+                    cx.insert("items", &paged_cards(Kind::Report));
                     "list_reports.html"
                 }
                 Section::News => {
-                    cx.insert("items", &kind_list(Kind::News));
+                    cx.insert("items", &paged_cards(Kind::News));
                     "list_news.html"
                 }
-            }
+            };
+            let listed = section.listed(v.site).unwrap_or(0);
+            cx.insert(
+                "pagination",
+                &pagination(config, section.folder(), page, listed),
+            );
+            template
         }
         Job::StationServices(s) => {
             cx.insert("section", "services");
@@ -803,9 +931,9 @@ fn fill_context<'a>(
             cx.insert("station", &v.card(s));
             cx.insert(
                 "services_by_category",
-                &v.by_category(&site.links[s].services),
+                &v.by_category(&v.links_of(s).services),
             );
-            cx.insert("intro", &intro(&format!("services/{}", site.items[s].id)));
+            cx.insert("intro", &intro(&format!("services/{}", v.item(s).id)));
             "station_services.html"
         }
         Job::Terms(taxonomy) => {
@@ -814,38 +942,28 @@ fn fill_context<'a>(
             cx.insert("terms", &terms(v, taxonomy));
             "taxonomy.html"
         }
-        Job::Term(taxonomy, n) => {
-            let (term, list) = &taxonomy.terms(site)[n];
+        Job::Term(taxonomy, n, page) => {
+            let (term, list) = &v.terms(taxonomy)[n];
             cx.insert("section", "services");
             crumbs.push(LinkView {
                 title: strings
                     .get(&format!("taxonomy_{}", taxonomy.folder()))
                     .map_or("", String::as_str),
-                url: site.config.link(&format!("{}/", taxonomy.folder())),
+                url: config.link(&format!("{}/", taxonomy.folder())),
             });
             cx.insert("taxonomy", taxonomy.folder());
             cx.insert("term", term);
+            cx.insert("count", &list.len());
+            let folder = format!("{}/{}", taxonomy.folder(), term_slug(term));
             if taxonomy == Taxonomy::Tags {
-                cx.insert("items", &v.cards(list));
+                let shown = page_slice(list, page);
+                cx.insert("items", &v.cards(shown));
             } else {
-                let groups: Vec<Group> = site
-                    .of_kind(Kind::Station)
-                    .iter()
-                    .map(|&s| Group {
-                        name: site.items[s].meta.title.clone(),
-                        url: Some(v.url(s)),
-                        items: list
-                            .iter()
-                            .copied()
-                            .filter(|&x| site.links[x].station == Some(s))
-                            .map(|x| v.card(x))
-                            .collect(),
-                    })
-                    .filter(|g| !g.items.is_empty())
-                    .collect();
-                cx.insert("groups", &groups);
-                cx.insert("count", &list.len());
+                // Services grouped by station, in station order, a page at a time.
+                let ordered = by_station_order(v, list);
+                cx.insert("groups", &station_groups(v, page_slice(&ordered, page)));
             }
+            cx.insert("pagination", &pagination(config, &folder, page, list.len()));
             "taxonomy_term.html"
         }
         Job::NotFound => "404.html",
@@ -855,9 +973,113 @@ fn fill_context<'a>(
     template
 }
 
+/// Up to this many services, the services page lists every title.
+const SMALL_SITE: usize = 200;
+
+/// The items of page `page` (0-based) of a list.
+fn page_slice(list: &[usize], page: usize) -> &[usize] {
+    let start = (page * PER_PAGE).min(list.len());
+    &list[start..(start + PER_PAGE).min(list.len())]
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    /// 1-based; 0 stands for a gap ("…") in the row of page numbers.
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    /// 1-based.
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    /// First, last, and the pages near the current one, with gaps.
+    links: Vec<PageLink>,
+}
+
+fn pagination(
+    config: &crate::config::Config,
+    folder: &str,
+    page: usize,
+    items: usize,
+) -> Pagination {
+    let pages = page_count(items);
+    let url = |p: usize| config.link(&page_path(folder, p));
+    let mut links = Vec::new();
+    for p in 0..pages {
+        if p == 0 || p + 1 == pages || p.abs_diff(page) <= 2 {
+            links.push(PageLink {
+                number: p + 1,
+                url: url(p),
+                current: p == page,
+            });
+        } else if links.last().is_some_and(|l: &PageLink| l.number != 0) {
+            links.push(PageLink {
+                number: 0,
+                url: String::new(),
+                current: false,
+            });
+        }
+    }
+    Pagination {
+        page: page + 1,
+        pages,
+        prev: page.checked_sub(1).map(url),
+        next: (page + 1 < pages).then(|| url(page + 1)),
+        links,
+    }
+}
+
+/// Members of a directory ordered by their station (in station order), then
+/// as listed; members of no station last.
+fn by_station_order(v: &Views, list: &[usize]) -> Vec<usize> {
+    let stations = v.of_kind(Kind::Station);
+    let position: HashMap<usize, usize> =
+        stations.iter().enumerate().map(|(n, &s)| (s, n)).collect();
+    let mut ordered: Vec<(usize, usize)> = list
+        .iter()
+        .map(|&x| {
+            (
+                v.links_of(x)
+                    .station
+                    .and_then(|s| position.get(&s).copied())
+                    .unwrap_or(usize::MAX),
+                x,
+            )
+        })
+        .collect();
+    ordered.sort_by_key(|(station, _)| *station);
+    ordered.into_iter().map(|(_, x)| x).collect()
+}
+
+/// Cards grouped under their station's name, in the order given.
+fn station_groups<'a>(v: &Views<'a>, members: &[usize]) -> Vec<Group<'a>> {
+    let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+    for &x in members {
+        let station = v.links_of(x).station;
+        match groups.last_mut() {
+            Some((s, list)) if *s == station => list.push(x),
+            _ => groups.push((station, vec![x])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(station, list)| Group {
+            name: station
+                .map(|s| v.item(s).meta.title.clone())
+                .unwrap_or_default(),
+            url: station.map(|s| v.url(s)),
+            items: v.cards(&list),
+        })
+        .collect()
+}
+
 fn terms(v: &Views, taxonomy: Taxonomy) -> Vec<TermView> {
-    taxonomy
-        .terms(v.site)
+    v.terms(taxonomy)
         .iter()
         .map(|(name, list)| TermView {
             name: name.clone(),
@@ -869,7 +1091,6 @@ fn terms(v: &Views, taxonomy: Taxonomy) -> Vec<TermView> {
         })
         .collect()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

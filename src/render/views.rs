@@ -1,8 +1,10 @@
 //! What templates see: items as serialisable views with URLs and relations.
 
+use std::cell::RefCell;
+
 use serde::Serialize;
 
-use crate::link::Site;
+use crate::link::{Links, Site};
 use crate::markdown::TocEntry;
 use crate::model::{Data, Date, Item, Kind};
 
@@ -49,6 +51,15 @@ pub struct PageView<'a> {
     pub source: String,
 }
 
+/// A group of links under a heading (a station's services on the services page).
+#[derive(Serialize)]
+pub struct LinkGroup<'a> {
+    pub name: &'a str,
+    pub url: String,
+    pub count: usize,
+    pub items: Vec<LinkView<'a>>,
+}
+
 /// A group of cards under a heading (a category, a station, a level).
 #[derive(Serialize)]
 pub struct Group<'a> {
@@ -92,36 +103,97 @@ pub fn term_slug(term: &str) -> String {
     }
 }
 
+/// What a page was made from, so that an incremental rebuild re-renders the
+/// pages that read something that changed, and only those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dep {
+    /// An item's own fields and body (by its session-stable number).
+    Item(u32),
+    /// An item's relations (its services, organizations, mentor, lessons ...).
+    Links(u32),
+    /// Which items of a kind exist, in display order.
+    Kind(Kind),
+    /// The terms of a directory and their members.
+    Taxonomy(super::Taxonomy),
+    /// The files beside the pages (their sizes are shown).
+    Assets,
+}
+
+/// The site as templates see it. Every read records a [`Dep`].
 pub struct Views<'a> {
     pub site: &'a Site,
+    deps: RefCell<Vec<Dep>>,
 }
 
 impl<'a> Views<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        Views {
+            site,
+            deps: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn record(&self, dep: Dep) {
+        self.deps.borrow_mut().push(dep);
+    }
+
+    /// What the page read, sorted and without repeats.
+    pub fn into_deps(self) -> Vec<Dep> {
+        let mut deps = self.deps.into_inner();
+        deps.sort_unstable();
+        deps.dedup();
+        deps
+    }
+
     pub fn item(&self, i: usize) -> &'a Item {
+        self.record(Dep::Item(self.site.uids[i]));
         &self.site.items[i]
     }
 
+    pub fn links_of(&self, i: usize) -> &'a Links {
+        self.record(Dep::Links(self.site.uids[i]));
+        &self.site.links[i]
+    }
+
+    pub fn of_kind(&self, kind: Kind) -> &'a [usize] {
+        self.record(Dep::Kind(kind));
+        self.site.of_kind(kind)
+    }
+
+    pub fn terms(&self, taxonomy: super::Taxonomy) -> &'a [(String, Vec<usize>)] {
+        self.record(Dep::Taxonomy(taxonomy));
+        taxonomy.terms(self.site)
+    }
+
+    pub fn asset_size(&self, path: &str) -> u64 {
+        self.record(Dep::Assets);
+        self.site
+            .assets
+            .iter()
+            .find(|a| a.path == path)
+            .map_or(0, |a| a.size)
+    }
+
     pub fn url(&self, i: usize) -> String {
-        self.site.config.link(&self.site.items[i].site_path)
+        self.site.config.link(&self.item(i).site_path)
     }
 
     pub fn link(&self, i: usize) -> LinkView<'a> {
         LinkView {
-            title: &self.site.items[i].meta.title,
+            title: &self.item(i).meta.title,
             url: self.url(i),
         }
     }
 
     pub fn summary(&self, i: usize) -> String {
-        let item = &self.site.items[i];
-        match &item.meta.summary {
+        match &self.item(i).meta.summary {
             Some(s) => s.clone(),
             None => excerpt(&self.site.bodies[i].first_paragraph, 90),
         }
     }
 
     pub fn card(&self, i: usize) -> Card<'a> {
-        let item = &self.site.items[i];
+        let item = self.item(i);
         Card {
             kind: item.kind,
             id: &item.id,
@@ -132,7 +204,7 @@ impl<'a> Views<'a> {
             date: item.meta.date,
             weight: item.meta.weight,
             fields: &item.data,
-            station: self.site.links[i].station.map(|s| self.link(s)),
+            station: self.links_of(i).station.map(|s| self.link(s)),
             cover: item
                 .meta
                 .cover
@@ -155,7 +227,7 @@ impl<'a> Views<'a> {
     }
 
     pub fn page(&self, i: usize) -> PageView<'a> {
-        let item = &self.site.items[i];
+        let item = self.item(i);
         let body = &self.site.bodies[i];
         PageView {
             card: self.card(i),
@@ -187,9 +259,7 @@ impl<'a> Views<'a> {
     pub fn by_category(&self, services: &[usize]) -> Vec<Group<'a>> {
         let mut groups: Vec<Group> = Vec::new();
         for &s in services {
-            let category = self.site.items[s]
-                .service()
-                .map_or("", |x| x.category.as_str());
+            let category = self.item(s).service().map_or("", |x| x.category.as_str());
             match groups.last_mut() {
                 Some(g) if g.name == category => g.items.push(self.card(s)),
                 _ => groups.push(Group {
@@ -207,10 +277,9 @@ impl<'a> Views<'a> {
     }
 
     pub fn kind_count(&self, kind: Kind) -> usize {
-        self.site.of_kind(kind).len()
+        self.of_kind(kind).len()
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,11 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
+
+use super::reload::{self, Hub};
 
 /// The content type for a file name.
 pub fn content_type(path: &Path) -> &'static str {
@@ -98,16 +102,39 @@ pub fn resolve(root: &Path, target: &str) -> Resolved {
 }
 
 /// Serves `root` until the listener fails. Each connection gets a thread.
-pub fn serve(listener: TcpListener, root: PathBuf) -> io::Result<()> {
+/// With a `hub` (watch mode), HTML gets the reload script and, while a build
+/// has errors, the error overlay; `/__zhan/events` streams reload events.
+pub fn serve(listener: TcpListener, root: PathBuf, hub: Option<Arc<Hub>>) -> io::Result<()> {
+    std::fs::create_dir_all(&root)?;
     let root = std::fs::canonicalize(&root)?;
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let root = root.clone();
+        let hub = hub.clone();
         std::thread::spawn(move || {
-            let _ = handle(stream, &root);
+            let _ = handle(stream, &root, hub.as_deref());
         });
     }
     Ok(())
+}
+
+/// Streams events to one tab until it goes away; a comment every 15 s
+/// keeps the connection open and notices when it closed.
+fn events(mut stream: TcpStream, hub: &Hub) -> io::Result<()> {
+    let listener = hub.subscribe();
+    stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\n\
+          Connection: keep-alive\r\nX-Content-Type-Options: nosniff\r\n\r\nretry: 1000\n: connected\n\n",
+    )?;
+    stream.flush()?;
+    loop {
+        match listener.recv_timeout(Duration::from_secs(15)) {
+            Ok(message) => stream.write_all(message.as_bytes())?,
+            Err(RecvTimeoutError::Timeout) => stream.write_all(b": keep-alive\n\n")?,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        stream.flush()?;
+    }
 }
 
 fn respond(
@@ -132,7 +159,7 @@ fn respond(
     stream.flush()
 }
 
-fn handle(mut stream: TcpStream, root: &Path) -> io::Result<()> {
+fn handle(mut stream: TcpStream, root: &Path, hub: Option<&Hub>) -> io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -159,13 +186,41 @@ fn handle(mut stream: TcpStream, root: &Path) -> io::Result<()> {
             false,
         );
     }
+    let path_only = target.split(['?', '#']).next().unwrap_or("");
+    if let Some(hub) = hub {
+        if path_only == reload::EVENTS_PATH && !head_only {
+            drop(reader);
+            return events(stream, hub);
+        }
+        if path_only == reload::SCRIPT_PATH {
+            let kind = ("Content-Type", "text/javascript; charset=utf-8".to_string());
+            return respond(
+                &mut stream,
+                "200 OK",
+                &[kind],
+                reload::SCRIPT.as_bytes(),
+                head_only,
+            );
+        }
+    }
+    // In watch mode, pages carry the reload script and any error overlay.
+    let page = |bytes: Vec<u8>| match hub {
+        Some(hub) => reload::inject(&bytes, hub.overlay().as_deref()),
+        None => bytes,
+    };
     match resolve(root, target) {
         Resolved::File(path) => {
+            let kind = content_type(&path);
             let body = std::fs::read(&path)?;
+            let body = if kind.starts_with("text/html") {
+                page(body)
+            } else {
+                body
+            };
             respond(
                 &mut stream,
                 "200 OK",
-                &[("Content-Type", content_type(&path).into())],
+                &[("Content-Type", kind.into())],
                 &body,
                 head_only,
             )
@@ -178,13 +233,15 @@ fn handle(mut stream: TcpStream, root: &Path) -> io::Result<()> {
             head_only,
         ),
         Resolved::NotFound => {
-            let page = std::fs::read(root.join("404.html"))
-                .unwrap_or_else(|_| b"404 Not Found\n".to_vec());
+            let body = std::fs::read(root.join("404.html")).unwrap_or_else(|_| {
+                b"<!DOCTYPE html><html><body><h1>404</h1></body></html>\n".to_vec()
+            });
+            let html = ("Content-Type", "text/html; charset=utf-8".to_string());
             respond(
                 &mut stream,
                 "404 Not Found",
-                &[("Content-Type", "text/html; charset=utf-8".into())],
-                &page,
+                &[html],
+                &page(body),
                 head_only,
             )
         }

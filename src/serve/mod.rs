@@ -1,3 +1,146 @@
-//! Beside the pipeline: previewing the built site in a browser.
+//! Beside the pipeline: previewing the site while editing it.
+//!
+//! Three parts, each in its own module: [`http`] serves the output folder,
+//! [`watch`] reports which files changed, [`reload`] tells open tabs and shows
+//! errors. This module is the policy between them: on each batch of changes,
+//! update the workspace, then reload the tabs whose pages changed, or show the
+//! errors and keep the last good site.
 
 pub mod http;
+pub mod reload;
+pub mod watch;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::build::{Options, Report, Workspace};
+use reload::Hub;
+
+/// What the caller shows of each build (the CLI prints diagnostics).
+pub trait Reporter {
+    /// A build or rebuild finished; `took` is its wall time in milliseconds.
+    fn report(&mut self, report: &Report, took: f64);
+    /// Something to tell the person at the terminal.
+    fn say(&mut self, text: &str);
+}
+
+/// Where a phone on the same network can reach this computer, if we can tell.
+pub fn local_network_address() -> Option<std::net::IpAddr> {
+    // Connecting a UDP socket sends nothing; it only picks the interface
+    // the system would use, whose address is what other devices can reach.
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// Opens `url` in the default browser, best effort.
+pub fn open_browser(url: &str) -> bool {
+    let status = if cfg!(target_os = "windows") {
+        std::process::Command::new("cmd")
+            .args(["/C", "start", "", url])
+            .status()
+    } else if cfg!(target_os = "macos") {
+        std::process::Command::new("open").arg(url).status()
+    } else {
+        std::process::Command::new("xdg-open").arg(url).status()
+    };
+    status.is_ok_and(|s| s.success())
+}
+
+/// Builds the site, serves it on `listener` and rebuilds on every change
+/// until the process ends. `ready` is said once the site is served.
+pub fn serve(
+    options: Options,
+    listener: TcpListener,
+    ready: &str,
+    open: Option<&str>,
+    reporter: &mut dyn Reporter,
+) -> Result<(), String> {
+    let hub = Arc::new(Hub::new());
+    let output = options.output_dir();
+    let (mut ws, mut watcher) = start(options, reporter, Some(&hub))?;
+    let server_hub = Arc::clone(&hub);
+    std::thread::spawn(move || http::serve(listener, output, Some(server_hub)));
+    reporter.say(ready);
+    if let Some(url) = open {
+        if !open_browser(url) {
+            reporter.say(&format!("could not open a browser; open {url} yourself"));
+        }
+    }
+    rebuild_loop(&mut ws, &mut watcher, reporter, Some(&hub));
+    Ok(())
+}
+
+/// Builds the site into the output folder and rebuilds on every change,
+/// without a server (for people who serve the folder another way).
+pub fn watch_only(options: Options, reporter: &mut dyn Reporter) -> Result<(), String> {
+    let (mut ws, mut watcher) = start(options, reporter, None)?;
+    rebuild_loop(&mut ws, &mut watcher, reporter, None);
+    Ok(())
+}
+
+fn start(
+    options: Options,
+    reporter: &mut dyn Reporter,
+    hub: Option<&Hub>,
+) -> Result<(Workspace, watch::SiteWatcher), String> {
+    let root = std::fs::canonicalize(&options.root).map_err(|e| {
+        format!(
+            "cannot open the site folder {}: {e}",
+            options.root.display()
+        )
+    })?;
+    let output = absolute(&options.output_dir());
+    let started = Instant::now();
+    let mut ws = Workspace::open(options);
+    let report = ws.build();
+    reporter.report(&report, started.elapsed().as_secs_f64() * 1000.0);
+    if let Some(hub) = hub {
+        if !report.succeeded() {
+            hub.failed(&report.diagnostics.iter().cloned().collect::<Vec<_>>());
+        }
+    }
+    let theme = ws.theme_name().to_string();
+    let watcher = watch::watch(&root, &output, &theme)
+        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    Ok((ws, watcher))
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    })
+}
+
+fn rebuild_loop(
+    ws: &mut Workspace,
+    watcher: &mut watch::SiteWatcher,
+    reporter: &mut dyn Reporter,
+    hub: Option<&Hub>,
+) {
+    while let Ok(batch) = watcher.batches.recv() {
+        let started = Instant::now();
+        let report = if batch.rescan {
+            ws.rebuild_everything()
+        } else {
+            ws.update(&batch.paths)
+        };
+        let took = started.elapsed().as_secs_f64() * 1000.0;
+        if let Some(hub) = hub {
+            if report.succeeded() {
+                if !report.changed.is_empty() || report.everything {
+                    hub.changed(&report.changed, report.everything);
+                }
+            } else {
+                hub.failed(&report.diagnostics.iter().cloned().collect::<Vec<_>>());
+            }
+        }
+        reporter.report(&report, took);
+        watcher.watch_new_folders();
+    }
+}

@@ -159,11 +159,75 @@ impl Output {
     }
 }
 
+/// Where a build writes: a staging folder swapped in at the end (a full
+/// build), or the output folder itself, file by file (an incremental rebuild,
+/// whose changes are few and each written atomically).
+pub enum Target {
+    Staging(Output),
+    InPlace(PathBuf),
+}
+
+impl Target {
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Target::Staging(out) => out.write(rel, bytes),
+            Target::InPlace(dir) => replace_file(&dir.join(rel), |tmp| std::fs::write(tmp, bytes)),
+        }
+    }
+
+    pub fn copy(&self, rel: &str, from: &Path) -> io::Result<()> {
+        match self {
+            Target::Staging(out) => out.copy(rel, from),
+            Target::InPlace(dir) => {
+                replace_file(&dir.join(rel), |tmp| std::fs::copy(from, tmp).map(|_| ()))
+            }
+        }
+    }
+
+    /// Removes a file that is no longer part of the site, and the folders it
+    /// leaves empty. Only in place: a staging folder starts empty.
+    pub fn remove(&self, rel: &str) -> io::Result<()> {
+        let Target::InPlace(dir) = self else {
+            return Ok(());
+        };
+        let path = dir.join(rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let mut parent = path.parent();
+        while let Some(folder) = parent.filter(|p| p.starts_with(dir) && *p != dir.as_path()) {
+            if std::fs::remove_dir(folder).is_err() {
+                break;
+            }
+            parent = folder.parent();
+        }
+        Ok(())
+    }
+}
+
+/// Writes `path` through a temporary file beside it and a rename, so that a
+/// browser reading the page never sees half of it.
+fn replace_file(path: &Path, fill: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.zhan-tmp"));
+    fill(&tmp)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// `sitemap.xml`: every page with its last change date.
 pub fn sitemap(site: &Site, planned: &[Planned]) -> String {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
+    use std::fmt::Write as _;
+    let mut xml = String::with_capacity(planned.len() * 96 + 128);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let base = escape_html(&site.config.absolute_url(""));
     for p in planned {
         let lastmod = match p.job {
             Job::Alias(..) | Job::NotFound => continue,
@@ -172,10 +236,11 @@ pub fn sitemap(site: &Site, planned: &[Planned]) -> String {
         };
         let path = p.path.strip_suffix("index.html").unwrap_or(&p.path);
         xml.push_str("  <url><loc>");
-        xml.push_str(&escape_html(&site.config.absolute_url(&encode_path(path))));
+        xml.push_str(&base);
+        push_encoded(&mut xml, path);
         xml.push_str("</loc>");
         if let Some(date) = lastmod {
-            xml.push_str(&format!("<lastmod>{date}</lastmod>"));
+            let _ = write!(xml, "<lastmod>{date}</lastmod>");
         }
         xml.push_str("</url>\n");
     }
@@ -183,16 +248,24 @@ pub fn sitemap(site: &Site, planned: &[Planned]) -> String {
     xml
 }
 
-/// Percent-encodes a site path for an absolute URL (Chinese directory names).
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
+/// Appends `path` percent-encoded (its characters need no XML escaping then).
+fn push_encoded(out: &mut String, path: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
+}
+
+/// Percent-encodes a site path for an absolute URL (Chinese directory names).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    push_encoded(&mut out, path);
     out
 }
 

@@ -1,0 +1,220 @@
+//! Live reload: telling open tabs that their page changed, and showing build
+//! errors over every page while they stand.
+//!
+//! Tabs listen on a Server-Sent Events stream (`/__zhan/events`): plain
+//! HTTP, no WebSocket needed. The small script that listens, and the error
+//! overlay, are added to HTML responses by the preview server only; the files
+//! in the output folder never contain them.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Mutex, RwLock};
+
+use crate::diagnostics::Diagnostic;
+use crate::markdown::escape_html;
+
+/// Where tabs listen for changes.
+pub const EVENTS_PATH: &str = "/__zhan/events";
+/// Where the listening script is served.
+pub const SCRIPT_PATH: &str = "/__zhan/reload.js";
+
+/// Reloads the tab when its page is among the changed ones, when everything
+/// changed, when errors appear, and when they clear (the overlay goes).
+pub const SCRIPT: &str = r#"(function () {
+  "use strict";
+  if (!window.EventSource) { return; }
+  var here = decodeURI(location.pathname).replace(/index\.html$/, "");
+  var source = new EventSource("/__zhan/events");
+  source.addEventListener("reload", function (event) {
+    var change = JSON.parse(event.data);
+    var overlay = document.getElementById("zhan-overlay");
+    if (change.all || overlay || change.paths.indexOf(here) >= 0) { location.reload(); }
+  });
+  source.addEventListener("errors", function () { location.reload(); });
+})();
+"#;
+
+/// The events sent to tabs, and the errors of the last build while they stand.
+#[derive(Default)]
+pub struct Hub {
+    listeners: Mutex<Vec<Sender<String>>>,
+    errors: RwLock<Option<String>>,
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new listener: it receives every event from now on.
+    pub fn subscribe(&self) -> Receiver<String> {
+        let (tx, rx) = mpsc::channel();
+        if let Ok(mut listeners) = self.listeners.lock() {
+            listeners.push(tx);
+        }
+        rx
+    }
+
+    /// How many tabs are listening.
+    pub fn listeners(&self) -> usize {
+        self.listeners.lock().map_or(0, |l| l.len())
+    }
+
+    fn send(&self, event: &str, data: &str) {
+        let message = format!("event: {event}\ndata: {data}\n\n");
+        if let Ok(mut listeners) = self.listeners.lock() {
+            listeners.retain(|l| l.send(message.clone()).is_ok());
+        }
+    }
+
+    /// After a good build: these site paths changed (or everything did).
+    pub fn changed(&self, paths: &[String], all: bool) {
+        if let Ok(mut errors) = self.errors.write() {
+            *errors = None;
+        }
+        let list: Vec<String> = paths.iter().map(|p| json_string(p)).collect();
+        self.send(
+            "reload",
+            &format!("{{\"paths\": [{}], \"all\": {all}}}", list.join(", ")),
+        );
+    }
+
+    /// After a failed build: show these errors on every page.
+    pub fn failed(&self, diagnostics: &[Diagnostic]) {
+        if let Ok(mut errors) = self.errors.write() {
+            *errors = Some(overlay(diagnostics));
+        }
+        let count = diagnostics.iter().filter(|d| d.is_error()).count();
+        self.send("errors", &format!("{{\"errors\": {count}}}"));
+    }
+
+    /// The overlay to show while errors stand.
+    pub fn overlay(&self) -> Option<String> {
+        self.errors.read().ok().and_then(|e| e.clone())
+    }
+}
+
+/// A JSON string literal.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The error overlay: plain HTML with its own styles, readable without the
+/// script, in the author's language.
+pub fn overlay(diagnostics: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    let mut html = String::from(
+        "<div id=\"zhan-overlay\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;\
+         background:rgba(255,255,255,0.97);color:#1b1b1b;padding:1.5rem;font:16px/1.6 -apple-system,'Helvetica Neue',\
+         'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif\">",
+    );
+    html.push_str(&format!(
+        "<h2 style=\"color:#9b1c1c;margin:0 0 .5rem;font-size:1.4rem\">网站没有更新：发现 {} 处错误</h2>\
+         <p style=\"margin:0 0 1rem\">改正后保存文件，页面会自动刷新。下面仍是上一次成功生成的网站。\
+         (The site was not rebuilt; fix these and save.)</p><ol style=\"padding-left:1.25rem\">",
+        errors.len()
+    ));
+    for d in &errors {
+        html.push_str(&format!(
+            "<li style=\"margin-bottom:1rem\"><code style=\"font-size:1rem;background:#f4f6f8;padding:.1rem .3rem\">{}:{}:{}</code><br><strong>{}</strong>",
+            escape_html(&d.file),
+            d.pos.line,
+            d.pos.col,
+            escape_html(&d.message)
+        ));
+        if let Some(hint) = &d.hint {
+            html.push_str(&format!(
+                "<br><span style=\"color:#4f4f4f\">提示 (hint): {}</span>",
+                escape_html(hint)
+            ));
+        }
+        html.push_str("</li>");
+    }
+    html.push_str("</ol></div>");
+    html
+}
+
+/// Adds the overlay (after `<body…>`) and the script tag (before `</body>`).
+pub fn inject(html: &[u8], overlay: Option<&str>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(html);
+    let script = format!("<script src=\"{SCRIPT_PATH}\"></script>");
+    let close = text.rfind("</body>").unwrap_or(text.len());
+    let (head, tail) = text.split_at(close);
+    let mut out = String::with_capacity(text.len() + script.len() + overlay.map_or(0, str::len));
+    match overlay {
+        Some(overlay) => {
+            let open = head
+                .find("<body")
+                .and_then(|i| head[i..].find('>').map(|j| i + j + 1))
+                .unwrap_or(0);
+            out.push_str(&head[..open]);
+            out.push_str(overlay);
+            out.push_str(&head[open..]);
+        }
+        None => out.push_str(head),
+    }
+    out.push_str(&script);
+    out.push_str(tail);
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Pos;
+
+    #[test]
+    fn script_goes_before_the_end_of_body_and_overlay_after_its_start() {
+        let page = b"<html><body class=\"x\"><p>hi</p></body></html>";
+        let plain = String::from_utf8(inject(page, None)).unwrap();
+        assert_eq!(
+            plain,
+            "<html><body class=\"x\"><p>hi</p><script src=\"/__zhan/reload.js\"></script></body></html>"
+        );
+        let with = String::from_utf8(inject(page, Some("<div id=\"o\"></div>"))).unwrap();
+        assert!(
+            with.starts_with("<html><body class=\"x\"><div id=\"o\"></div><p>hi</p><script"),
+            "{with}"
+        );
+    }
+
+    #[test]
+    fn overlay_escapes_messages() {
+        let d = Diagnostic::error("content/a.md", Pos::new(3, 4), "bad <script>")
+            .with_hint("fix & save");
+        let html = overlay(&[d]);
+        assert!(html.contains("content/a.md:3:4"));
+        assert!(html.contains("bad &lt;script&gt;"));
+        assert!(html.contains("fix &amp; save"));
+    }
+
+    #[test]
+    fn events_reach_listeners() {
+        let hub = Hub::new();
+        let rx = hub.subscribe();
+        hub.changed(&["/stations/huixi/".to_string()], false);
+        let message = rx.recv().unwrap();
+        assert_eq!(
+            message,
+            "event: reload\ndata: {\"paths\": [\"/stations/huixi/\"], \"all\": false}\n\n"
+        );
+        hub.failed(&[Diagnostic::error("a.md", Pos::START, "x")]);
+        assert!(rx.recv().unwrap().starts_with("event: errors\n"));
+        assert!(hub.overlay().is_some());
+        hub.changed(&[], true);
+        assert!(hub.overlay().is_none());
+    }
+}

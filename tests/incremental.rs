@@ -1,0 +1,296 @@
+//! Incremental rebuilds give the same bytes as a clean full build, after each
+//! edit of a sequence, while rendering only the pages an edit touches.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use zhan::build::{self, Options, Report, Workspace};
+
+struct Session {
+    dir: tempfile::TempDir,
+    ws: Workspace,
+}
+
+impl Session {
+    fn new() -> Session {
+        let dir = tempfile::tempdir().expect("temp");
+        zhan::scaffold::init(&dir.path().join("site")).expect("init");
+        let mut ws = Workspace::open(Options {
+            output: Some(dir.path().join("live")),
+            ..Options::new(dir.path().join("site"))
+        });
+        let report = ws.build();
+        assert!(report.succeeded(), "{:?}", report.diagnostics);
+        Session { dir, ws }
+    }
+
+    fn site(&self, rel: &str) -> PathBuf {
+        self.dir.path().join("site").join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.site(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    fn edit(&self, rel: &str, from: &str, to: &str) -> PathBuf {
+        let text = std::fs::read_to_string(self.site(rel)).expect("read");
+        assert!(text.contains(from), "{rel} does not contain {from}");
+        self.write(rel, &text.replacen(from, to, 1))
+    }
+
+    fn html_pages(&self) -> usize {
+        common::snapshot(&self.dir.path().join("live"))
+            .keys()
+            .filter(|k| k.ends_with(".html"))
+            .count()
+    }
+
+    fn update(&mut self, changed: &[PathBuf]) -> Report {
+        self.ws.update(changed)
+    }
+
+    /// The incremental output equals a clean build of the same files.
+    fn assert_same_as_full_build(&self, step: &str) {
+        let full = self
+            .dir
+            .path()
+            .join(format!("full-{}", step.replace(' ', "-")));
+        let report = build::run(&Options {
+            output: Some(full.clone()),
+            ..Options::new(self.dir.path().join("site"))
+        });
+        assert!(
+            report.succeeded(),
+            "{step}: full build failed: {:?}",
+            report.diagnostics
+        );
+        compare(&self.dir.path().join("live"), &full, step);
+    }
+}
+
+fn compare(live: &Path, full: &Path, step: &str) {
+    let a = common::snapshot(live);
+    let b = common::snapshot(full);
+    let only_live: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
+    let only_full: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
+    assert!(
+        only_live.is_empty() && only_full.is_empty(),
+        "{step}: files only in the incremental output {only_live:?}, only in the full build {only_full:?}"
+    );
+    for (path, bytes) in &a {
+        assert!(
+            bytes == &b[path],
+            "{step}: {path} differs from a full build"
+        );
+    }
+}
+
+#[test]
+fn a_sequence_of_edits_matches_full_builds() {
+    let mut s = Session::new();
+    let total_pages = s.html_pages();
+
+    // 1. A service's title: its page, its station's pages and the lists that
+    //    show it change; most pages do not.
+    let path = s.edit(
+        "content/services/huixi/wuye-xieshang.md",
+        "title: 物业协商议事会",
+        "title: 物业协商议事厅",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        r.changed
+            .contains(&"/services/huixi/wuye-xieshang/".to_string()),
+        "{:?}",
+        r.changed
+    );
+    assert!(r.changed.contains(&"/stations/huixi/".to_string()));
+    assert!(
+        r.pages < total_pages / 3,
+        "{} of {total_pages} pages rendered for a title change",
+        r.pages
+    );
+    assert!(
+        !r.changed.contains(&"/training/jumin-gugan/".to_string()),
+        "an unrelated page was rendered"
+    );
+    s.assert_same_as_full_build("title");
+
+    // 2. A new service, provided by an organization.
+    let path = s.write(
+        "content/services/huixi/xin-fuwu.md",
+        "---\ntitle: 新的便民服务\ncategory: 便民服务\naudience: [全体居民]\nproviders: [wuye-lianqiao]\n---\n\n## 服务内容\n\n见[物业连桥社](../../organizations/wuye-lianqiao.md)。\n",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        r.changed
+            .contains(&"/organizations/wuye-lianqiao/".to_string()),
+        "the provider lists its new service"
+    );
+    s.assert_same_as_full_build("add service");
+    let before_delete = common::snapshot(&s.dir.path().join("live"));
+
+    // 3. Delete an organization others reference: errors, output untouched.
+    let org = s.site("content/organizations/wuye-lianqiao.md");
+    let saved = std::fs::read(&org).expect("read");
+    std::fs::remove_file(&org).expect("remove");
+    let r = s.update(std::slice::from_ref(&org));
+    assert!(!r.succeeded());
+    let messages: Vec<String> = r.diagnostics.iter().map(|d| d.message.clone()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown organization `wuye-lianqiao`")),
+        "{messages:?}"
+    );
+    assert!(r.written_to.is_none());
+    assert_eq!(
+        common::snapshot(&s.dir.path().join("live")),
+        before_delete,
+        "a failed update changed the output"
+    );
+
+    // 4. Restore it.
+    std::fs::write(&org, saved).expect("restore");
+    let r = s.update(&[org]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("restore");
+
+    // 5. Rename a file (a news item with an alias): old page gone, new one there.
+    let old = s.site("content/news/sanzhan-qiyong.md");
+    let new = s.site("content/news/sanzhan-kaimu.md");
+    std::fs::rename(&old, &new).expect("rename");
+    let r = s.update(&[old, new]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        r.changed.contains(&"/news/sanzhan-qiyong/".to_string()),
+        "removed page reported: {:?}",
+        r.changed
+    );
+    assert!(!s.dir.path().join("live/news/sanzhan-qiyong").exists());
+    s.assert_same_as_full_build("rename");
+
+    // 6. A template: the pages that use it, not the others.
+    let path = s.edit(
+        "themes/default/templates/service.html",
+        "<article class=\"service\">",
+        "<article class=\"service\" data-edited=\"1\">",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        r.changed.iter().all(|u| u.starts_with("/services/")),
+        "only service pages: {:?}",
+        r.changed
+    );
+    assert!(r.pages >= 19, "every service page: {}", r.pages);
+    s.assert_same_as_full_build("template");
+
+    // 7. A partial used everywhere, and an interface string.
+    let path = s.edit(
+        "themes/default/strings.yaml",
+        "nav_news: 工作动态",
+        "nav_news: 新闻动态",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded());
+    assert_eq!(
+        r.pages,
+        s.html_pages(),
+        "a string change renders every page"
+    );
+    s.assert_same_as_full_build("strings");
+
+    // 8. A folder at once: a new station with its services (a "save all").
+    let a = s.write(
+        "content/stations/xinzhan.md",
+        "---\ntitle: 新站\n---\n\n## 简介\n\n新站。\n",
+    );
+    let b = s.write(
+        "content/services/xinzhan/yi.md",
+        "---\ntitle: 服务一\ncategory: 助老服务\n---\n",
+    );
+    let c = s.write(
+        "content/services/xinzhan/er.md",
+        "---\ntitle: 服务二\ncategory: 议事协商\n---\n",
+    );
+    let r = s.update(&[a, b, c, s.site("content/services/xinzhan")]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("folder added");
+    // ... and removed again, folder first.
+    std::fs::remove_dir_all(s.site("content/services/xinzhan")).expect("rm");
+    std::fs::remove_file(s.site("content/stations/xinzhan.md")).expect("rm");
+    let r = s.update(&[
+        s.site("content/services/xinzhan"),
+        s.site("content/stations/xinzhan.md"),
+    ]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("folder removed");
+
+    // 9. Publishing a draft; an attachment replaced by a bigger file.
+    let path = s.edit(
+        "content/news/jumin-gugan-zhaosheng-2027.md",
+        "draft: true",
+        "draft: false",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("draft published");
+    let pdf = s.site("content/training/xiangmuhua-yunzuo/kejian.pdf");
+    let mut bytes = std::fs::read(&pdf).expect("read");
+    bytes.extend_from_slice(&[b' '; 4096]);
+    std::fs::write(&pdf, bytes).expect("write");
+    let r = s.update(&[pdf]);
+    assert!(r.succeeded());
+    assert!(
+        r.changed
+            .contains(&"/training/xiangmuhua-yunzuo/".to_string()),
+        "the course shows the new size: {:?}",
+        r.changed
+    );
+    s.assert_same_as_full_build("asset");
+
+    // 10. CRLF and BOM, as a Windows editor saves.
+    let rel = "content/organizations/yimin-she.md";
+    let text = std::fs::read_to_string(s.site(rel))
+        .expect("read")
+        .replace('\n', "\r\n");
+    let path = s.write(rel, &format!("\u{feff}{text}"));
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("crlf");
+
+    // 11. The settings: everything again.
+    let path = s.edit(
+        "site.yaml",
+        "title: 管庄地区社区社工站",
+        "title: 管庄地区社工站",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded());
+    assert_eq!(
+        r.pages,
+        s.html_pages(),
+        "a settings change renders every page"
+    );
+    s.assert_same_as_full_build("settings");
+}
+
+#[test]
+fn editor_litter_and_unrelated_files_change_nothing() {
+    let mut s = Session::new();
+    let swap = s.write("content/stations/.huixi.md.swp", "binary junk");
+    let backup = s.write("content/stations/huixi.md~", "---\ntitle: old\n---\n");
+    let vim_probe = s.write("content/stations/4913", "");
+    let outside = s.write("notes.txt", "not part of the site");
+    let r = s.update(&[swap, backup, vim_probe, outside]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert_eq!(r.pages, 0, "{:?}", r.changed);
+    s.assert_same_as_full_build("litter");
+}

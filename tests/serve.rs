@@ -1,0 +1,279 @@
+//! `zhan serve` end to end: a real server on a free port, the reload channel,
+//! edits, a broken save with its overlay, the fix; and what the server refuses.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::TestSite;
+
+struct Server {
+    child: Child,
+    port: u16,
+    log: mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(site: &TestSite) -> Server {
+    let mut child = common::zhan()
+        .arg("--root")
+        .arg(site.path())
+        .args(["serve", "--port", "0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start zhan serve");
+    let stderr = child.stderr.take();
+    let (tx, rx) = mpsc::channel();
+    // From here the server is killed and waited for even if the test fails.
+    let mut server = Server {
+        child,
+        port: 0,
+        log: rx,
+    };
+    std::thread::spawn(move || {
+        for line in stderr
+            .into_iter()
+            .flat_map(|e| BufReader::new(e).lines().map_while(Result::ok))
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = server
+            .log
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("zhan serve did not say it was serving");
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            server.port = rest
+                .split('/')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("port");
+            return server;
+        }
+    }
+}
+
+/// A raw HTTP request; returns (status line, headers, body).
+fn request(port: u16, method: &str, path: &str) -> (String, String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
+    (status.to_string(), headers.to_string(), body.to_string())
+}
+
+/// The reload channel: events as (name, data).
+struct Events {
+    lines: mpsc::Receiver<String>,
+}
+
+impl Events {
+    fn open(port: u16) -> Events {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        write!(
+            stream,
+            "GET /__zhan/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .expect("send");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let events = Events { lines: rx };
+        // Wait for the stream to be open before anything is edited.
+        events.line_matching(|l| l == ": connected", Duration::from_secs(10));
+        events
+    }
+
+    fn line_matching(&self, wanted: impl Fn(&str) -> bool, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("no such event arrived in time");
+            if wanted(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// The data of the next event named `name`.
+    fn next(&self, name: &str) -> String {
+        self.line_matching(|l| l == format!("event: {name}"), Duration::from_secs(20));
+        self.line_matching(|l| l.starts_with("data: "), Duration::from_secs(5))
+    }
+}
+
+#[test]
+fn edits_reload_the_page_errors_show_an_overlay_and_clear() {
+    let site = TestSite::new();
+    let server = start(&site);
+    let events = Events::open(server.port);
+
+    // An edit: the reload event names the page, the page has the new text.
+    site.write("content/services/huidong/tanfang.md", "---\ntitle: 空巢老人上门探访\ncategory: 助老服务\naudience: [老年人]\nproviders: [tongxin]\n---\n\n## 服务流程\n\n电话预约。\n");
+    let data = events.next("reload");
+    assert!(data.contains("\"/services/huidong/tanfang/\""), "{data}");
+    assert!(
+        data.contains("\"/stations/huidong/\""),
+        "the station lists it: {data}"
+    );
+    let (status, headers, body) = request(server.port, "GET", "/services/huidong/tanfang/");
+    assert!(status.contains("200"), "{status}");
+    assert!(headers.contains("Content-Type: text/html; charset=utf-8"));
+    assert!(body.contains("<h1>空巢老人上门探访</h1>"));
+    assert!(
+        body.contains("<script src=\"/__zhan/reload.js\"></script>"),
+        "the reload script is injected"
+    );
+    assert!(
+        !std::fs::read_to_string(
+            site.path()
+                .join("output/services/huidong/tanfang/index.html")
+        )
+        .expect("file")
+        .contains("reload.js"),
+        "but never written to the output"
+    );
+
+    // A broken save: an errors event, and every page shows the overlay over the last good site.
+    site.write(
+        "content/services/huidong/tanfang.md",
+        "---\ntitle: 空巢老人上门探访\ncategory: 助老\n---\n",
+    );
+    events.next("errors");
+    let (_, _, body) = request(server.port, "GET", "/stations/huidong/");
+    assert!(
+        body.contains("id=\"zhan-overlay\""),
+        "overlay on another page"
+    );
+    assert!(
+        body.contains("content/services/huidong/tanfang.md:3:11"),
+        "file, line and column: {body}"
+    );
+    assert!(body.contains("did you mean `助老服务`"));
+    let (_, _, page) = request(server.port, "GET", "/services/huidong/tanfang/");
+    assert!(
+        page.contains("<h1>空巢老人上门探访</h1>"),
+        "the last good page is still served"
+    );
+    let (_, _, missing) = request(server.port, "GET", "/no/such/page/");
+    assert!(
+        missing.contains("id=\"zhan-overlay\""),
+        "even on a 404 page"
+    );
+
+    // The fix: a reload, and the overlay is gone.
+    site.write(
+        "content/services/huidong/tanfang.md",
+        "---\ntitle: 空巢老人探访（修订）\ncategory: 助老服务\n---\n",
+    );
+    let data = events.next("reload");
+    assert!(data.contains("\"/services/huidong/tanfang/\""), "{data}");
+    let (_, _, page) = request(server.port, "GET", "/services/huidong/tanfang/");
+    assert!(!page.contains("zhan-overlay"));
+    assert!(page.contains("空巢老人探访（修订）"));
+
+    // An editor's atomic save: write a temporary file, rename it over the page.
+    let tmp = site.path().join("content/stations/.huidong.md.tmp");
+    std::fs::write(
+        &tmp,
+        "---\ntitle: 惠东社区社工站（新）\n---\n\n## 站点简介\n",
+    )
+    .expect("write");
+    std::fs::rename(&tmp, site.path().join("content/stations/huidong.md")).expect("rename");
+    let data = events.next("reload");
+    assert!(data.contains("\"/stations/huidong/\""), "{data}");
+    assert!(
+        request(server.port, "GET", "/stations/huidong/")
+            .2
+            .contains("惠东社区社工站（新）")
+    );
+    assert!(
+        server.log.try_iter().all(|line| !line.contains("panicked")),
+        "the server kept running"
+    );
+}
+
+#[test]
+fn the_server_refuses_what_it_must() {
+    let site = TestSite::new();
+    let server = start(&site);
+    for path in [
+        "/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2Fsite.yaml",
+        "/.zhan-output",
+        "/..%2f..%2fetc%2fpasswd",
+    ] {
+        let (status, _, _) = request(server.port, "GET", path);
+        assert!(status.contains("404"), "{path}: {status}");
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(
+            site.path().join("site.yaml"),
+            site.path().join("output/leak.yaml"),
+        )
+        .expect("symlink");
+        let (status, _, body) = request(server.port, "GET", "/leak.yaml");
+        assert!(
+            status.contains("404") && !body.contains("vocabularies"),
+            "a symlink out of the output is not followed"
+        );
+    }
+    let (status, headers, _) = request(server.port, "POST", "/");
+    assert!(status.contains("405"), "{status}");
+    assert!(headers.contains("Allow: GET, HEAD"));
+    let (status, headers, body) = request(server.port, "HEAD", "/stations/huidong/");
+    assert!(status.contains("200") && body.is_empty());
+    assert!(headers.contains("text/html; charset=utf-8"));
+    for (path, kind) in [
+        ("/css/style.css", "text/css; charset=utf-8"),
+        ("/sitemap.xml", "application/xml; charset=utf-8"),
+        ("/training/jichu/notes.pdf", "application/pdf"),
+        ("/__zhan/reload.js", "text/javascript; charset=utf-8"),
+    ] {
+        let (status, headers, _) = request(server.port, "GET", path);
+        assert!(status.contains("200"), "{path}: {status}");
+        assert!(
+            headers.contains(&format!("Content-Type: {kind}")),
+            "{path}: {headers}"
+        );
+    }
+    let (status, headers, _) = request(server.port, "GET", "/stations");
+    assert!(
+        status.contains("301") && headers.contains("Location: /stations/"),
+        "{status} {headers}"
+    );
+}
