@@ -55,12 +55,18 @@ enum Command {
         /// Include files with `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Print how long each stage of each rebuild took.
+        #[arg(long)]
+        timings: bool,
     },
     /// Build the site into the output folder and rebuild on every save, without a server.
     Watch {
         /// Include files with `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Print how long each stage of each rebuild took.
+        #[arg(long)]
+        timings: bool,
     },
     /// Check everything a build checks, without writing anything.
     Check {
@@ -150,6 +156,16 @@ fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
 /// Prints what each build found, and a line per rebuild.
 struct Terminal {
     builds: usize,
+    timings: bool,
+}
+
+fn print_timings(report: &pipeline::Report) {
+    let parts: Vec<String> = report
+        .timings
+        .iter()
+        .map(|(stage, took)| format!("{stage} {:.1} ms", took.as_secs_f64() * 1000.0))
+        .collect();
+    eprintln!("  ({})", parts.join(", "));
 }
 
 impl zhan::serve::Reporter for Terminal {
@@ -171,13 +187,23 @@ impl zhan::serve::Reporter for Terminal {
             };
             eprintln!("rebuilt {what} in {took:.0} ms");
         }
+        if self.timings {
+            print_timings(report);
+        }
     }
     fn say(&mut self, text: &str) {
         eprintln!("{text}");
     }
 }
 
-fn serve(root: PathBuf, bind: &str, port: u16, drafts: bool, open: bool) -> ExitCode {
+fn serve(
+    root: PathBuf,
+    bind: &str,
+    port: u16,
+    drafts: bool,
+    open: bool,
+    timings: bool,
+) -> ExitCode {
     let listener = match std::net::TcpListener::bind((bind, port)) {
         Ok(l) => l,
         Err(e) => {
@@ -217,7 +243,7 @@ fn serve(root: PathBuf, bind: &str, port: u16, drafts: bool, open: bool) -> Exit
         listener,
         &ready,
         opened,
-        &mut Terminal { builds: 0 },
+        &mut Terminal { builds: 0, timings },
     ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -227,7 +253,7 @@ fn serve(root: PathBuf, bind: &str, port: u16, drafts: bool, open: bool) -> Exit
     }
 }
 
-fn watch(root: PathBuf, drafts: bool) -> ExitCode {
+fn watch(root: PathBuf, drafts: bool, timings: bool) -> ExitCode {
     let options = Options {
         root,
         output: None,
@@ -239,7 +265,7 @@ fn watch(root: PathBuf, drafts: bool) -> ExitCode {
         "watching {} for changes (Ctrl+C to stop)",
         options.root.display()
     );
-    match zhan::serve::watch_only(options, &mut Terminal { builds: 0 }) {
+    match zhan::serve::watch_only(options, &mut Terminal { builds: 0, timings }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             print_refusal(&e, "check the site folder and start again");
@@ -276,8 +302,9 @@ fn main() -> ExitCode {
             bind,
             open,
             drafts,
-        } => serve(cli.root, &bind, port, drafts, open),
-        Command::Watch { drafts } => watch(cli.root, drafts),
+            timings,
+        } => serve(cli.root, &bind, port, drafts, open, timings),
+        Command::Watch { drafts, timings } => watch(cli.root, drafts, timings),
         Command::Check { drafts } => {
             let options = Options {
                 root: cli.root,

@@ -294,3 +294,29 @@ fn editor_litter_and_unrelated_files_change_nothing() {
     assert_eq!(r.pages, 0, "{:?}", r.changed);
     s.assert_same_as_full_build("litter");
 }
+
+#[test]
+fn renaming_a_heading_breaks_the_links_to_it_and_restoring_it_mends_them() {
+    let mut s = Session::new();
+    // about.md links to a heading of the report; rename that heading.
+    let report = "content/reports/shidian-yinian.md";
+    let path = s.edit(report, "## 经验做法", "## 经验与做法");
+    let r = s.update(&[path]);
+    assert!(!r.succeeded(), "the link from about.md must now fail");
+    let errors: Vec<String> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.file, d.message))
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("content/about.md") && e.contains("#经验做法")),
+        "{errors:?}"
+    );
+    let path = s.edit(report, "## 经验与做法", "## 经验做法");
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("heading restored");
+}

@@ -115,6 +115,16 @@ struct Source {
     body: Option<Arc<Body>>,
     /// Of what the item looks like on a page: its text, address and body HTML.
     fingerprint: u64,
+    /// Of what the site's relations read of the item (see [`link::shape`]).
+    shape: Option<u64>,
+}
+
+/// The last linked site and its plan, kept to relink after edits that
+/// change no relation.
+struct Linked {
+    site: Site,
+    planned: Vec<Planned>,
+    plan_problems: Vec<Diagnostic>,
 }
 
 /// What the output folder holds, for the next update to compare with.
@@ -145,6 +155,7 @@ pub struct Workspace {
     walk_problems: Vec<(String, Diagnostic)>,
     uids: HashMap<String, u32>,
     written: Option<Written>,
+    linked: Option<Linked>,
 }
 
 struct Timer {
@@ -201,6 +212,7 @@ impl Workspace {
             walk_problems: Vec::new(),
             uids: HashMap::new(),
             written: None,
+            linked: None,
         };
         ws.read_settings();
         ws.read_all_content();
@@ -224,7 +236,7 @@ impl Workspace {
         self.read_all_content();
         self.render_bodies(true, &HashSet::new(), &HashSet::new());
         timer.lap("reload");
-        self.render_site(Some(true), timer)
+        self.render_site(Some(true), None, timer)
     }
 
     pub fn paths(&self) -> &SitePaths {
@@ -388,9 +400,14 @@ impl Workspace {
         }
     }
 
-    /// Links the items into a site, in walk order.
-    /// Also returns each item's fingerprint, in the site's order.
-    fn assemble(&self, diagnostics: &mut Diagnostics) -> (Site, Vec<u64>) {
+    /// Links the items into a site, in walk order. Also returns each item's
+    /// fingerprint, in the site's order. With `edited` (files edited without
+    /// changing any relation) and a previous site, relinks cheaply instead.
+    fn assemble(
+        &self,
+        edited: Option<&HashSet<String>>,
+        diagnostics: &mut Diagnostics,
+    ) -> (Site, Vec<u64>) {
         let count = self.sources.len();
         let mut items = Vec::with_capacity(count);
         let mut bodies = Vec::with_capacity(count);
@@ -416,6 +433,41 @@ impl Workspace {
         }
         let mut assets: Vec<Asset> = self.assets.values().cloned().collect();
         assets.sort_by(|a, b| walk_order(&a.path, &b.path));
+        if let (Some(edited), Some(previous)) = (edited, &self.linked) {
+            let changed: Option<Vec<usize>> = edited
+                .iter()
+                .map(|p| previous.site.index_of_path(p))
+                .collect();
+            if let Some(changed) = changed.filter(|_| previous.site.items.len() == items.len()) {
+                let relinked = link::relink(&previous.site, items, bodies, &changed, diagnostics);
+                // Debug builds (the tests) check the shortcut against a full link.
+                #[cfg(debug_assertions)]
+                {
+                    let mut expected = Diagnostics::new();
+                    let parts = link::Parts {
+                        config: self.config.clone(),
+                        items: relinked.items.clone(),
+                        bodies: relinked.bodies.clone(),
+                        uids,
+                        assets,
+                        draft_keys,
+                        draft_paths,
+                    };
+                    let full = link::link(parts, &mut expected);
+                    link::assert_same_relations(&relinked, &full);
+                    let mut got = Diagnostics::new();
+                    relinked.emit_into(&mut got);
+                    got.sort();
+                    expected.sort();
+                    assert_eq!(
+                        got.into_vec(),
+                        expected.into_vec(),
+                        "relinking found other problems than linking"
+                    );
+                }
+                return (relinked, fingerprints);
+            }
+        }
         let parts = link::Parts {
             config: self.config.clone(),
             items,
@@ -425,8 +477,7 @@ impl Workspace {
             draft_keys,
             draft_paths,
         };
-        let site = link::link(parts, diagnostics);
-        (site, fingerprints)
+        (link::link(parts, diagnostics), fingerprints)
     }
 
     /// A full build: renders every page and, when writing, replaces the output
@@ -435,7 +486,7 @@ impl Workspace {
         let mut timer = Timer::new();
         self.render_bodies(true, &HashSet::new(), &HashSet::new());
         timer.lap("markdown");
-        self.render_site(None, timer)
+        self.render_site(None, None, timer)
     }
 
     /// Brings the site up to date after `changed` files or folders (absolute
@@ -488,11 +539,20 @@ impl Workspace {
         }
         let mut appeared_or_gone: HashSet<String> = HashSet::new();
         let mut dirty: HashSet<String> = HashSet::new();
+        // Whether the edits can change how items relate: files or folders
+        // added or removed, assets, or an item whose shape changed.
+        let mut relations_may_change = false;
         for rel in &content {
             let before = self.published_under(rel);
+            let old_shape = self
+                .sources
+                .get(&WalkKey(rel.clone()))
+                .and_then(|s| s.shape);
+            let had_walk_problem = self.walk_problems.iter().any(|(p, _)| inside(rel, p));
             self.forget(rel);
             let abs = self.paths.content_dir().join(rel);
             if abs.is_dir() {
+                relations_may_change = true;
                 self.add_walk(rel);
                 dirty.extend(
                     self.sources
@@ -500,33 +560,47 @@ impl Workspace {
                         .filter(|p| inside(rel, &p.0))
                         .map(|p| p.0.clone()),
                 );
-            } else if abs.is_file() {
-                if rel.ends_with(".md") {
-                    self.read_sources(vec![rel.clone()]);
-                    dirty.insert(rel.clone());
-                } else if let Some(asset) = Asset::at(&self.paths, rel) {
+            } else if abs.is_file() && rel.ends_with(".md") {
+                self.read_sources(vec![rel.clone()]);
+                dirty.insert(rel.clone());
+                let new_shape = self
+                    .sources
+                    .get(&WalkKey(rel.clone()))
+                    .and_then(|s| s.shape);
+                relations_may_change |= old_shape.is_none() || old_shape != new_shape;
+            } else {
+                relations_may_change = true;
+                if let Some(asset) = Asset::at(&self.paths, rel) {
                     self.assets.insert(rel.clone(), asset);
                 }
             }
+            relations_may_change |= had_walk_problem;
             let after = self.published_under(rel);
             appeared_or_gone.extend(before.symmetric_difference(&after).cloned());
         }
+        relations_may_change |= !appeared_or_gone.is_empty();
         timer.lap("load");
         self.render_bodies(false, &dirty, &appeared_or_gone);
         timer.lap("markdown");
-        self.render_site(Some(false), timer)
+        let edited = (!relations_may_change).then_some(dirty);
+        self.render_site(Some(false), edited, timer)
     }
 
     /// Links, checks, renders and writes. `incremental`: None for a full build
     /// through a staging folder; Some(everything) to write in place, every page
     /// (`true`) or only the pages whose inputs changed.
-    fn render_site(&mut self, incremental: Option<bool>, mut timer: Timer) -> Report {
+    fn render_site(
+        &mut self,
+        incremental: Option<bool>,
+        edited: Option<HashSet<String>>,
+        mut timer: Timer,
+    ) -> Report {
         let mut diagnostics = Diagnostics::new();
         self.setup.iter().for_each(|d| diagnostics.push(d.clone()));
         self.walk_problems
             .iter()
             .for_each(|(_, d)| diagnostics.push(d.clone()));
-        let (site, item_fps) = self.assemble(&mut diagnostics);
+        let (site, item_fps) = self.assemble(edited.as_ref(), &mut diagnostics);
         timer.lap("link");
         let Some(mut engine) = self.engine.take() else {
             diagnostics.sort();
@@ -536,22 +610,42 @@ impl Workspace {
                 ..Report::default()
             };
         };
+        // The same pages as before when no relation changed.
+        let (planned, plan_problems) = match (&edited, &self.linked) {
+            (Some(_), Some(previous)) => (previous.planned.clone(), previous.plan_problems.clone()),
+            _ => {
+                let mut found = Diagnostics::new();
+                let planned = render::plan(&site, &mut found);
+                (planned, found.into_vec())
+            }
+        };
+        plan_problems
+            .iter()
+            .for_each(|d| diagnostics.push(d.clone()));
         let report = self.render_with(
             &mut engine,
             &site,
+            &planned,
             &item_fps,
             incremental,
             diagnostics,
             timer,
         );
         self.engine = Some(engine);
+        self.linked = Some(Linked {
+            site,
+            planned,
+            plan_problems,
+        });
         report
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn render_with(
         &mut self,
         engine: &mut Engine,
         site: &Site,
+        planned: &[Planned],
         item_fps: &[u64],
         incremental: Option<bool>,
         mut diagnostics: Diagnostics,
@@ -560,7 +654,7 @@ impl Workspace {
         let mut report = Report::default();
         let globals = engine.set_site(site);
         let engine = &*engine;
-        let planned = render::plan(site, &mut diagnostics);
+
         let fingerprints = Fingerprints::of(site, item_fps);
 
         // Which pages to render: all of them, or those that read something
@@ -691,7 +785,7 @@ impl Workspace {
                     &target,
                     site,
                     engine,
-                    &planned,
+                    planned,
                     &mut report,
                     &mut diagnostics,
                 )
@@ -875,10 +969,14 @@ fn read_source(paths: &SitePaths, config: &Config, drafts: bool, rel: &str, uid:
         draft: None,
         body: None,
         fingerprint: 0,
+        shape: None,
     };
     match load::read_document(paths, rel) {
         Ok(doc) => match model::read_document(doc, config, drafts, &mut source.problems) {
-            Read::Item(item) => source.item = Some(Arc::from(item)),
+            Read::Item(item) => {
+                source.shape = Some(link::shape(&item));
+                source.item = Some(Arc::from(item));
+            }
             Read::Draft(d) => source.draft = Some(d),
             Read::Failed => {}
         },

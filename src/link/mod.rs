@@ -15,7 +15,7 @@ use crate::markdown::{Body, Target};
 use crate::model::{Item, Kind, Ref};
 
 /// The relations of one item, as indices into [`Site::items`].
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Links {
     /// The station a service, organization, project or news item belongs to.
     pub station: Option<usize>,
@@ -41,41 +41,132 @@ pub struct Links {
     pub required_by: Vec<usize>,
 }
 
-/// The whole site, checked and linked.
+/// Items by kind and key (the file's id; for services and lessons,
+/// `folder/id`).
+type KeyIndex = HashMap<Kind, HashMap<String, usize>>;
+
+/// The whole site, checked and linked. The relations are shared (`Arc`), so
+/// that a site relinked after an edit that changed no relation reuses them.
 pub struct Site {
     pub config: Config,
     pub items: Vec<Arc<Item>>,
     pub bodies: Vec<Arc<Body>>,
-    pub links: Vec<Links>,
+    pub links: Arc<Vec<Links>>,
     /// A number for each item that stays the same across rebuilds of a
     /// session (for incremental rebuilds), parallel to `items`.
     pub uids: Vec<u32>,
     pub assets: Vec<Asset>,
     /// Items of each kind, in display order.
-    pub by_kind: BTreeMap<Kind, Vec<usize>>,
+    pub by_kind: Arc<BTreeMap<Kind, Vec<usize>>>,
     /// Services by category, in vocabulary order; by audience; items by tag.
-    pub by_category: Vec<(String, Vec<usize>)>,
-    pub by_audience: Vec<(String, Vec<usize>)>,
-    pub by_tag: Vec<(String, Vec<usize>)>,
+    pub by_category: Arc<Vec<(String, Vec<usize>)>>,
+    pub by_audience: Arc<Vec<(String, Vec<usize>)>>,
+    pub by_tag: Arc<Vec<(String, Vec<usize>)>>,
+    key_index: Arc<KeyIndex>,
+    /// For each item, the items whose bodies link to it.
+    linked_from: Arc<Vec<Vec<usize>>>,
+    draft_keys: Arc<HashSet<(Kind, String)>>,
+    draft_paths: Arc<HashSet<String>>,
+    /// The problems found resolving each item, and those of the whole site
+    /// (duplicate ids, cycles).
+    item_problems: Vec<Vec<Diagnostic>>,
+    site_problems: Arc<Vec<Diagnostic>>,
 }
 
 impl Site {
     pub fn of_kind(&self, kind: Kind) -> &[usize] {
         self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
     }
+
+    /// The item at a content path.
+    pub fn index_of_path(&self, path: &str) -> Option<usize> {
+        PageIndex {
+            by_key: &self.key_index,
+            items: &self.items,
+        }
+        .get(path)
+    }
+
+    /// Adds the site's link problems to `diagnostics`.
+    pub fn emit_into(&self, diagnostics: &mut Diagnostics) {
+        self.emit(diagnostics);
+    }
+
+    fn emit(&self, diagnostics: &mut Diagnostics) {
+        self.site_problems
+            .iter()
+            .for_each(|d| diagnostics.push(d.clone()));
+        self.item_problems
+            .iter()
+            .flatten()
+            .for_each(|d| diagnostics.push(d.clone()));
+    }
+}
+
+/// What in an item the relations of the site depend on: its kind and id,
+/// the ids it refers to, and what orders and groups it. An edit that leaves
+/// this alone changes no relation, so the site can be relinked cheaply.
+pub fn shape(item: &Item) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    let ids =
+        |refs: &[Ref], h: &mut std::hash::DefaultHasher| refs.iter().for_each(|r| r.id.hash(h));
+    (
+        item.kind,
+        &item.key,
+        item.meta.weight,
+        item.meta.date,
+        &item.meta.tags,
+    )
+        .hash(&mut h);
+    item.meta.aliases.iter().for_each(|a| a.path.hash(&mut h));
+    if let Some(s) = item.service() {
+        (&s.station.id, &s.category, &s.audience).hash(&mut h);
+        ids(&s.providers, &mut h);
+    }
+    if let Some(o) = item.organization() {
+        (
+            o.station.as_ref().map(|r| &r.id),
+            o.mentor.as_ref().map(|r| &r.id),
+        )
+            .hash(&mut h);
+    }
+    if let Some(c) = item.course() {
+        c.level.hash(&mut h);
+        ids(&c.prerequisites, &mut h);
+    }
+    if let Some(l) = item.lesson() {
+        l.course.hash(&mut h);
+    }
+    if let Some(p) = item.project() {
+        (p.station.as_ref().map(|r| &r.id), p.start).hash(&mut h);
+        ids(&p.organizations, &mut h);
+    }
+    if let Some(r) = item.report() {
+        ids(&r.stations, &mut h);
+        r.metrics.iter().for_each(|m| m.station.id.hash(&mut h));
+    }
+    if let Some(n) = item.news() {
+        n.station.as_ref().map(|r| &r.id).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Finds the item of a content path through the id index (a path decides
 /// the kind and key), instead of a map of every path.
 struct PageIndex<'a> {
-    by_key: &'a HashMap<(Kind, &'a str), usize>,
+    by_key: &'a KeyIndex,
     items: &'a [Arc<Item>],
 }
 
 impl PageIndex<'_> {
     fn get(&self, path: &str) -> Option<usize> {
         let placement = crate::model::classify(path).ok()?;
-        match self.by_key.get(&(placement.kind, placement.key.as_str())) {
+        match self
+            .by_key
+            .get(&placement.kind)
+            .and_then(|m| m.get(&placement.key))
+        {
             Some(&i) if self.items[i].doc.path == path => Some(i),
             // Two files with one id: the later one is not in the index.
             _ => self.items.iter().position(|item| item.doc.path == path),
@@ -89,7 +180,7 @@ impl PageIndex<'_> {
 
 struct Index<'a> {
     items: &'a [Arc<Item>],
-    by_key: HashMap<(Kind, &'a str), usize>,
+    by_key: &'a KeyIndex,
     drafts: &'a HashSet<(Kind, String)>,
 }
 
@@ -103,7 +194,7 @@ impl Index<'_> {
         file: &str,
         out: &mut Vec<Diagnostic>,
     ) -> Option<usize> {
-        if let Some(i) = self.by_key.get(&(kind, r.id.as_str())) {
+        if let Some(i) = self.by_key.get(&kind).and_then(|m| m.get(r.id.as_str())) {
             return Some(*i);
         }
         let noun = kind.noun();
@@ -120,22 +211,20 @@ impl Index<'_> {
             ));
             return None;
         }
-        let known: Vec<&str> = self
+        let mut sorted: Vec<&str> = self
             .by_key
-            .keys()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, id)| *id)
-            .collect();
-        let mut sorted = known.clone();
+            .get(&kind)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         sorted.sort_unstable();
         let other = self
             .by_key
             .iter()
-            .filter(|((k, id), _)| *k != kind && *id == r.id && *k != Kind::Section)
-            .map(|((k, _), _)| *k)
+            .filter(|(k, m)| **k != kind && **k != Kind::Section && m.contains_key(r.id.as_str()))
+            .map(|(k, _)| *k)
             .min();
         let folder = kind.folder();
-        let hint = match (other, did_you_mean(&r.id, known.iter().copied())) {
+        let hint = match (other, did_you_mean(&r.id, sorted.iter().copied())) {
             (_, Some(close)) => format!(
                 "did you mean `{close}`? The {noun}s are {}",
                 list_of(sorted.iter().copied())
@@ -167,7 +256,6 @@ impl Index<'_> {
     }
 }
 
-/// Links and checks the site. `drafts` are the kinds and ids of drafts left out.
 /// What the link stage works on: the typed items with their bodies, and what
 /// was left out (drafts) so references to them get a precise message.
 pub struct Parts {
@@ -181,51 +269,21 @@ pub struct Parts {
     pub draft_paths: HashSet<String>,
 }
 
-pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
-    let Parts {
-        config,
-        items,
-        bodies,
-        uids,
-        assets,
-        draft_keys,
-        draft_paths,
-    } = parts;
-    let (drafts, draft_paths) = (&draft_keys, &draft_paths);
-    let mut out: Vec<Diagnostic> = Vec::new();
-    let mut by_key: HashMap<(Kind, &str), usize> = HashMap::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        if let Some(first) = by_key.insert((item.kind, item.key.as_str()), i) {
-            // Keep the first (in path order) and report the later one.
-            by_key.insert((item.kind, items[first].key.as_str()), first);
-            out.push(
-                Diagnostic::error(
-                    &item.doc.display,
-                    Pos::START,
-                    format!("duplicate {} id `{}`", item.kind.noun(), item.id),
-                )
-                .with_hint(format!(
-                    "`{}` already has this id; rename one of the two files",
-                    items[first].doc.display
-                )),
-            );
-        }
-    }
-    let index = Index {
-        items: &items,
-        by_key,
-        drafts,
-    };
-    let asset_set: HashMap<&str, u64> = assets.iter().map(|a| (a.path.as_str(), a.size)).collect();
-    let page_of_path = PageIndex {
-        by_key: &index.by_key,
-        items: &items,
-    };
-    // Each item's references resolved, in parallel: they only read the index.
-    let resolved: Vec<(Links, Vec<Diagnostic>)> = items
-        .par_iter()
-        .enumerate()
-        .map(|(i, item)| {
+/// What resolving one item needs to read.
+struct Resolver<'a> {
+    index: Index<'a>,
+    pages: PageIndex<'a>,
+    bodies: &'a [Arc<Body>],
+    assets: HashMap<&'a str, u64>,
+    draft_paths: &'a HashSet<String>,
+}
+
+impl Resolver<'_> {
+    /// The forward relations of item `i` and the problems with it.
+    fn resolve(&self, i: usize) -> (Links, Vec<Diagnostic>) {
+        let (index, bodies, items) = (&self.index, self.bodies, self.index.items);
+        let asset_set = &self.assets;
+        let item = &items[i];
         let mut l = Links::default();
         let mut found = Vec::new();
         let file = item.doc.display.as_str();
@@ -238,7 +296,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
                 cover.len,
                 "cover image",
                 file,
-                &asset_set,
+                asset_set,
                 o,
             );
         }
@@ -291,13 +349,17 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
                     a.file.len,
                     "attachment",
                     file,
-                    &asset_set,
+                    asset_set,
                     o,
                 );
             }
         }
         if let Some(lesson) = item.lesson() {
-            match index.by_key.get(&(Kind::Course, lesson.course.as_str())) {
+            match index
+                .by_key
+                .get(&Kind::Course)
+                .and_then(|m| m.get(lesson.course.as_str()))
+            {
                 Some(c) => l.course = Some(*c),
                 None => o.push(
                     Diagnostic::error(
@@ -358,21 +420,87 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         check_body_links(
             item,
             &bodies[i],
-            &items,
-            &bodies,
-            &page_of_path,
-            &asset_set,
-            draft_paths,
+            items,
+            bodies,
+            &self.pages,
+            asset_set,
+            self.draft_paths,
             o,
         );
         found.extend(bodies[i].diagnostics.iter().cloned());
         (l, found)
-    })
+    }
+}
+
+/// Links and checks the site.
+pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
+    let Parts {
+        config,
+        items,
+        bodies,
+        uids,
+        assets,
+        draft_keys,
+        draft_paths,
+    } = parts;
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut by_key: KeyIndex = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let of_kind = by_key.entry(item.kind).or_default();
+        if let Some(&first) = of_kind.get(item.key.as_str()) {
+            // Keep the first (in path order) and report the later one.
+            out.push(
+                Diagnostic::error(
+                    &item.doc.display,
+                    Pos::START,
+                    format!("duplicate {} id `{}`", item.kind.noun(), item.id),
+                )
+                .with_hint(format!(
+                    "`{}` already has this id; rename one of the two files",
+                    items[first].doc.display
+                )),
+            );
+        } else {
+            of_kind.insert(item.key.clone(), i);
+        }
+    }
+    let resolver = Resolver {
+        index: Index {
+            items: &items,
+            by_key: &by_key,
+            drafts: &draft_keys,
+        },
+        pages: PageIndex {
+            by_key: &by_key,
+            items: &items,
+        },
+        bodies: &bodies,
+        assets: assets.iter().map(|a| (a.path.as_str(), a.size)).collect(),
+        draft_paths: &draft_paths,
+    };
+    // Each item's references resolved, in parallel: they only read the index.
+    let resolved: Vec<(Links, Vec<Diagnostic>)> = (0..items.len())
+        .into_par_iter()
+        .map(|i| resolver.resolve(i))
         .collect();
+    let mut linked_from: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    for (i, body) in bodies.iter().enumerate() {
+        for link in &body.links {
+            if let Target::Page { path, .. } = &link.target {
+                if let Some(target) = resolver.pages.get(path) {
+                    if linked_from[target].last() != Some(&i) {
+                        linked_from[target].push(i);
+                    }
+                }
+            }
+        }
+    }
+    drop(resolver);
     let mut links = Vec::with_capacity(items.len());
+    let mut item_problems = Vec::with_capacity(items.len());
     for (l, found) in resolved {
         links.push(l);
-        out.extend(found);
+        item_problems.push(found);
     }
 
     check_cycles(
@@ -499,19 +627,103 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         }
     }
 
-    out.into_iter().for_each(|d| diagnostics.push(d));
-    Site {
+    let site = Site {
         config,
         items,
         bodies,
-        links,
+        links: Arc::new(links),
         uids,
         assets,
-        by_kind,
-        by_category,
-        by_audience,
-        by_tag: tags.into_iter().collect(),
+        by_kind: Arc::new(by_kind),
+        by_category: Arc::new(by_category),
+        by_audience: Arc::new(by_audience),
+        by_tag: Arc::new(tags.into_iter().collect()),
+        key_index: Arc::new(by_key),
+        linked_from: Arc::new(linked_from),
+        draft_keys: Arc::new(draft_keys),
+        draft_paths: Arc::new(draft_paths),
+        item_problems,
+        site_problems: Arc::new(out),
+    };
+    site.emit(diagnostics);
+    site
+}
+
+/// Panics unless two sites relate their items the same way (a check of
+/// [`relink`] against [`link`] in debug builds).
+pub fn assert_same_relations(a: &Site, b: &Site) {
+    assert!(*a.links == *b.links, "relinked relations differ");
+    assert!(*a.by_kind == *b.by_kind, "relinked order differs");
+    assert!(
+        *a.by_category == *b.by_category
+            && *a.by_audience == *b.by_audience
+            && *a.by_tag == *b.by_tag,
+        "relinked directories differ"
+    );
+}
+
+/// Links the site again after the items at `changed` were edited without
+/// changing their [`shape`] (same kind, id, references, order and groups):
+/// the relations of `previous` still hold, only the problems of the edited
+/// items, and of the items that link to them, are found again.
+pub fn relink(
+    previous: &Site,
+    items: Vec<Arc<Item>>,
+    bodies: Vec<Arc<Body>>,
+    changed: &[usize],
+    diagnostics: &mut Diagnostics,
+) -> Site {
+    let mut again: Vec<usize> = changed.to_vec();
+    for &c in changed {
+        again.extend(previous.linked_from.get(c).into_iter().flatten().copied());
     }
+    again.sort_unstable();
+    again.dedup();
+    let resolver = Resolver {
+        index: Index {
+            items: &items,
+            by_key: &previous.key_index,
+            drafts: &previous.draft_keys,
+        },
+        pages: PageIndex {
+            by_key: &previous.key_index,
+            items: &items,
+        },
+        bodies: &bodies,
+        assets: previous
+            .assets
+            .iter()
+            .map(|a| (a.path.as_str(), a.size))
+            .collect(),
+        draft_paths: &previous.draft_paths,
+    };
+    let found: Vec<(usize, Vec<Diagnostic>)> =
+        again.iter().map(|&i| (i, resolver.resolve(i).1)).collect();
+    drop(resolver);
+    let mut item_problems = previous.item_problems.clone();
+    for (i, problems) in found {
+        item_problems[i] = problems;
+    }
+    let site = Site {
+        config: previous.config.clone(),
+        items,
+        bodies,
+        links: Arc::clone(&previous.links),
+        uids: previous.uids.clone(),
+        assets: previous.assets.clone(),
+        by_kind: Arc::clone(&previous.by_kind),
+        by_category: Arc::clone(&previous.by_category),
+        by_audience: Arc::clone(&previous.by_audience),
+        by_tag: Arc::clone(&previous.by_tag),
+        key_index: Arc::clone(&previous.key_index),
+        linked_from: Arc::clone(&previous.linked_from),
+        draft_keys: Arc::clone(&previous.draft_keys),
+        draft_paths: Arc::clone(&previous.draft_paths),
+        item_problems,
+        site_problems: Arc::clone(&previous.site_problems),
+    };
+    site.emit(diagnostics);
+    site
 }
 
 #[allow(clippy::too_many_arguments)]
