@@ -23,7 +23,9 @@ LiveReload WebSocket at /livereload), loads the home page, and then K times:
      server's periodic timer.
 
 Afterwards it stops the server (reading its peak RSS, VmHWM, first) and restores every
-edited file, byte for byte and with its old modification time.
+edited file, byte for byte and with its old modification time; what the server wrote into
+the corpus folder (zhan's output/, Hugo's .hugo_build.lock and resources/) is removed
+again unless it was there before.
 
 Prints per generator: edits, failures, p50, p95 (nearest rank) and max latency in ms,
 start-up seconds and peak RSS; then the zhan/Hugo ratios of p50 and p95 and whether
@@ -61,6 +63,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ left in bench/ by the import below
 import build  # noqa: E402  (bench/build.py: corpus(), install(), zhan_binary())
 
 REPO = build.REPO
@@ -70,7 +73,7 @@ STARTUP_TIMEOUT_S = 600.0  # building ~13,000 pages before serving
 SETTLE_S = 1.0            # after opening the reload channel, before the first edit
 PAUSE_S = 0.3             # between edits, so that the servers do not merge them,
 JITTER_S = 0.5            # plus a random 0..0.5 s, so that saves do not fall into step
-                          # with a server's periodic timer (Hugo polls its events every 500 ms)
+                          # with a server's periodic timer (Hugo's rebuilds start on a 500 ms grid)
 GOAL_P95_MS = 100.0       # zhan's goal: reload within 100 ms of the save (p95)
 
 
@@ -132,6 +135,16 @@ def vm_hwm_kib(pid):
     except OSError:
         pass
     return None
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a running process has used so far (None if unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # --- the server process -------------------------------------------------------------
@@ -449,8 +462,10 @@ def atomic_save(path, text):
 class Run:
     """One generator: the server, its reload channel, how to read a reload message."""
 
-    def __init__(self, name, site, command, ready_text, channel_class, log_path, needs_path):
+    def __init__(self, name, site, command, ready_text, channel_class, log_path, needs_path, litter=()):
         self.name, self.site, self.command = name, site, command
+        # what the server writes into the corpus folder; removed afterwards if it was not there before
+        self.litter = [os.path.join(site, name) for name in litter]
         self.ready_text, self.channel_class, self.log_path = ready_text, channel_class, log_path
         self.needs_path = needs_path  # zhan: the reload must name the edited page
         self.result = {"tool": name, "site": site, "command": command, "log": log_path}
@@ -485,8 +500,11 @@ class Run:
         server = Server(self.name, self.command, self.ready_text, self.log_path)
         channel = None
         self.result["port"] = port
+        # Other work on the machine shows up in the latencies: keep the load next to them.
+        self.result["loadavg_before"] = [round(x, 2) for x in os.getloadavg()]
         try:
             print(f"{self.name}: {' '.join(self.command)}", flush=True)
+            print(f"  load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
             server.start()
             startup = server.wait_ready(STARTUP_TIMEOUT_S)
             self.result["startup_s"] = round(startup, 2)
@@ -520,6 +538,8 @@ class Run:
                 if r.get("fatal"):
                     raise SetupError(r["failure"])
             self.result["peak_rss_kib"] = vm_hwm_kib(server.proc.pid)
+            self.result["server_cpu_s"] = cpu_seconds(server.proc.pid)
+            self.result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
         finally:
             if channel is not None:
                 channel.close()
@@ -580,6 +600,8 @@ class Run:
             if verdict == "ok":
                 record["latency_ms"] = round((t - t0) * 1000, 2)
                 record["message"] = text[:500]
+                if self.needs_path:
+                    record["reload_paths"] = len(json.loads(text).get("paths") or [])
             elif verdict == "error":
                 record["failure"] = note
         if notes:
@@ -601,7 +623,8 @@ class Run:
         log = server.lines_between(t0, time.perf_counter())
         if log:
             record["server_output"] = log[:20]
-            took = [int(m.group(1)) for m in (re.search(r"Total in (\d+) ms", l) for l in log) if m]
+            # Hugo: "Total in 570 ms"; zhan: "rebuilt 6 pages in 5 ms"
+            took = [float(m.group(1)) for m in (re.search(r"\bin (\d+(?:\.\d+)?) ?ms\b", l) for l in log) if m]
             if took:
                 record["server_reported_ms"] = took[0]
         return record
@@ -697,7 +720,8 @@ def main():
         port = free_port(next_port)
         next_port = port + 1
         runs.append((Run("zhan", site, [zhan, "serve", "--root", site, "--port", str(port), "--bind", HOST],
-                         "serving", SSEChannel, os.path.join(work, f"serve-zhan-{n}.log"), True), port))
+                         "serving", SSEChannel, os.path.join(work, f"serve-zhan-{n}.log"), True,
+                         litter=["output"]), port))
     if not args.skip_hugo:
         if not shutil.which("hugo"):
             fail("hugo is not on PATH (or pass --skip-hugo)")
@@ -714,7 +738,8 @@ def main():
         if args.hugo_full_render:
             command.append("--disableFastRender")
         runs.append((Run("hugo", site, command, "Web Server is available", WebSocketChannel,
-                         os.path.join(work, f"serve-hugo-{n}.log"), False), port))
+                         os.path.join(work, f"serve-hugo-{n}.log"), False,
+                         litter=[".hugo_build.lock", "resources"]), port))
 
     print(f"{n} stations, {args.edits} edits per generator, {os.cpu_count()} CPUs; work folder {work}",
           flush=True)
@@ -722,6 +747,7 @@ def main():
     for run, port in runs:
         edits = service_files(run.site, args.edits)
         originals = {}
+        new_litter = [path for path in run.litter if not os.path.lexists(path)]
         try:
             run.measure(edits, port, originals)
         except SetupError as e:
@@ -733,6 +759,11 @@ def main():
             restored = restore(originals)
             if restored:
                 print(f"  restored {restored} edited files", flush=True)
+            for path in new_litter:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                elif os.path.lexists(path):
+                    os.remove(path)
         results[run.name] = run.result
 
     print()

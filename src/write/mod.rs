@@ -90,6 +90,18 @@ impl Output {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        // Staging and old folders left by a build that was stopped midway.
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for entry in entries.flatten() {
+                let file = entry.file_name().to_string_lossy().into_owned();
+                let leftover = file
+                    .strip_prefix(&format!(".{name}."))
+                    .is_some_and(|rest| rest.starts_with("staging-") || rest.starts_with("old-"));
+                if leftover && entry.path() != staging {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
         if let Err(err) = std::fs::create_dir_all(&parent).and_then(|()| {
             if staging.exists() {
                 std::fs::remove_dir_all(&staging)?;
@@ -302,6 +314,26 @@ mod tests {
         assert!(Output::prepare(&site, &site).is_err());
         assert!(Output::prepare(&site.join("content/out"), &site).is_err());
         assert!(Output::prepare(dir.path(), &site).is_err());
+    }
+
+    #[test]
+    fn leftovers_of_a_stopped_build_are_cleaned_up() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".output.staging-999999")).unwrap();
+        std::fs::create_dir(dir.path().join(".output.old-999999")).unwrap();
+        std::fs::create_dir(dir.path().join(".other.staging-1")).unwrap();
+        let out = Output::prepare(
+            &dir.path().join("output"),
+            dir.path().join("site").as_path(),
+        )
+        .unwrap();
+        out.commit().unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".other.staging-1", "output"]);
     }
 
     #[test]
