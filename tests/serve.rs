@@ -277,3 +277,54 @@ fn the_server_refuses_what_it_must() {
         "{status} {headers}"
     );
 }
+
+#[test]
+fn a_burst_of_saves_ends_with_every_page_up_to_date() {
+    let site = TestSite::new();
+    let server = start(&site);
+    let events = Events::open(server.port);
+    // "Save all": several files, a new folder and a deletion within milliseconds.
+    for n in 0..5 {
+        site.write(
+            &format!("content/news/n{n}.md"),
+            &format!("---\ntitle: 消息{n}\n---\n\n正文{n}。\n"),
+        );
+    }
+    site.write(
+        "content/services/huidong/tanfang.md",
+        "---\ntitle: 探访（一次保存全部）\ncategory: 助老服务\n---\n",
+    );
+    site.remove("content/training/jichu/l2.md");
+    // Events may come as one batch or several; wait until the last change shows.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let data = events.next("reload");
+        if data.contains("\"/training/jichu/l2/\"") || Instant::now() > deadline {
+            break;
+        }
+    }
+    for n in 0..5 {
+        assert!(
+            request(server.port, "GET", &format!("/news/n{n}/"))
+                .2
+                .contains(&format!("<h1>消息{n}</h1>")),
+            "news {n}"
+        );
+    }
+    assert!(
+        request(server.port, "GET", "/services/huidong/tanfang/")
+            .2
+            .contains("探访（一次保存全部）")
+    );
+    assert!(
+        request(server.port, "GET", "/training/jichu/l2/")
+            .0
+            .contains("404")
+    );
+    assert!(
+        !request(server.port, "GET", "/training/jichu/l1/")
+            .2
+            .contains("第二讲"),
+        "lesson 1 no longer links to lesson 2"
+    );
+}
