@@ -65,6 +65,8 @@ pub struct Config {
     pub vocabularies: Vocabularies,
     /// Overrides of the theme's interface strings, by key.
     pub strings: BTreeMap<String, String>,
+    /// Whether to write the search index and page (on unless `search: false`).
+    pub search: bool,
 }
 
 impl Default for Config {
@@ -78,6 +80,7 @@ impl Default for Config {
             theme: "default".to_string(),
             vocabularies: Vocabularies::default(),
             strings: BTreeMap::new(),
+            search: true,
         }
     }
 }
@@ -222,6 +225,7 @@ impl Config {
                     );
                 }
             }
+            config.search = f.opt("search", cx).unwrap_or(true);
             f.finish(
                 &[
                     "title",
@@ -231,6 +235,7 @@ impl Config {
                     "theme",
                     "vocabularies",
                     "strings",
+                    "search",
                 ],
                 cx,
             );

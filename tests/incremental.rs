@@ -280,6 +280,28 @@ fn a_sequence_of_edits_matches_full_builds() {
         "a settings change renders every page"
     );
     s.assert_same_as_full_build("settings");
+
+    // Search turned off: the index, the search page and the header's box go;
+    // turned on again, they come back.
+    let live = s.dir.path().join("live");
+    assert!(live.join("search/index.json").is_file());
+    let path = s.edit(
+        "site.yaml",
+        "title: 管庄地区社工站",
+        "title: 管庄地区社工站\nsearch: false",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(!live.join("search").exists(), "the search files stayed");
+    let home = std::fs::read_to_string(live.join("index.html")).expect("home");
+    assert!(!home.contains("role=\"search\""), "the search box stayed");
+    s.assert_same_as_full_build("search off");
+    let path = s.edit("site.yaml", "\nsearch: false", "");
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(live.join("search/index.json").is_file());
+    assert!(live.join("search/index.html").is_file());
+    s.assert_same_as_full_build("search on");
 }
 
 #[test]

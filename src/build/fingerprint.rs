@@ -51,6 +51,16 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// Whether the item with this uid reads differently.
+    pub fn item(&self, uid: u32) -> bool {
+        self.items.get(uid as usize).copied().unwrap_or(true)
+    }
+
+    /// Whether the relations of the item with this uid changed.
+    pub fn links(&self, uid: u32) -> bool {
+        self.links.get(uid as usize).copied().unwrap_or(true)
+    }
+
     /// Every dep that reads differently.
     pub fn deps(&self) -> Vec<Dep> {
         let uid = |u: usize| u32::try_from(u).unwrap_or(u32::MAX);

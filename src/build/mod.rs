@@ -25,6 +25,7 @@ use crate::load::{self, Asset, SitePaths};
 use crate::markdown::{self, Body, Target as LinkTarget};
 use crate::model::{self, Draft, Item, Kind, Read};
 use crate::render::{self, Engine, Job, Planned, theme};
+use crate::write::search::SearchIndex;
 use crate::write::{self, Output, Target};
 use fingerprint::{Fingerprints, hash_bytes};
 use pages::{PageIndex, PageRecord};
@@ -137,6 +138,8 @@ struct Written {
     /// Other files written (sitemap, styles, static files, assets) and a
     /// fingerprint of each.
     files: BTreeMap<String, u64>,
+    /// The search index the output holds.
+    search: Option<SearchIndex>,
 }
 
 /// The site in memory, kept up to date between builds.
@@ -696,13 +699,14 @@ impl Workspace {
         };
         let same_plan =
             previous.is_some_and(|w| w.pages.same_plan(planned.iter().map(|p| p.path.as_str())));
-        let todo: Vec<&Planned> = match previous.filter(|_| !render_all) {
-            None => planned.iter().collect(),
-            Some(w) => {
+        let changes = previous
+            .filter(|_| !render_all)
+            .map(|w| fingerprints.diff(&w.fingerprints));
+        let todo: Vec<&Planned> = match (previous, &changes) {
+            (Some(w), Some(changes)) => {
                 // The pages that read what changed, those whose template
                 // changed, and new pages.
-                let changes = fingerprints.diff(&w.fingerprints);
-                let mut touched = w.pages.touched(&changes);
+                let mut touched = w.pages.touched(changes);
                 if !changed_templates.is_empty() {
                     touched.extend(w.pages.using_templates(&mut template_touched));
                 }
@@ -718,6 +722,7 @@ impl Workspace {
                         .collect()
                 }
             }
+            _ => planned.iter().collect(),
         };
         timer.lap("plan");
 
@@ -778,6 +783,32 @@ impl Workspace {
 
         let base_path = site.config.base_path.clone();
         if let Some(target) = target {
+            let search = if diagnostics.has_errors() {
+                None
+            } else if !site.config.search {
+                // Turned off: an index left in place from before goes.
+                let previous_index = self.written.as_mut().and_then(|w| w.search.take());
+                if let (Some(index), Target::InPlace(_)) = (previous_index, &target) {
+                    for (path, _) in index.files() {
+                        if let Err(e) = target.remove(&path) {
+                            diagnostics.push(write_error(&path, &e));
+                        }
+                    }
+                }
+                None
+            } else {
+                let previous_index = self.written.as_mut().and_then(|w| w.search.take());
+                let index = self.write_search(
+                    &target,
+                    site,
+                    engine,
+                    previous_index,
+                    changes.as_ref().filter(|_| same_plan),
+                    &mut diagnostics,
+                );
+                timer.lap("search");
+                Some(index)
+            };
             let files = if diagnostics.has_errors() {
                 None
             } else {
@@ -801,6 +832,7 @@ impl Workspace {
                             strings: engine.strings().clone(),
                             globals,
                             files,
+                            search,
                         });
                     }
                     Err(e) => diagnostics.push(write_error(
@@ -813,6 +845,7 @@ impl Workspace {
                     report.written_to = Some(dir);
                     if let Some(w) = self.written.as_mut() {
                         w.files = files;
+                        w.search = search;
                         w.templates = engine.sources().clone();
                         w.strings = engine.strings().clone();
                         w.globals = globals;
@@ -867,6 +900,99 @@ impl Workspace {
         report.diagnostics = diagnostics;
         report.timings = timer.timings;
         report
+    }
+
+    /// The search index: built afresh, or brought up to date by the pages an
+    /// edit touched (`changes`, when no page came or went); only the files
+    /// that changed are written.
+    fn write_search(
+        &self,
+        target: &Target,
+        site: &Site,
+        engine: &Engine,
+        previous: Option<SearchIndex>,
+        changes: Option<&fingerprint::Changes>,
+        diagnostics: &mut Diagnostics,
+    ) -> SearchIndex {
+        let searchable: Vec<usize> = (0..site.items.len())
+            .filter(|&i| write::searchable(site, i))
+            .collect();
+        let (index, changed) = match (previous, changes) {
+            (Some(mut index), Some(changes)) if index.docs().len() == searchable.len() => {
+                // A page's entry reads the page and the title of its station.
+                let touched = |i: usize| {
+                    let uid = site.uids[i];
+                    changes.item(uid)
+                        || changes.links(uid)
+                        || site.links[i]
+                            .station
+                            .is_some_and(|s| changes.item(site.uids[s]))
+                };
+                let edits = searchable
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| touched(**i))
+                    .map(|(d, &i)| (d, write::search_doc(site, i)))
+                    .collect();
+                let changed = index.update_docs(edits);
+                (index, changed)
+            }
+            (previous, _) => {
+                let docs: Vec<_> = searchable
+                    .par_iter()
+                    .map(|&i| write::search_doc(site, i))
+                    .collect();
+                match (previous, target) {
+                    (Some(mut index), Target::InPlace(_)) => {
+                        let changed = index.update(docs);
+                        (index, changed)
+                    }
+                    _ => {
+                        let kinds = write::SEARCH_KINDS
+                            .iter()
+                            .map(|k| {
+                                engine
+                                    .strings()
+                                    .get(&format!("kind_{}", k.name()))
+                                    .cloned()
+                                    .unwrap_or_default()
+                            })
+                            .collect();
+                        let index = SearchIndex::new(
+                            kinds,
+                            site.config.vocabularies.service_category.clone(),
+                            docs,
+                        );
+                        let write = index.files();
+                        (
+                            index,
+                            write::search::Changed {
+                                write,
+                                remove: Vec::new(),
+                            },
+                        )
+                    }
+                }
+            }
+        };
+        let failures: Vec<Diagnostic> = changed
+            .write
+            .par_iter()
+            .filter_map(|(path, bytes)| {
+                target
+                    .write(path, bytes)
+                    .err()
+                    .map(|e| write_error(path, &e))
+            })
+            .chain(
+                changed
+                    .remove
+                    .par_iter()
+                    .filter_map(|path| target.remove(path).err().map(|e| write_error(path, &e))),
+            )
+            .collect();
+        failures.into_iter().for_each(|d| diagnostics.push(d));
+        index
     }
 
     /// Assets, static files, the highlight stylesheet, sitemap and robots.txt:

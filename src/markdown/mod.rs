@@ -52,6 +52,8 @@ pub struct Body {
     pub links: Vec<LinkUse>,
     /// The first paragraph as plain text (for summaries and descriptions).
     pub first_paragraph: String,
+    /// All the text, blocks on lines of their own (for the search index).
+    pub text: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -260,7 +262,10 @@ pub fn render(source: &Source, cx: &Context) -> Body {
             })
         )
     }));
-    let mut body = Body::default();
+    let mut body = Body {
+        text: plain_text(&events),
+        ..Body::default()
+    };
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut headings: Vec<(u8, String, String)> = Vec::new();
     let mut i = 0;
@@ -376,6 +381,56 @@ pub fn render(source: &Source, cx: &Context) -> Body {
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     body.html = html;
     body
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x3040..=0x30FF | 0xAC00..=0xD7AF | 0x20000..=0x2FFFF)
+}
+
+/// The text of a body: words and sentences as written, each block on a line
+/// of its own. A soft line break inside a paragraph joins Chinese text (an
+/// author's editor wrapped it) and separates other words.
+fn plain_text(events: &[(Event, std::ops::Range<usize>)]) -> String {
+    let mut text = String::new();
+    let mut soft_break = false;
+    for (event, _) in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => {
+                if soft_break {
+                    let wide = |c: char| {
+                        is_cjk(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
+                    };
+                    let joined =
+                        text.chars().last().is_some_and(wide) && t.chars().next().is_some_and(wide);
+                    if !joined {
+                        text.push(' ');
+                    }
+                    soft_break = false;
+                }
+                text.push_str(t);
+            }
+            Event::SoftBreak => soft_break = true,
+            Event::HardBreak => text.push('\n'),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::TableRow
+                | TagEnd::TableHead
+                | TagEnd::FootnoteDefinition,
+            ) => {
+                soft_break = false;
+                if !text.ends_with('\n') && !text.is_empty() {
+                    text.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    text
 }
 
 fn shift_level(level: HeadingLevel, shift: usize) -> HeadingLevel {
@@ -632,6 +687,14 @@ mod tests {
     fn first_paragraph_is_plain_text() {
         let body = render_body("## 标题\n\n这是**第一段**，有`代码`。\n\n第二段。\n");
         assert_eq!(body.first_paragraph, "这是第一段，有代码。");
+    }
+
+    #[test]
+    fn plain_text_keeps_sentences_and_separates_blocks() {
+        let body = render_body("## 标题\n\n这是**第一段**，\n接着写。\n\n- 一项\n- two\n  words\n");
+        assert_eq!(body.text, "标题\n这是第一段，接着写。\n一项\ntwo words\n");
+        let joined = render_body("社区社\n工站\n");
+        assert_eq!(joined.text, "社区社工站\n");
     }
 
     #[test]

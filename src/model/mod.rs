@@ -58,6 +58,23 @@ impl Kind {
         };
         format!("{article} {noun}")
     }
+    /// The kind's name as templates and interface strings know it
+    /// (`station`, as in `kind_station`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Home => "home",
+            Kind::Station => "station",
+            Kind::Service => "service",
+            Kind::Organization => "organization",
+            Kind::Course => "course",
+            Kind::Lesson => "lesson",
+            Kind::Project => "project",
+            Kind::Report => "report",
+            Kind::News => "news",
+            Kind::Page => "page",
+            Kind::Section => "section",
+        }
+    }
     /// The folder of `content/` that holds items of this kind.
     pub fn folder(self) -> &'static str {
         match self {

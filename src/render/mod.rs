@@ -103,6 +103,8 @@ pub enum Job {
     /// A page (0-based) of the items of one term (by its number).
     Term(Taxonomy, usize, usize),
     NotFound,
+    /// The search page.
+    Search,
     /// A redirect from an item's alias (item, alias number).
     Alias(usize, usize),
 }
@@ -194,6 +196,12 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
         path: "404.html".to_string(),
         job: Job::NotFound,
     });
+    if site.config.search {
+        planned.push(Planned {
+            path: "search/index.html".to_string(),
+            job: Job::Search,
+        });
+    }
     for (i, item) in site.items.iter().enumerate() {
         for (n, alias) in item.meta.aliases.iter().enumerate() {
             let path = if alias.path.ends_with('/') {
@@ -233,6 +241,7 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
             Job::StationServices(s) => format!("the service list of {}", site.items[s].id),
             Job::Terms(t) | Job::Term(t, ..) => format!("the {} directory", t.folder()),
             Job::NotFound => "the 404 page".to_string(),
+            Job::Search => "the search page".to_string(),
         };
         let (file, pos) = match second {
             Job::Item(i) => (site.items[i].doc.display.clone(), Pos::START),
@@ -967,6 +976,13 @@ fn fill_context<'a>(
             "taxonomy_term.html"
         }
         Job::NotFound => "404.html",
+        Job::Search => {
+            cx.insert("section", "search");
+            // Without JavaScript the page offers browsing instead.
+            cx.insert("categories", &terms(v, Taxonomy::Categories));
+            cx.insert("audiences", &terms(v, Taxonomy::Audiences));
+            "search.html"
+        }
         Job::Alias(..) => "",
     };
     cx.insert("breadcrumbs", &crumbs);

@@ -2,12 +2,15 @@
 //! beside it, which replaces the output only when the whole build succeeded;
 //! a failed build leaves the last good output exactly as it was.
 
+pub mod search;
+
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::link::Site;
 use crate::markdown::escape_html;
+use crate::model::Kind;
 use crate::render::{Job, Planned};
 
 /// A file in every output folder zhan makes. An existing folder without it is
@@ -271,6 +274,63 @@ fn push_encoded(out: &mut String, path: &str) {
             out.push(HEX[usize::from(b >> 4)] as char);
             out.push(HEX[usize::from(b & 15)] as char);
         }
+    }
+}
+
+/// The kinds of pages the search index distinguishes, in code order.
+pub const SEARCH_KINDS: [Kind; 9] = [
+    Kind::Station,
+    Kind::Service,
+    Kind::Organization,
+    Kind::Course,
+    Kind::Lesson,
+    Kind::Project,
+    Kind::Report,
+    Kind::News,
+    Kind::Page,
+];
+
+/// Whether item `i` is a page the search index lists.
+pub fn searchable(site: &Site, i: usize) -> bool {
+    SEARCH_KINDS.contains(&site.items[i].kind)
+}
+
+/// The search index's view of item `i`: its title; its summary with the
+/// words that name it (tags, category, audience, station); its text.
+pub fn search_doc(site: &Site, i: usize) -> search::SearchDoc {
+    let item = &site.items[i];
+    let station = site.links[i]
+        .station
+        .map(|s| site.items[s].meta.title.clone())
+        .unwrap_or_default();
+    let category = item
+        .service()
+        .map(|s| s.category.clone())
+        .unwrap_or_default();
+    let summary = item
+        .meta
+        .summary
+        .clone()
+        .unwrap_or_else(|| site.bodies[i].first_paragraph.clone());
+    let mut names: Vec<&str> = item.meta.tags.iter().map(String::as_str).collect();
+    if let Some(s) = item.service() {
+        names.push(&s.category);
+        names.extend(s.audience.iter().map(String::as_str));
+    }
+    if !station.is_empty() {
+        names.push(&station);
+    }
+    search::SearchDoc {
+        url: site.config.link(&item.site_path),
+        title: item.meta.title.clone(),
+        kind: SEARCH_KINDS
+            .iter()
+            .position(|k| *k == item.kind)
+            .map_or(0, |p| p as u8),
+        summary: format!("{summary}\n{}", names.join(" ")),
+        body: site.bodies[i].text.clone(),
+        station,
+        category,
     }
 }
 

@@ -1,0 +1,554 @@
+//! How text is cut into search tokens: the one definition, mirrored line for
+//! line by `themes/default/static/js/search.js` (tests/search/tokens.json
+//! holds cases both must agree on).
+//!
+//! Chinese readers expect a search box to behave like `text.includes(query)`.
+//! Word segmenters (jieba and the like) cut text into dictionary words, so a
+//! query across a word boundary ("段简" in "一段简单") finds nothing, and they
+//! cannot run in the browser at the size of their dictionaries. Character
+//! n-grams, as Lucene's CJK analyzer uses, need no dictionary: the text is a
+//! sequence of units (one Chinese character, or one run of Latin letters and
+//! digits), and every run of 1 to 3 adjacent units is a token. A query of up
+//! to three units is then one exact token; a longer one is the overlapping
+//! 3-unit tokens it is made of, all of which a page containing it must hold.
+
+/// Query and text are compared after this: full-width forms become their
+/// ASCII twins, ASCII letters lowercase.
+pub fn normalize(c: char) -> char {
+    let half = match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    };
+    half.to_ascii_lowercase()
+}
+
+/// A character that is a unit on its own: Chinese (and Japanese, Korean).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x3040..=0x30FF | 0xAC00..=0xD7AF | 0x20000..=0x2FFFF)
+}
+
+/// A character that belongs to a word unit.
+pub fn is_word(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
+/// Space between units: what a query is split into phrases at. Everything
+/// else that is not a letter of a word (punctuation, symbols) is a unit of its
+/// own, so that a query holding punctuation matches as `includes` would.
+pub fn is_separator(c: char) -> bool {
+    matches!(c as u32, 0..=0x20 | 0x7F..=0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000 | 0xFEFF)
+}
+
+/// The longest token, in units.
+pub const MAX_GRAM: usize = 3;
+/// Words are also indexed by their pieces up to this many characters, so
+/// that "3", "36" and "65" find "365".
+pub const MAX_PREFIX: usize = 16;
+
+/// The units of a normalised text, as byte ranges, each with whether it
+/// directly follows the previous one (no space between).
+pub fn units(normalized: &str) -> Vec<(std::ops::Range<usize>, bool)> {
+    let mut out = Vec::new();
+    let mut adjacent = false;
+    let mut word_start: Option<usize> = None;
+    for (i, c) in normalized.char_indices() {
+        if is_word(c) {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            out.push((start..i, adjacent));
+            adjacent = true;
+        }
+        if is_separator(c) {
+            adjacent = false;
+        } else {
+            out.push((i..i + c.len_utf8(), adjacent));
+            adjacent = true;
+        }
+    }
+    if let Some(start) = word_start {
+        out.push((start..normalized.len(), adjacent));
+    }
+    out
+}
+
+pub fn normalized(text: &str) -> String {
+    text.chars().map(normalize).collect()
+}
+
+const BASIS_1: u32 = 0x811c_9dc5;
+const BASIS_2: u32 = 0x050c_5d1f;
+const PRIME: u32 = 0x0100_0193;
+const SEED_1: u32 = 0x2c1b_3c6d;
+const SEED_2: u32 = 0x297a_2d39;
+
+fn fnv(mut state: u32, bytes: &[u8]) -> u32 {
+    for &b in bytes {
+        state = (state ^ u32::from(b)).wrapping_mul(PRIME);
+    }
+    state
+}
+
+/// Folds a unit's hash into a token's: order matters, so 甲乙 ≠ 乙甲.
+fn combine(state: u32, unit: u32) -> u32 {
+    (state.rotate_left(5) ^ unit).wrapping_mul(0x9E37_79B1)
+}
+
+/// The two hashes of a word (its bytes).
+fn unit_hashes(unit: &[u8]) -> (u32, u32) {
+    (fnv(BASIS_1, unit), fnv(BASIS_2, unit))
+}
+
+/// The two hashes of a unit of one character that is not a word (Chinese,
+/// punctuation): from its code point, without encoding it.
+fn char_hashes(c: char) -> (u32, u32) {
+    let cp = c as u32;
+    let a = (cp ^ 0x9E37_79B9).wrapping_mul(0x85EB_CA6B);
+    let b = (cp ^ 0x7F4A_7C15).wrapping_mul(0xC2B2_AE35);
+    (a ^ (a >> 13), b ^ (b >> 16))
+}
+
+/// The hashes of a unit as written in a query.
+fn hashes_of(unit: &str) -> (u32, u32) {
+    let mut chars = unit.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if !is_word(c) => char_hashes(c),
+        _ => unit_hashes(unit.as_bytes()),
+    }
+}
+
+/// A token's key: two 32-bit hashes folded from its units' hashes, so each
+/// unit is hashed once however many tokens it is part of.
+pub fn key(units: &[&str]) -> u64 {
+    let (mut h1, mut h2) = (SEED_1, SEED_2);
+    for unit in units {
+        let (a, b) = hashes_of(unit);
+        h1 = combine(h1, a);
+        h2 = combine(h2, b);
+    }
+    key_of(h1, h2)
+}
+
+/// Keys leave their three lowest bits free: a page's entry for a token
+/// keeps there the fields the token is in.
+pub const FIELD_BITS: u64 = 7;
+
+fn key_of(h1: u32, h2: u32) -> u64 {
+    ((u64::from(h1) << 32) | u64::from(h2)) & !FIELD_BITS
+}
+
+/// Where a token was found, as bits.
+pub const TITLE: u8 = 1;
+pub const SUMMARY: u8 = 2;
+pub const BODY: u8 = 4;
+
+/// Adds the keys of the tokens of `text` (one field of a page) to `out`,
+/// repeats included. In titles and summaries single Chinese characters are
+/// tokens too (a one-character query finds them there); in bodies tokens
+/// start at two units. A word (Latin letters and digits) is found by any
+/// piece of it, as `includes` would: alone by any substring, at the start of
+/// a longer token by any of its ends ("5在线" in "365在线"), at its end by
+/// any of its beginnings. One pass over the text, without copying it: this
+/// runs over every character of the site.
+pub fn tokens(text: &str, field: u8, out: &mut Vec<(u64, u8)>) {
+    let mut cutter = Cutter {
+        field,
+        window: Default::default(),
+        newest: 0,
+        filled: 0,
+        run: [(0, 0); MAX_GRAM],
+        word: Vec::new(),
+        out,
+    };
+    let mut adjacent = false;
+    for c in text.chars() {
+        let c = normalize(c);
+        if is_word(c) {
+            cutter.word.push(c as u8);
+            continue;
+        }
+        if !cutter.word.is_empty() {
+            cutter.end_word(adjacent);
+            adjacent = true;
+        }
+        if is_separator(c) {
+            adjacent = false;
+        } else {
+            let slot = cutter.next_slot(adjacent);
+            slot.full = char_hashes(c);
+            slot.cjk = is_cjk(c);
+            slot.starts.clear();
+            slot.ends.clear();
+            cutter.emit();
+            adjacent = true;
+        }
+    }
+    if !cutter.word.is_empty() {
+        cutter.end_word(adjacent);
+    }
+}
+
+/// A unit's hashes: whole, and for a word, those of its beginnings and ends
+/// (the forms it can take at the end or start of a longer token).
+#[derive(Default)]
+struct Slot {
+    full: (u32, u32),
+    /// A Chinese character (single ones are tokens in titles and summaries).
+    cjk: bool,
+    starts: Vec<(u32, u32)>,
+    ends: Vec<(u32, u32)>,
+}
+
+/// The state of [`tokens`] along a text.
+struct Cutter<'a> {
+    field: u8,
+    /// The last units, a ring: `newest` is the last one; `filled` count.
+    window: [Slot; MAX_GRAM],
+    newest: usize,
+    filled: usize,
+    /// The hash states of the tokens of 1, 2 and 3 units ending at the newest.
+    run: [(u32, u32); MAX_GRAM],
+    /// The word being read.
+    word: Vec<u8>,
+    out: &'a mut Vec<(u64, u8)>,
+}
+
+impl Cutter<'_> {
+    /// The slot for a new unit (its fields still the old unit's).
+    fn next_slot(&mut self, adjacent: bool) -> &mut Slot {
+        if !adjacent {
+            self.filled = 0;
+        }
+        self.newest = (self.newest + 1) % MAX_GRAM;
+        self.filled = (self.filled + 1).min(MAX_GRAM);
+        &mut self.window[self.newest]
+    }
+
+    fn end_word(&mut self, adjacent: bool) {
+        let word = std::mem::take(&mut self.word);
+        // Pieces longer than MAX_PREFIX are not looked up by pieces.
+        let longest = word.len().min(MAX_PREFIX);
+        let field = self.field;
+        for start in 0..word.len() {
+            for end in start + 1..=(start + longest).min(word.len()) {
+                if start == 0 && end == word.len() {
+                    continue; // the whole word: the 1-unit token below
+                }
+                let (a, b) = unit_hashes(&word[start..end]);
+                self.out
+                    .push((key_of(combine(SEED_1, a), combine(SEED_2, b)), field));
+            }
+        }
+        let slot = self.next_slot(adjacent);
+        slot.full = unit_hashes(&word);
+        slot.cjk = false;
+        slot.starts.clear();
+        slot.starts
+            .extend((1..=longest).map(|end| unit_hashes(&word[..end])));
+        slot.ends.clear();
+        slot.ends.extend(
+            (word.len().saturating_sub(longest)..word.len())
+                .map(|start| unit_hashes(&word[start..])),
+        );
+        self.emit();
+        self.word = word;
+        self.word.clear();
+    }
+
+    /// The tokens ending at the newest unit, 1 to 3 units long.
+    fn emit(&mut self) {
+        let Cutter {
+            window,
+            newest,
+            filled,
+            out,
+            field,
+            run,
+            ..
+        } = self;
+        let slot = |n: usize, k: usize| &window[(*newest + MAX_GRAM + 1 - n + k) % MAX_GRAM];
+        // The states of the tokens ending here, each from the one a unit
+        // shorter ending at the unit before: three folds per unit, not six.
+        let (a, b) = window[*newest].full;
+        let previous = *run;
+        *run = [
+            (combine(SEED_1, a), combine(SEED_2, b)),
+            (combine(previous[0].0, a), combine(previous[0].1, b)),
+            (combine(previous[1].0, a), combine(previous[1].1, b)),
+        ];
+        let newest_unit = slot(1, 0);
+        let newest_is_word = !newest_unit.starts.is_empty();
+        // Words, and Chinese characters outside bodies; never a lone
+        // punctuation mark.
+        if newest_is_word || (newest_unit.cjk && *field != BODY) {
+            out.push((key_of(run[0].0, run[0].1), *field));
+        }
+        let words_in_window = (1..=*filled).any(|k| !slot(*filled, k - 1).starts.is_empty());
+        for n in 2..=*filled {
+            if !words_in_window {
+                out.push((key_of(run[n - 1].0, run[n - 1].1), *field));
+                continue;
+            }
+            // The first unit in any of its end forms, the last in any of its
+            // start forms (a word's; other units have the one form).
+            let (first, last) = (slot(n, 0), slot(n, n - 1));
+            let first_forms = if first.ends.is_empty() {
+                std::slice::from_ref(&first.full)
+            } else {
+                &first.ends[..]
+            };
+            let last_forms = if last.starts.is_empty() {
+                std::slice::from_ref(&last.full)
+            } else {
+                &last.starts[..]
+            };
+            for &(f1, f2) in first_forms {
+                let (mut m1, mut m2) = (combine(SEED_1, f1), combine(SEED_2, f2));
+                for k in 1..n - 1 {
+                    let (a, b) = slot(n, k).full;
+                    m1 = combine(m1, a);
+                    m2 = combine(m2, b);
+                }
+                for &(l1, l2) in last_forms {
+                    out.push((key_of(combine(m1, l1), combine(m2, l2)), *field));
+                }
+            }
+        }
+    }
+}
+
+/// What a query asks for: phrases (the parts between spaces and
+/// punctuation), each to be found whole; a page must hold all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    /// The tokens the phrase is made of (one, or overlapping 3-unit ones),
+    /// each as its units.
+    pub tokens: Vec<Vec<String>>,
+    /// A single Chinese character: only titles and summaries index it.
+    pub single_character: bool,
+}
+
+impl Phrase {
+    pub fn keys(&self) -> Vec<u64> {
+        self.tokens
+            .iter()
+            .map(|t| key(&t.iter().map(String::as_str).collect::<Vec<_>>()))
+            .collect()
+    }
+}
+
+pub fn query(text: &str) -> Vec<Phrase> {
+    let text = normalized(text);
+    let units = units(&text);
+    let mut phrases: Vec<Vec<&str>> = Vec::new();
+    for (range, adjacent) in &units {
+        let unit = &text[range.clone()];
+        match phrases.last_mut() {
+            Some(current) if *adjacent => current.push(unit),
+            _ => phrases.push(vec![unit]),
+        }
+    }
+    phrases
+        .into_iter()
+        // A lone punctuation mark is no token: it asks for nothing.
+        .filter(|units| {
+            units.len() > 1
+                || units[0]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| is_cjk(c) || is_word(c))
+        })
+        .map(|units| {
+            let single_character = units.len() == 1 && units[0].chars().next().is_some_and(is_cjk);
+            let owned = |w: &[&str]| w.iter().map(|u| u.to_string()).collect::<Vec<String>>();
+            let tokens = if units.len() <= MAX_GRAM {
+                vec![owned(&units)]
+            } else {
+                units.windows(MAX_GRAM).map(owned).collect()
+            };
+            Phrase {
+                tokens,
+                single_character,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_split_chinese_words_and_separators() {
+        let text = normalized("一段简单 ＡＢc 365在线，A4纸");
+        let got: Vec<(&str, bool)> = units(&text)
+            .into_iter()
+            .map(|(r, a)| (&text[r], a))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("一", false),
+                ("段", true),
+                ("简", true),
+                ("单", true),
+                ("abc", false),
+                ("365", false),
+                ("在", true),
+                ("线", true),
+                (",", true),
+                ("a4", true),
+                ("纸", true)
+            ]
+        );
+    }
+
+    fn keys_of(text: &str, field: u8) -> Vec<u64> {
+        let mut found = Vec::new();
+        tokens(text, field, &mut found);
+        found.into_iter().map(|(k, _)| k).collect()
+    }
+
+    fn finds(keys: &[u64], q: &str) -> bool {
+        query(q)
+            .iter()
+            .all(|p| p.keys().iter().all(|k| keys.contains(k)))
+    }
+
+    #[test]
+    fn a_query_across_a_word_boundary_is_one_token_of_the_text() {
+        let keys = keys_of("写一段简单的说明", BODY);
+        for q in ["段简", "一段简", "简单的", "写一", "一段简单的说明"] {
+            assert!(finds(&keys, q), "{q}");
+        }
+        assert!(!finds(&keys, "段"), "single characters are not body tokens");
+        assert!(!finds(&keys, "简一"), "order matters");
+        assert!(!finds(&keys, "说明书"));
+    }
+
+    #[test]
+    fn long_queries_become_overlapping_trigrams_and_words_keep_prefixes() {
+        let tokens: Vec<String> = query("社区社工站")[0]
+            .tokens
+            .iter()
+            .map(|t| t.concat())
+            .collect();
+        assert_eq!(tokens, ["社区社", "区社工", "社工站"]);
+        assert_eq!(query("垃圾 分类").len(), 2);
+        assert!(query("老")[0].single_character);
+        let keys = keys_of("拨打65571234", SUMMARY);
+        for q in ["6", "655", "65571234", "打65571234"] {
+            assert!(finds(&keys, q), "{q}");
+        }
+        assert!(finds(&keys, "5571"), "any piece of a word");
+        assert!(
+            finds(&keys_of("欢迎使用365在线服务", BODY), "5在线"),
+            "the end of a word, then more"
+        );
+        assert!(
+            finds(&keys_of("欢迎使用365在线服务", BODY), "用36"),
+            "more, then the start of a word"
+        );
+        assert!(
+            !finds(&keys_of("欢迎使用365在线服务", BODY), "用65"),
+            "but not a piece inside a longer token"
+        );
+        assert!(finds(&keys_of("老人", TITLE), "老"));
+    }
+
+    #[test]
+    fn full_width_and_half_width_queries_match() {
+        assert_eq!(query("Ａ４"), query("a4"));
+        assert_eq!(query("３６５在线"), query("365在线"));
+    }
+}
+
+#[cfg(test)]
+mod shared_cases {
+    //! The cases in tests/search/tokens.json, which the browser script's
+    //! tests check too: both sides must cut and hash text the same way.
+    use super::*;
+
+    fn cases() -> serde_json::Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/search/tokens.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("tests/search/tokens.json"))
+            .expect("valid JSON")
+    }
+
+    #[test]
+    fn keys_match_the_shared_cases() {
+        for case in cases()["keys"].as_array().expect("keys") {
+            let units: Vec<&str> = case["units"]
+                .as_array()
+                .expect("units")
+                .iter()
+                .filter_map(|u| u.as_str())
+                .collect();
+            assert_eq!(
+                format!("{:016x}", key(&units)),
+                case["key"].as_str().unwrap_or_default(),
+                "{units:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn queries_match_the_shared_cases() {
+        for case in cases()["queries"].as_array().expect("queries") {
+            let q = case["query"].as_str().unwrap_or_default();
+            let got: Vec<Vec<String>> = query(q)
+                .iter()
+                .map(|p| p.tokens.iter().map(|t| t.join("|")).collect())
+                .collect();
+            let want: Vec<Vec<String>> =
+                serde_json::from_value(case["tokens"].clone()).expect("tokens");
+            assert_eq!(got, want, "{q}");
+        }
+    }
+
+    #[test]
+    fn matches_match_the_shared_cases() {
+        for case in cases()["matches"].as_array().expect("matches") {
+            let text = case["text"].as_str().unwrap_or_default();
+            let field = match case["field"].as_str() {
+                Some("title") => TITLE,
+                Some("summary") => SUMMARY,
+                _ => BODY,
+            };
+            let mut found = Vec::new();
+            tokens(text, field, &mut found);
+            let keys: Vec<u64> = found.iter().map(|(k, _)| *k).collect();
+            let q = case["query"].as_str().unwrap_or_default();
+            let hit = query(q).iter().all(|p| {
+                !(p.single_character && field == BODY) && p.keys().iter().all(|k| keys.contains(k))
+            });
+            assert_eq!(
+                hit,
+                case["found"].as_bool().unwrap_or_default(),
+                "{q} in {text}"
+            );
+        }
+    }
+
+    #[test]
+    #[ignore = "prints the keys of the shared cases, to update tests/search/tokens.json"]
+    fn print_keys() {
+        for units in [
+            vec!["社"],
+            vec!["社", "区"],
+            vec!["社", "工", "站"],
+            vec!["365", "在", "线"],
+            vec!["a4"],
+            vec!["a4", "纸"],
+            vec!["老"],
+            vec!["65"],
+        ] {
+            println!(
+                "{{\"units\": {units:?}, \"key\": \"{:016x}\"}},",
+                key(&units)
+            );
+        }
+    }
+}
