@@ -194,9 +194,10 @@ fn service_shows_station_providers_schedule_and_guide() {
 #[test]
 fn report_shows_metrics_per_station_with_change() {
     let html = page("reports/shidian-yinian/index.html");
+    // One chart and table per metric; each station heads a row of its table.
     for station in ["惠东社区社工站", "惠西社区社工站", "丽景苑社区社工站"] {
         assert!(
-            html.contains(&format!("\">{station}</a></caption>")),
+            html.contains(&format!("\">{station}</a></th>")),
             "{station}"
         );
     }
@@ -279,16 +280,26 @@ fn every_page_is_complete_and_offline() {
             assert!(html.contains("<html lang=\"zh-CN\">"), "{name}");
             assert_eq!(html.matches("<h1").count(), 1, "one h1 in {name}");
             assert!(html.contains("href=\"#main\""), "skip link in {name}");
-            // Only the search page has a script: our own, from our own site.
-            let scripts = html.matches("<script").count();
+            // Our own scripts only, from our own site: the elderly-mode
+            // switch in <head> on every page, and search on the search page.
+            // JSON-LD is data for search engines, not a script that runs.
+            let scripts = html.matches("<script").count()
+                - html
+                    .matches("<script type=\"application/ld+json\">")
+                    .count();
+            let head = &html[..html.find("</head>").expect("head")];
+            assert!(
+                head.contains("<script src=\"/js/elderly.js\"></script>"),
+                "{name}"
+            );
             if entry.path().ends_with("search/index.html") {
-                assert_eq!(scripts, 1, "{name}");
+                assert_eq!(scripts, 2, "{name}");
                 assert!(
                     html.contains("<script src=\"/js/search.js\" defer></script>"),
                     "{name}"
                 );
             } else {
-                assert_eq!(scripts, 0, "no script in {name}");
+                assert_eq!(scripts, 1, "only the elderly-mode script in {name}");
             }
             for outside in ["src=\"http", "href=\"//", "@import", "fonts.googleapis"] {
                 assert!(!html.contains(outside), "{outside} in {name}");

@@ -176,6 +176,22 @@ fn a_sequence_of_edits_matches_full_builds() {
     assert!(!s.dir.path().join("live/news/sanzhan-qiyong").exists());
     s.assert_same_as_full_build("rename");
 
+    // 5b. A news item's title: its page, and the feeds that carry it.
+    let feed = s.dir.path().join("live/stations/huixi/atom.xml");
+    let path = s.edit(
+        "content/news/loumen-gaizao-wangong.md",
+        "title: 惠西社区12个楼门完成微空间改造",
+        "title: 惠西社区十二个楼门完成微空间改造",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    let text = std::fs::read_to_string(&feed).expect("station feed");
+    assert!(
+        text.contains("十二个楼门"),
+        "the station's feed was not remade"
+    );
+    s.assert_same_as_full_build("news title");
+
     // 6. A template: the pages that use it, not the others.
     let path = s.edit(
         "themes/default/templates/service.html",

@@ -61,6 +61,16 @@ impl Changes {
         self.links.get(uid as usize).copied().unwrap_or(true)
     }
 
+    /// Whether an asset (an image, an attachment) came, went or changed.
+    pub fn assets(&self) -> bool {
+        self.assets
+    }
+
+    /// Whether the items of a kind came, went or moved in its order.
+    pub fn kind(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
     /// Every dep that reads differently.
     pub fn deps(&self) -> Vec<Dep> {
         let uid = |u: usize| u32::try_from(u).unwrap_or(u32::MAX);

@@ -13,7 +13,7 @@ mod pages;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -142,6 +142,9 @@ struct Written {
     search: Option<SearchIndex>,
 }
 
+/// Open-data entries by uid: (fingerprint of the item, its entry).
+type DataEntries = HashMap<u32, (u64, Arc<[u8]>)>;
+
 /// The site in memory, kept up to date between builds.
 pub struct Workspace {
     options: Options,
@@ -159,6 +162,9 @@ pub struct Workspace {
     uids: HashMap<String, u32>,
     written: Option<Written>,
     linked: Option<Linked>,
+    /// Each item's entry in the open-data files as last made, by uid, with
+    /// the fingerprint of the item it was made from.
+    data_entries: Mutex<DataEntries>,
 }
 
 struct Timer {
@@ -216,6 +222,7 @@ impl Workspace {
             uids: HashMap::new(),
             written: None,
             linked: None,
+            data_entries: Mutex::default(),
         };
         ws.read_settings();
         ws.read_all_content();
@@ -817,10 +824,13 @@ impl Workspace {
                     site,
                     engine,
                     planned,
+                    item_fps,
+                    changes.as_ref().filter(|_| same_plan),
                     &mut report,
                     &mut diagnostics,
                 )
             };
+            timer.lap("files");
             match (target, files) {
                 (Target::Staging(output), Some(files)) => match output.commit() {
                     Ok(path) => {
@@ -995,15 +1005,20 @@ impl Workspace {
         index
     }
 
-    /// Assets, static files, the highlight stylesheet, sitemap and robots.txt:
-    /// those that changed since the output was written (all, into a staging
-    /// folder). Returns the fingerprint of each, or None after an error.
+    /// Assets, static files, the highlight stylesheet, sitemap, robots.txt
+    /// and the content files (calendars, open data, feeds): those that changed
+    /// since the output was written (all, into a staging folder). A content
+    /// file none of whose inputs changed (`changes`) is not even made again.
+    /// Returns the fingerprint of each, or None after an error.
+    #[allow(clippy::too_many_arguments)]
     fn write_files(
         &self,
         target: &Target,
         site: &Site,
         engine: &Engine,
         planned: &[Planned],
+        item_fps: &[u64],
+        changes: Option<&fingerprint::Changes>,
         report: &mut Report,
         diagnostics: &mut Diagnostics,
     ) -> Option<BTreeMap<String, u64>> {
@@ -1022,6 +1037,71 @@ impl Workspace {
                 write::robots(&site.config).into_bytes(),
             ),
         ];
+        let unchanged = |f: &write::ContentFile| {
+            changes.is_some_and(|c| {
+                !f.reads_kind.is_some_and(|k| c.kind(k))
+                    && f.reads.iter().all(|&i| {
+                        let uid = site.uids[i];
+                        !c.item(uid) && !c.links(uid)
+                    })
+            })
+        };
+        let mut todo = Vec::new();
+        for f in write::content_plan(site) {
+            let kept: Option<Vec<(String, u64)>> = before.filter(|_| unchanged(&f)).and_then(|b| {
+                write::content_paths(site, f.job)
+                    .into_iter()
+                    .map(|p| b.get(&p).map(|&fp| (p, fp)))
+                    .collect()
+            });
+            match kept {
+                Some(kept) => files.extend(kept),
+                None => todo.push(f),
+            }
+        }
+        // Data files from the items' entries: those of items that changed are
+        // made again, the others kept from the last build.
+        let (data_jobs, todo): (Vec<_>, Vec<_>) = todo
+            .into_iter()
+            .partition(|f| matches!(f.job, write::ContentJob::Data(_)));
+        let fresh = changes.is_none_or(|c| c.assets());
+        let mut entries = self
+            .data_entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if fresh {
+            entries.clear();
+        }
+        for f in data_jobs {
+            let write::ContentJob::Data(kind) = f.job else {
+                continue;
+            };
+            let made: Vec<(u32, u64, Arc<[u8]>)> = site
+                .of_kind(kind)
+                .par_iter()
+                .map(|&i| {
+                    let uid = site.uids[i];
+                    let entry = match entries.get(&uid) {
+                        Some((fp, entry)) if !fresh && *fp == item_fps[i] => entry.clone(),
+                        _ => Arc::from(write::data::entry(site, i)),
+                    };
+                    (uid, item_fps[i], entry)
+                })
+                .collect();
+            generated.extend(write::data::data_file(
+                site,
+                kind,
+                made.iter().map(|(_, _, e)| &**e),
+            ));
+            for (uid, fp, entry) in made {
+                entries.insert(uid, (fp, entry));
+            }
+        }
+        drop(entries);
+        generated.par_extend(
+            todo.par_iter()
+                .flat_map_iter(|f| write::make_content(site, engine.strings(), f.job)),
+        );
         if !engine.static_files.contains_key("css/highlight.css") {
             generated.push((
                 "css/highlight.css".to_string(),
@@ -1034,14 +1114,28 @@ impl Workspace {
                 Err(e) => diagnostics.push(write_error(rel, &e)),
             }
         }
-        let mut ok = true;
-        for (rel, data) in generated {
-            let fp = hash_bytes(&data);
-            if before.and_then(|b| b.get(&rel)) != Some(&fp) {
-                if let Err(e) = target.write(&rel, &data) {
-                    diagnostics.push(write_error(&rel, &e));
-                    ok = false;
+        // (path, fingerprint, whether it was written, the error if any)
+        let results: Vec<(String, u64, bool, Option<Diagnostic>)> = generated
+            .into_par_iter()
+            .map(|(rel, data)| {
+                let fp = hash_bytes(&data);
+                if before.and_then(|b| b.get(&rel)) == Some(&fp) {
+                    return (rel, fp, false, None);
                 }
+                let error = target
+                    .write(&rel, &data)
+                    .err()
+                    .map(|e| write_error(&rel, &e));
+                (rel, fp, true, error)
+            })
+            .collect();
+        let mut ok = true;
+        for (rel, fp, written, error) in results {
+            if let Some(d) = error {
+                diagnostics.push(d);
+                ok = false;
+            }
+            if written {
                 report.copied += 1;
                 if rel.ends_with(".css") || rel.ends_with(".js") {
                     report.everything = true;

@@ -3,10 +3,13 @@
 //! [`plan`] lists every file the site will have (so clashes are found before
 //! anything is written); [`Engine::render`] renders one planned page.
 
+mod chart;
+mod jsonld;
+mod qr;
 pub mod theme;
 pub mod views;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera};
@@ -14,10 +17,10 @@ use tera::{Context, Kwargs, State, Tera};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::link::Site;
-use crate::model::{Kind, Num};
+use crate::model::{Date, Kind, Num};
 pub use theme::{Bytes, Theme};
 pub use views::Dep;
-use views::{Group, LinkGroup, LinkView, Views, term_slug};
+use views::{Card, Group, LinkGroup, LinkView, Views, term_slug};
 
 /// The section list pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,6 +102,12 @@ pub enum Job {
     /// A page (0-based) of a section's list.
     List(Section, usize),
     StationServices(usize),
+    /// A station's printable service menu (active services only).
+    StationMenu(usize),
+    /// A course with all its lessons on one page, to print.
+    CoursePrint(usize),
+    /// The mentoring tree of organizations (以老带新).
+    OrganizationTree,
     Terms(Taxonomy),
     /// A page (0-based) of the items of one term (by its number).
     Term(Taxonomy, usize, usize),
@@ -176,7 +185,21 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
             path: format!("services/{}/index.html", site.items[s].id),
             job: Job::StationServices(s),
         });
+        planned.push(Planned {
+            path: format!("{}menu/index.html", site.items[s].site_path),
+            job: Job::StationMenu(s),
+        });
     }
+    for &c in site.of_kind(Kind::Course) {
+        planned.push(Planned {
+            path: format!("{}print/index.html", site.items[c].site_path),
+            job: Job::CoursePrint(c),
+        });
+    }
+    planned.push(Planned {
+        path: "organizations/tree/index.html".to_string(),
+        job: Job::OrganizationTree,
+    });
     for taxonomy in Taxonomy::ALL {
         planned.push(Planned {
             path: format!("{}/index.html", taxonomy.folder()),
@@ -239,6 +262,9 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
             Job::Item(i) | Job::Alias(i, _) => site.items[i].doc.display.clone(),
             Job::List(s, _) => format!("the {} list page", s.folder()),
             Job::StationServices(s) => format!("the service list of {}", site.items[s].id),
+            Job::StationMenu(s) => format!("the service menu of {}", site.items[s].id),
+            Job::CoursePrint(c) => format!("the print view of {}", site.items[c].id),
+            Job::OrganizationTree => "the mentoring tree".to_string(),
             Job::Terms(t) | Job::Term(t, ..) => format!("the {} directory", t.folder()),
             Job::NotFound => "the 404 page".to_string(),
             Job::Search => "the search page".to_string(),
@@ -607,22 +633,6 @@ fn template_error(
 }
 
 #[derive(Serialize)]
-struct MetricView<'a> {
-    name: &'a str,
-    value: Num,
-    unit: Option<&'a str>,
-    baseline: Option<Num>,
-    /// Change against the baseline in percent, one decimal.
-    change_pct: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct StationMetrics<'a> {
-    station: LinkView<'a>,
-    metrics: Vec<MetricView<'a>>,
-}
-
-#[derive(Serialize)]
 struct AttachmentView<'a> {
     title: &'a str,
     url: String,
@@ -645,10 +655,6 @@ struct Counts {
     organizations: usize,
     projects: usize,
     courses: usize,
-}
-
-fn percent_change(value: f64, baseline: f64) -> Option<f64> {
-    (baseline != 0.0).then(|| ((value - baseline) / baseline * 1000.0).round() / 10.0)
 }
 
 /// Fills the context for a job and returns the template to use. Every read of
@@ -678,10 +684,12 @@ fn fill_context<'a>(
             .map(|i| v.page(i))
     };
     cx.insert("section", "");
+    cx.insert("json_ld", &None::<String>);
     let template = match job {
         Job::Item(i) => {
             let item = v.item(i);
             cx.insert("page", &v.page(i));
+            cx.insert("json_ld", &jsonld::of_item(v, i));
             if let Some(section) = Section::of_kind(item.kind) {
                 cx.insert("section", section.folder());
                 crumbs.push(section_link(section));
@@ -708,6 +716,7 @@ fn fill_context<'a>(
                         },
                     );
                     cx.insert("categories", &terms(v, Taxonomy::Categories));
+                    cx.insert("served", &people_served(v));
                     "index.html"
                 }
                 Kind::Station => {
@@ -767,26 +776,11 @@ fn fill_context<'a>(
                     cx.insert("lessons", &v.cards(&l.lessons));
                     cx.insert("prerequisites", &v.links(&l.prerequisites));
                     cx.insert("required_by", &v.links(&l.required_by));
-                    let attachments: Vec<AttachmentView> = item
-                        .course()
-                        .map(|c| c.attachments.as_slice())
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|a| {
-                            let path = a.file.path.as_deref()?;
-                            Some(AttachmentView {
-                                title: &a.title,
-                                url: config.link(path),
-                                file: &a.file.written,
-                                extension: path
-                                    .rsplit_once('.')
-                                    .map(|(_, e)| e.to_uppercase())
-                                    .unwrap_or_default(),
-                                size: v.asset_size(path),
-                            })
-                        })
-                        .collect();
-                    cx.insert("attachments", &attachments);
+                    cx.insert("attachments", &attachments(v, i));
+                    cx.insert(
+                        "print_url",
+                        &config.link(&format!("{}print/", item.site_path)),
+                    );
                     "course.html"
                 }
                 Kind::Lesson => {
@@ -810,33 +804,8 @@ fn fill_context<'a>(
                     "project.html"
                 }
                 Kind::Report => {
-                    let l = v.links_of(i);
-                    let metrics = item
-                        .report()
-                        .map(|r| r.metrics.as_slice())
-                        .unwrap_or_default();
-                    let groups: Vec<StationMetrics> = l
-                        .stations
-                        .iter()
-                        .map(|&s| StationMetrics {
-                            station: v.link(s),
-                            metrics: metrics
-                                .iter()
-                                .filter(|m| m.station.id == v.item(s).id)
-                                .map(|m| MetricView {
-                                    name: &m.name,
-                                    value: m.value,
-                                    unit: m.unit.as_deref(),
-                                    baseline: m.baseline,
-                                    change_pct: m
-                                        .baseline
-                                        .and_then(|b| percent_change(m.value.0, b.0)),
-                                })
-                                .collect(),
-                        })
-                        .collect();
-                    cx.insert("stations", &v.links(&l.stations));
-                    cx.insert("metrics_by_station", &groups);
+                    cx.insert("stations", &v.links(&v.links_of(i).stations));
+                    cx.insert("charts", &chart::of_report(v, i, strings));
                     "report.html"
                 }
                 Kind::News => {
@@ -945,6 +914,69 @@ fn fill_context<'a>(
             cx.insert("intro", &intro(&format!("services/{}", v.item(s).id)));
             "station_services.html"
         }
+        Job::StationMenu(s) => {
+            cx.insert("section", "stations");
+            crumbs.push(section_link(Section::Stations));
+            crumbs.push(v.link(s));
+            cx.insert("station", &v.page(s));
+            let active: Vec<usize> = v
+                .links_of(s)
+                .services
+                .iter()
+                .copied()
+                .filter(|&x| v.item(x).service().is_some_and(|x| x.status == "active"))
+                .collect();
+            cx.insert("services_by_category", &v.by_category(&active));
+            cx.insert("service_count", &active.len());
+            let menu_url = config.absolute_url(&format!("{}menu/", v.item(s).site_path));
+            // The printed sheet leads back to its own page online.
+            let label = format!(
+                "{} {}",
+                v.item(s).meta.title,
+                string(strings, "service_menu")
+            );
+            cx.insert("menu_qr", &qr::svg(&menu_url, &label));
+            cx.insert("menu_url", &menu_url);
+            "station_menu.html"
+        }
+        Job::CoursePrint(c) => {
+            cx.insert("section", "training");
+            crumbs.push(section_link(Section::Training));
+            crumbs.push(v.link(c));
+            cx.insert("page", &v.page(c));
+            let l = v.links_of(c);
+            let lessons: Vec<LessonPrint> = l
+                .lessons
+                .iter()
+                .enumerate()
+                .map(|(n, &x)| {
+                    let page = v.page(x);
+                    // Lessons share a page: their heading ids must not clash.
+                    let anchor = format!("lesson-{}", n + 1);
+                    let content = page
+                        .content
+                        .replace(" id=\"", &format!(" id=\"{anchor}-"))
+                        .replace(" href=\"#", &format!(" href=\"#{anchor}-"));
+                    LessonPrint {
+                        title: page.card.title,
+                        url: page.card.url,
+                        duration: v.item(x).lesson().and_then(|l| l.duration),
+                        anchor,
+                        content,
+                    }
+                })
+                .collect();
+            cx.insert("lessons", &lessons);
+            cx.insert("prerequisites", &v.links(&l.prerequisites));
+            cx.insert("attachments", &attachments(v, c));
+            "course_print.html"
+        }
+        Job::OrganizationTree => {
+            cx.insert("section", "organizations");
+            crumbs.push(section_link(Section::Organizations));
+            cx.insert("tree", &mentoring_tree(v));
+            "organization_tree.html"
+        }
         Job::Terms(taxonomy) => {
             cx.insert("section", "services");
             cx.insert("taxonomy", taxonomy.folder());
@@ -987,6 +1019,132 @@ fn fill_context<'a>(
     };
     cx.insert("breadcrumbs", &crumbs);
     template
+}
+
+/// The people served, as the latest report counts them: the sum of its
+/// metrics counted in 人次 (visits) over its stations.
+#[derive(Serialize)]
+struct Served<'a> {
+    total: Num,
+    unit: &'a str,
+    report: LinkView<'a>,
+    date: Option<Date>,
+}
+
+fn people_served<'a>(v: &Views<'a>) -> Option<Served<'a>> {
+    const UNIT: &str = "人次";
+    let &r = v.of_kind(Kind::Report).first()?;
+    let metrics = &v.item(r).report()?.metrics;
+    let counted: Vec<f64> = metrics
+        .iter()
+        .filter(|m| m.unit.as_deref() == Some(UNIT))
+        .map(|m| m.value.0)
+        .collect();
+    (!counted.is_empty()).then(|| Served {
+        total: Num(counted.iter().sum()),
+        unit: UNIT,
+        report: v.link(r),
+        date: v.item(r).meta.date,
+    })
+}
+
+/// A lesson in a course's print view.
+#[derive(Serialize)]
+struct LessonPrint<'a> {
+    title: &'a str,
+    url: String,
+    anchor: String,
+    duration: Option<u32>,
+    content: String,
+}
+
+/// A course's attachments, with the type and size of each file.
+fn attachments<'a>(v: &Views<'a>, c: usize) -> Vec<AttachmentView<'a>> {
+    let config = &v.site.config;
+    v.item(c)
+        .course()
+        .map(|c| c.attachments.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            let path = a.file.path.as_deref()?;
+            Some(AttachmentView {
+                title: &a.title,
+                url: config.link(path),
+                file: &a.file.written,
+                extension: path
+                    .rsplit_once('.')
+                    .map(|(_, e)| e.to_uppercase())
+                    .unwrap_or_default(),
+                size: v.asset_size(path),
+            })
+        })
+        .collect()
+}
+
+/// One organization in the mentoring tree, in depth-first order. A flat list
+/// lets templates nest `<ul>`s without recursion: `open` starts a list of
+/// mentees before the entry, `leaf` closes its `<li>`, and each element of
+/// `close` closes one finished list of mentees (`</ul></li>`) after it.
+#[derive(Serialize)]
+struct TreeRow<'a> {
+    card: Card<'a>,
+    depth: usize,
+    open: bool,
+    leaf: bool,
+    close: Vec<u8>,
+}
+
+/// The organizations that have no mentor, each followed by those it brings
+/// up, transitively; trees with mentees first. An organization in a mentor
+/// cycle (an error the link stage reports) is shown once.
+fn mentoring_tree<'a>(v: &Views<'a>) -> Vec<TreeRow<'a>> {
+    fn walk(
+        v: &Views,
+        o: usize,
+        depth: usize,
+        seen: &mut HashSet<usize>,
+        out: &mut Vec<(usize, usize)>,
+    ) {
+        seen.insert(o);
+        out.push((o, depth));
+        for &m in &v.links_of(o).mentees {
+            if !seen.contains(&m) {
+                walk(v, m, depth + 1, seen, out);
+            }
+        }
+    }
+    let orgs = v.of_kind(Kind::Organization);
+    let mut roots: Vec<usize> = orgs
+        .iter()
+        .copied()
+        .filter(|&o| v.links_of(o).mentor.is_none())
+        .collect();
+    roots.sort_by_key(|&o| v.links_of(o).mentees.is_empty());
+    let mut seen = HashSet::new();
+    let mut order = Vec::new();
+    for o in roots {
+        walk(v, o, 0, &mut seen, &mut order);
+    }
+    for &o in orgs {
+        if !seen.contains(&o) {
+            walk(v, o, 0, &mut seen, &mut order);
+        }
+    }
+    (0..order.len())
+        .map(|n| {
+            let (o, depth) = order[n];
+            let before = if n == 0 { 0 } else { order[n - 1].1 };
+            let after = order.get(n + 1).map_or(0, |x| x.1);
+            TreeRow {
+                card: v.card(o),
+                depth,
+                open: n > 0 && depth > before,
+                leaf: after <= depth,
+                close: vec![0; depth.saturating_sub(after)],
+            }
+        })
+        .collect()
 }
 
 /// Up to this many services, the services page lists every title.
@@ -1145,11 +1303,5 @@ mod tests {
     #[test]
     fn dates_in_chinese() {
         assert_eq!(date_text("2026-11-08", &strings()), "2026年11月8日");
-    }
-
-    #[test]
-    fn percent_change_rounds_to_one_decimal() {
-        assert_eq!(percent_change(3650.0, 1200.0), Some(204.2));
-        assert_eq!(percent_change(5.0, 0.0), None);
     }
 }

@@ -49,6 +49,9 @@ pub struct PageView<'a> {
     pub content: &'a str,
     pub toc: &'a [TocEntry],
     pub source: String,
+    /// A QR code (inline SVG) of the page's address, on the pages people
+    /// pass on or pin up: stations and services.
+    pub qr: Option<String>,
 }
 
 /// A group of links under a heading (a station's services on the services page).
@@ -229,6 +232,10 @@ impl<'a> Views<'a> {
     pub fn page(&self, i: usize) -> PageView<'a> {
         let item = self.item(i);
         let body = &self.site.bodies[i];
+        let permalink = self.site.config.absolute_url(&item.site_path);
+        // Only a full address is of use to a phone that scans the code.
+        let wants_qr =
+            matches!(item.kind, Kind::Station | Kind::Service) && permalink.starts_with("http");
         PageView {
             card: self.card(i),
             description: excerpt(
@@ -238,7 +245,7 @@ impl<'a> Views<'a> {
                     .unwrap_or(&body.first_paragraph),
                 120,
             ),
-            permalink: self.site.config.absolute_url(&item.site_path),
+            permalink: permalink.clone(),
             updated: item.meta.updated,
             tags: item
                 .meta
@@ -252,6 +259,9 @@ impl<'a> Views<'a> {
             content: &body.html,
             toc: &body.toc,
             source: format!("content/{}", item.doc.path),
+            qr: wants_qr
+                .then(|| super::qr::svg(&permalink, &item.meta.title))
+                .filter(|svg| !svg.is_empty()),
         }
     }
 

@@ -2,9 +2,14 @@
 //! beside it, which replaces the output only when the whole build succeeded;
 //! a failed build leaves the last good output exactly as it was.
 
+pub mod calendar;
+pub mod data;
+pub mod feed;
 pub mod search;
 
 use std::io;
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -342,6 +347,120 @@ pub fn encode_path(path: &str) -> String {
 }
 
 /// `robots.txt`: everything may be indexed; where the sitemap is.
+/// A file made from the content beside its pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentJob {
+    /// `data/<kind>.json`.
+    Data(Kind),
+    /// A station's service menu as CSV.
+    MenuCsv(usize),
+    /// The site's news feed.
+    SiteFeed,
+    /// A station's news feed.
+    StationFeed(usize),
+    /// A station's calendar and those of its services.
+    Calendars(usize),
+}
+
+/// A planned content file and what it reads: the items (their fields and
+/// relations) and, for lists of a whole kind, which items the kind has.
+/// When none of them changed, the file is as it was.
+pub struct ContentFile {
+    pub job: ContentJob,
+    pub reads: Vec<usize>,
+    pub reads_kind: Option<Kind>,
+}
+
+/// Every content file of the site.
+pub fn content_plan(site: &Site) -> Vec<ContentFile> {
+    let mut plan: Vec<ContentFile> = data::DATA_KINDS
+        .iter()
+        .map(|&(kind, _)| ContentFile {
+            job: ContentJob::Data(kind),
+            reads: site.of_kind(kind).to_vec(),
+            reads_kind: Some(kind),
+        })
+        .collect();
+    // Feed entries name their station.
+    let news = site.of_kind(Kind::News);
+    plan.push(ContentFile {
+        job: ContentJob::SiteFeed,
+        reads: news
+            .iter()
+            .copied()
+            .chain(news.iter().filter_map(|&n| site.links[n].station))
+            .collect(),
+        reads_kind: Some(Kind::News),
+    });
+    for &s in site.of_kind(Kind::Station) {
+        let links = &site.links[s];
+        plan.push(ContentFile {
+            job: ContentJob::MenuCsv(s),
+            reads: std::iter::once(s)
+                .chain(links.services.iter().copied())
+                .collect(),
+            reads_kind: None,
+        });
+        plan.push(ContentFile {
+            job: ContentJob::Calendars(s),
+            reads: std::iter::once(s)
+                .chain(links.services.iter().copied())
+                .collect(),
+            reads_kind: None,
+        });
+        plan.push(ContentFile {
+            job: ContentJob::StationFeed(s),
+            reads: std::iter::once(s)
+                .chain(links.news.iter().copied())
+                .collect(),
+            reads_kind: None,
+        });
+    }
+    plan
+}
+
+/// The paths in the output of a content job's files.
+pub fn content_paths(site: &Site, job: ContentJob) -> Vec<String> {
+    match job {
+        ContentJob::Data(kind) => data::data_path(kind).into_iter().collect(),
+        ContentJob::MenuCsv(s) => vec![format!("{}menu.csv", site.items[s].site_path)],
+        ContentJob::SiteFeed => vec!["atom.xml".to_string()],
+        ContentJob::StationFeed(s) => vec![format!("{}atom.xml", site.items[s].site_path)],
+        ContentJob::Calendars(s) => std::iter::once(s)
+            .chain(site.links[s].services.iter().copied())
+            .filter(|&i| calendar::has_calendar(&site.items[i]))
+            .map(|i| format!("{}{}", site.items[i].site_path, calendar::FILE))
+            .collect(),
+    }
+}
+
+/// The files of one content job, as (path in the output, bytes).
+pub fn make_content(
+    site: &Site,
+    strings: &std::collections::BTreeMap<String, String>,
+    job: ContentJob,
+) -> Vec<(String, Vec<u8>)> {
+    match job {
+        ContentJob::Data(kind) => {
+            let entries: Vec<Vec<u8>> = site
+                .of_kind(kind)
+                .par_iter()
+                .map(|&i| data::entry(site, i))
+                .collect();
+            data::data_file(site, kind, entries.iter().map(Vec::as_slice))
+                .into_iter()
+                .collect()
+        }
+        ContentJob::MenuCsv(s) => vec![(
+            format!("{}menu.csv", site.items[s].site_path),
+            data::menu_csv(site, s, strings),
+        )],
+        ContentJob::SiteFeed => vec![feed::site_feed(site)],
+        ContentJob::StationFeed(s) => vec![feed::station_feed(site, s)],
+        ContentJob::Calendars(s) => calendar::station_files(site, s),
+    }
+}
+
 pub fn robots(config: &Config) -> String {
     format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",

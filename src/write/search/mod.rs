@@ -17,7 +17,7 @@
 
 pub mod tokens;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -193,6 +193,25 @@ pub struct SearchIndex {
     shard_tokens: Vec<Vec<u64>>,
     total: usize,
     categories: Vec<String>,
+    /// A hash of each page's entry, kept so the index's version (which
+    /// browsers cache by) costs nothing to recompute after an edit.
+    doc_hashes: Vec<u64>,
+}
+
+fn doc_hash(doc: &SearchDoc) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (
+        &doc.url,
+        &doc.title,
+        doc.kind,
+        &doc.station,
+        &doc.category,
+        &doc.summary,
+        &doc.body,
+    )
+        .hash(&mut h);
+    h.finish()
 }
 
 /// Files of the index that changed: (path under the output, bytes), and
@@ -318,8 +337,10 @@ impl SearchIndex {
             .map(|(k, p)| (*k, encode_token(*k, p)))
             .collect();
         let total = encoded.values().map(Vec::len).sum();
+        let doc_hashes = docs.par_iter().map(doc_hash).collect();
         let mut index = SearchIndex {
             kinds,
+            doc_hashes,
             docs,
             postings,
             encoded,
@@ -419,18 +440,7 @@ impl SearchIndex {
         for tokens in &self.shard_tokens {
             tokens.len().hash(&mut h);
         }
-        for doc in &self.docs {
-            (
-                &doc.url,
-                &doc.title,
-                doc.kind,
-                &doc.station,
-                &doc.category,
-                &doc.summary,
-                &doc.body,
-            )
-                .hash(&mut h);
-        }
+        self.doc_hashes.hash(&mut h);
         h.finish()
     }
 
@@ -516,9 +526,22 @@ impl SearchIndex {
                 .collect()
         };
         for (i, new_doc) in edits {
-            let new_tokens = split(new_doc.tokens(&mut scratch));
-            let old_tokens =
+            let mut new_tokens = split(new_doc.tokens(&mut scratch));
+            self.doc_hashes[i] = doc_hash(&new_doc);
+            let mut old_tokens =
                 split(std::mem::replace(&mut self.docs[i], new_doc).tokens(&mut scratch));
+            // Only tokens the edit added, removed or moved between fields
+            // change a list: a new title leaves the body's thousands alone.
+            let kept: HashSet<(u64, u8)> = {
+                let new_set: HashSet<(u64, u8)> = new_tokens.iter().copied().collect();
+                old_tokens
+                    .iter()
+                    .copied()
+                    .filter(|t| new_set.contains(t))
+                    .collect()
+            };
+            old_tokens.retain(|t| !kept.contains(t));
+            new_tokens.retain(|t| !kept.contains(t));
             let doc = i as u32;
             // Take the page out of its old tokens' lists and into the new ones'.
             for &(key, fields) in &old_tokens {

@@ -1,0 +1,889 @@
+//! iCalendar files (RFC 5545) of stations and services, for residents to add
+//! to the calendar on their phone or to subscribe to.
+//!
+//! * `services/<station>/<id>/calendar.ics`: the sessions of one service.
+//! * `stations/<id>/calendar.ics`: the station's opening hours and the
+//!   sessions of all its services.
+//!
+//! Only active services have a calendar: paused and ended ones (`status`)
+//! have none and are left out of their station's, so that a subscribed
+//! calendar drops their sessions.
+//!
+//! Every choice below keeps the bytes the same from one build to the next,
+//! whatever day the build runs (nothing is read from the clock):
+//!
+//! * **When a weekly session starts.** The content says on which days a
+//!   session is held, not since when. Its DTSTART is the first matching day
+//!   on or after an anchor date taken from the content: the service's
+//!   `updated` or `date`, else its station's `updated` or `date`, else the
+//!   station's `established`, else [`PILOT_START`]. The schedule has no end
+//!   date in the content model, so there is no UNTIL: a service that stops is
+//!   marked `ended`, which removes its events.
+//! * **Monthly sessions.** Stations often meet "on the first and third
+//!   Thursday of the month" and say so in the session's `note`
+//!   (`每月第一、第三个周四`, `每月最后一个周二`). When the note names exactly
+//!   the session's one weekday, the event repeats monthly on those weeks
+//!   (`FREQ=MONTHLY;BYDAY=1TH,3TH`) instead of every week, so that no one
+//!   comes to an empty room. Any other note is kept as text only.
+//! * **One-off sessions** (`date`) are single events on that date. A session
+//!   with both `date` and `days` is one event on the date, as the theme shows
+//!   it.
+//! * **Opening hours** of the station become recurring events named
+//!   `<station>开放时间` in the station's calendar (not in the services'),
+//!   marked TRANSP:TRANSPARENT so that they never show the reader as busy.
+//! * **DTSTAMP** is the anchor date at midnight UTC.
+//! * **UIDs** name the session, not its place in the list:
+//!   `<station>/<service>/<days or date>@<host of base_url>`, e.g.
+//!   `huidong/kongchao-tanfang/tue-thu@example.org`, and
+//!   `<station>/_hours/<days>@<host>` for opening hours (`_` never appears in
+//!   an id). Reordering the schedule or changing a time keeps the UID, so a
+//!   phone updates the event instead of adding a second one. Two sessions on
+//!   the same days are told apart by their start time (`mon-fri-0700`).
+//!
+//! Times are local to Asia/Shanghai (UTC+8 all year), with its VTIMEZONE.
+//! The files stay minimal: only the properties calendar apps commonly read.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::link::Site;
+use crate::model::{Date, Item, Kind, Session, TimeRange, Weekday};
+
+/// The file name of a calendar, beside the page it belongs to.
+pub const FILE: &str = "calendar.ics";
+
+/// The time zone of every station.
+pub const TZID: &str = "Asia/Shanghai";
+
+/// The anchor of recurring events when the content gives no date at all: the
+/// year the Guanzhuang pilot opened its first stations.
+pub const PILOT_START: Date = Date {
+    year: 2019,
+    month: 1,
+    day: 1,
+};
+
+/// The longest content line, in octets, without its CRLF (RFC 5545 3.1).
+const LINE_OCTETS: usize = 75;
+
+/// RRULE codes of the weekdays, Monday first (the order of [`Weekday::ALL`]).
+const BYDAY: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+/// Labels in the event descriptions (the site speaks zh-CN, like the theme).
+const LABEL_APPLY: &str = "办理流程";
+const LABEL_CONTACT: &str = "咨询电话";
+const LABEL_ADDRESS: &str = "地址";
+const LABEL_PHONE: &str = "电话";
+const OPENING_HOURS: &str = "开放时间";
+
+/// Whether an item gets a calendar of its own: a station, or an active service.
+pub fn has_calendar(item: &Item) -> bool {
+    match item.kind {
+        Kind::Station => true,
+        Kind::Service => item.service().is_some_and(|s| s.status == "active"),
+        _ => false,
+    }
+}
+
+/// Every calendar of the site, as (path in the output, bytes).
+pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
+    site.of_kind(Kind::Station)
+        .par_iter()
+        .flat_map_iter(|&s| station_files(site, s))
+        .collect()
+}
+
+/// The calendar of station `s` and those of its active services: each
+/// service's events are written once, for its own calendar, and again, as
+/// they are, in its station's. They change together, so a rebuild remakes
+/// them together.
+pub fn station_files(site: &Site, s: usize) -> Vec<(String, Vec<u8>)> {
+    let host = host_of(&site.config.base_url);
+    let events: Vec<(usize, String)> = site.links[s]
+        .services
+        .iter()
+        .filter(|&&i| has_calendar(&site.items[i]))
+        .map(|&i| (i, service_events(site, i, &host)))
+        .collect();
+    let station = &site.items[s];
+    let hours = opening_hours_events(site, s, &host);
+    let mut bodies: Vec<&str> = vec![&hours];
+    bodies.extend(events.iter().map(|(_, e)| e.as_str()));
+    let mut files = vec![(
+        format!("{}{FILE}", station.site_path),
+        calendar(&station.meta.title, &bodies),
+    )];
+    files.extend(events.iter().map(|(i, body)| {
+        let item = &site.items[*i];
+        (
+            format!("{}{FILE}", item.site_path),
+            calendar(&item.meta.title, &[body]),
+        )
+    }));
+    files
+}
+
+/// A whole calendar named `name` around the events in `bodies`.
+fn calendar(name: &str, bodies: &[&str]) -> Vec<u8> {
+    let mut ics = Ics::with_capacity(1024 + bodies.iter().map(|b| b.len()).sum::<usize>());
+    ics.line("BEGIN:VCALENDAR");
+    ics.line("VERSION:2.0");
+    ics.line("PRODID:-//zhan//zhan static-site generator//ZH-CN");
+    ics.line("CALSCALE:GREGORIAN");
+    ics.line("METHOD:PUBLISH");
+    ics.text("X-WR-CALNAME", name);
+    ics.line(&format!("X-WR-TIMEZONE:{TZID}"));
+    ics.line("BEGIN:VTIMEZONE");
+    ics.line(&format!("TZID:{TZID}"));
+    ics.line("BEGIN:STANDARD");
+    ics.line("TZOFFSETFROM:+0800");
+    ics.line("TZOFFSETTO:+0800");
+    ics.line("TZNAME:CST");
+    ics.line("DTSTART:19700101T000000");
+    ics.line("END:STANDARD");
+    ics.line("END:VTIMEZONE");
+    for body in bodies {
+        ics.out.push_str(body);
+    }
+    ics.line("END:VCALENDAR");
+    ics.out.into_bytes()
+}
+
+/// The host part of the base URL, the right-hand side of every UID.
+fn host_of(base_url: &str) -> String {
+    let rest = base_url
+        .strip_prefix("https://")
+        .or_else(|| base_url.strip_prefix("http://"));
+    match rest.map(|r| r.split('/').next().unwrap_or_default()) {
+        Some(host) if !host.is_empty() => host.to_ascii_lowercase(),
+        // A site published at a bare path: a reserved name (RFC 2606).
+        _ => "zhan.invalid".to_string(),
+    }
+}
+
+/// The public address of a page, when the site has one.
+fn page_url(site: &Site, item: &Item) -> Option<String> {
+    site.config.base_url.starts_with("http").then(|| {
+        site.config
+            .absolute_url(&super::encode_path(&item.site_path))
+    })
+}
+
+/// The date recurring events start from and DTSTAMP is taken from (see the
+/// module documentation).
+fn anchor(own: Option<&Item>, station: Option<&Item>) -> Date {
+    let dated = |item: &Item| item.meta.updated.or(item.meta.date);
+    own.and_then(dated)
+        .or_else(|| station.and_then(dated))
+        .or_else(|| {
+            station
+                .and_then(|s| s.station())
+                .and_then(|s| s.established)
+        })
+        .unwrap_or(PILOT_START)
+}
+
+/// One event, ready to be written.
+struct Event<'a> {
+    uid: String,
+    stamp: Date,
+    session: &'a Session,
+    time: TimeRange,
+    anchor: Date,
+    summary: &'a str,
+    location: &'a str,
+    description: String,
+    url: Option<&'a str>,
+    transparent: bool,
+}
+
+impl Event<'_> {
+    fn write(&self, ics: &mut Ics) {
+        let (start, rule) = match repeat(self.session) {
+            Some(repeat) => (
+                first_on_or_after(&repeat, self.anchor),
+                Some(repeat.rrule()),
+            ),
+            None => (self.session.date.unwrap_or(self.anchor), None),
+        };
+        ics.line("BEGIN:VEVENT");
+        ics.text("UID", &self.uid);
+        ics.line(&format!("DTSTAMP:{}", utc_midnight(self.stamp)));
+        ics.line(&format!(
+            "DTSTART;TZID={TZID}:{}",
+            local(start, self.time.start.0)
+        ));
+        ics.line(&format!(
+            "DTEND;TZID={TZID}:{}",
+            local(start, self.time.end.0)
+        ));
+        if let Some(rule) = rule {
+            ics.line(&format!("RRULE:{rule}"));
+        }
+        ics.text("SUMMARY", self.summary);
+        if !self.location.is_empty() {
+            ics.text("LOCATION", self.location);
+        }
+        if !self.description.is_empty() {
+            ics.text("DESCRIPTION", &self.description);
+        }
+        if let Some(url) = self.url {
+            ics.line(&format!("URL:{url}"));
+        }
+        if self.transparent {
+            ics.line("TRANSP:TRANSPARENT");
+        }
+        ics.line("END:VEVENT");
+    }
+}
+
+/// The VEVENTs of active service `i`, one per session with a time.
+fn service_events(site: &Site, i: usize, host: &str) -> String {
+    let item = &site.items[i];
+    let Some(service) = item.service() else {
+        return String::new();
+    };
+    let station = site.links[i].station.map(|s| &*site.items[s]);
+    let anchor = anchor(Some(item), station);
+    let url = page_url(site, item);
+    let location = service_location(service.location.as_deref(), station);
+    let summary = item
+        .meta
+        .summary
+        .as_deref()
+        .unwrap_or(&site.bodies[i].first_paragraph);
+    let mut about: Vec<String> = Vec::new();
+    if !summary.trim().is_empty() {
+        about.push(summary.trim().to_string());
+    }
+    if !service.how_to_apply.is_empty() {
+        about.push(format!(
+            "{LABEL_APPLY}：{}",
+            service.how_to_apply.join(" → ")
+        ));
+    }
+    if let Some(contact) = &service.contact {
+        about.push(format!("{LABEL_CONTACT}：{contact}"));
+    }
+    let keys = session_keys(&service.schedule);
+    let mut ics = Ics::with_capacity(service.schedule.len() * 1024);
+    for (session, key) in service.schedule.iter().zip(&keys) {
+        let Some(time) = session.time else { continue };
+        Event {
+            uid: format!("{}/{key}@{host}", item.key),
+            stamp: anchor,
+            session,
+            time,
+            anchor,
+            summary: &item.meta.title,
+            location: &location,
+            description: describe(session, &about),
+            url: url.as_deref(),
+            transparent: false,
+        }
+        .write(&mut ics);
+    }
+    ics.out
+}
+
+/// The VEVENTs of station `s`'s opening hours.
+fn opening_hours_events(site: &Site, s: usize, host: &str) -> String {
+    let item = &site.items[s];
+    let Some(station) = item.station() else {
+        return String::new();
+    };
+    let anchor = anchor(None, Some(item));
+    let url = page_url(site, item);
+    let summary = format!("{}{OPENING_HOURS}", item.meta.title);
+    let location = match &station.address {
+        Some(address) => format!("{}，{address}", item.meta.title),
+        None => item.meta.title.clone(),
+    };
+    let mut about: Vec<String> = Vec::new();
+    if let Some(address) = &station.address {
+        about.push(format!("{LABEL_ADDRESS}：{address}"));
+    }
+    if let Some(phone) = &station.phone {
+        about.push(format!("{LABEL_PHONE}：{phone}"));
+    }
+    let keys = session_keys(&station.opening_hours);
+    let mut ics = Ics::with_capacity(station.opening_hours.len() * 768);
+    for (session, key) in station.opening_hours.iter().zip(&keys) {
+        let Some(time) = session.time else { continue };
+        Event {
+            uid: format!("{}/_hours/{key}@{host}", item.id),
+            stamp: anchor,
+            session,
+            time,
+            anchor,
+            summary: &summary,
+            location: &location,
+            description: describe(session, &about),
+            url: url.as_deref(),
+            transparent: true,
+        }
+        .write(&mut ics);
+    }
+    ics.out
+}
+
+/// The session's note first (it says what is special about it), then what is
+/// true of every session.
+fn describe(session: &Session, about: &[String]) -> String {
+    let mut parts: Vec<&str> = Vec::with_capacity(about.len() + 1);
+    if let Some(note) = session.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        parts.push(note.trim());
+    }
+    parts.extend(about.iter().map(String::as_str));
+    parts.join("\n")
+}
+
+/// Where a service is held: the place as written; with the station and its
+/// address when the place is one of the station's rooms, with the community
+/// otherwise (`老人家中，惠东社区`, the elderly person's own home).
+fn service_location(place: Option<&str>, station: Option<&Item>) -> String {
+    let place = place.map(str::trim).filter(|p| !p.is_empty());
+    let Some(item) = station else {
+        return place.unwrap_or_default().to_string();
+    };
+    let fields = item.station();
+    let address = fields.and_then(|s| s.address.as_deref());
+    let mut parts: Vec<&str> = Vec::with_capacity(3);
+    match place {
+        Some(place)
+            if fields.is_some_and(|s| s.spaces.iter().any(|space| space.name.trim() == place)) =>
+        {
+            parts.extend([place, item.meta.title.as_str()]);
+            parts.extend(address);
+        }
+        Some(place) => {
+            parts.push(place);
+            parts.push(
+                fields
+                    .and_then(|s| s.community.as_deref())
+                    .unwrap_or(&item.meta.title),
+            );
+        }
+        None => {
+            parts.push(&item.meta.title);
+            parts.extend(address);
+        }
+    }
+    parts.join("，")
+}
+
+/// The part of each session's UID after the item: its days (`tue-thu`) or its
+/// date (`2026-12-05`); where two sessions share those, the start time is
+/// added (`mon-fri-0700`), and a number if even that is shared.
+fn session_keys(sessions: &[Session]) -> Vec<String> {
+    let base = |s: &Session| match s.date {
+        Some(date) => date.to_string(),
+        None => days_of(&s.days)
+            .iter()
+            .map(|d| d.code())
+            .collect::<Vec<_>>()
+            .join("-"),
+    };
+    let bases: Vec<String> = sessions.iter().map(base).collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    bases
+        .iter()
+        .for_each(|b| *counts.entry(b).or_default() += 1);
+    let timed: Vec<String> = sessions
+        .iter()
+        .zip(&bases)
+        .map(|(s, b)| match (counts[b.as_str()], s.time) {
+            (1, _) | (_, None) => b.clone(),
+            (_, Some(t)) => format!("{b}-{:02}{:02}", t.start.hour(), t.start.minute()),
+        })
+        .collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    timed
+        .iter()
+        .map(|k| {
+            let n = seen.entry(k).or_default();
+            *n += 1;
+            if *n == 1 {
+                k.clone()
+            } else {
+                format!("{k}-{n}")
+            }
+        })
+        .collect()
+}
+
+/// The days of a session, in week order, each once.
+fn days_of(days: &[Weekday]) -> Vec<Weekday> {
+    let mut days = days.to_vec();
+    days.sort();
+    days.dedup();
+    days
+}
+
+/// How a session repeats.
+#[derive(Debug, Clone, PartialEq)]
+enum Repeat {
+    /// Every week on these days.
+    Weekly(Vec<Weekday>),
+    /// Every month on this weekday of these weeks (1..=5, or -1 for the last).
+    Monthly(Weekday, Vec<i8>),
+}
+
+impl Repeat {
+    fn rrule(&self) -> String {
+        match self {
+            Repeat::Weekly(days) => format!(
+                "FREQ=WEEKLY;BYDAY={}",
+                days.iter()
+                    .map(|d| BYDAY[d.index()])
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Repeat::Monthly(day, weeks) => format!(
+                "FREQ=MONTHLY;BYDAY={}",
+                weeks
+                    .iter()
+                    .map(|w| format!("{w}{}", BYDAY[day.index()]))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+
+    fn matches(&self, date: Date) -> bool {
+        let day = weekday(date);
+        match self {
+            Repeat::Weekly(days) => days.contains(&day),
+            Repeat::Monthly(wanted, weeks) => {
+                let from_start = (date.day as i8 - 1) / 7 + 1;
+                let last = add_days(date, 7).month != date.month;
+                *wanted == day && weeks.iter().any(|&w| w == from_start || (w == -1 && last))
+            }
+        }
+    }
+}
+
+/// How `session` repeats; None for a one-off session.
+fn repeat(session: &Session) -> Option<Repeat> {
+    if session.date.is_some() || session.days.is_empty() {
+        return None;
+    }
+    let days = days_of(&session.days);
+    let monthly = session
+        .note
+        .as_deref()
+        .and_then(|note| monthly_weeks(note, &days));
+    Some(match monthly {
+        Some(weeks) => Repeat::Monthly(days[0], weeks),
+        None => Repeat::Weekly(days),
+    })
+}
+
+/// The weeks of the month named by a note such as `每月第一、第三个周四` or
+/// `每月最后一个周二`, when its weekday is the session's only day.
+fn monthly_weeks(note: &str, days: &[Weekday]) -> Option<Vec<i8>> {
+    let [day] = days else { return None };
+    let start = note.find("每月")? + "每月".len();
+    let mut rest = &note[start..];
+    let mut weeks: Vec<i8> = Vec::new();
+    loop {
+        let week = if eat(&mut rest, "最后") {
+            eat(&mut rest, "一");
+            -1
+        } else {
+            eat(&mut rest, "第");
+            let c = rest.chars().next()?;
+            let n = match "一二三四五".chars().position(|x| x == c) {
+                Some(p) => p as i8 + 1,
+                None => c.to_digit(10).filter(|d| (1..=5).contains(d))? as i8,
+            };
+            rest = &rest[c.len_utf8()..];
+            n
+        };
+        if !weeks.contains(&week) {
+            weeks.push(week);
+        }
+        eat(&mut rest, "个");
+        if !["、", "和", "及", "与", ",", "，"]
+            .iter()
+            .any(|sep| eat(&mut rest, sep))
+        {
+            break;
+        }
+    }
+    if !(eat(&mut rest, "周") || eat(&mut rest, "星期") || eat(&mut rest, "礼拜")) {
+        return None;
+    }
+    let c = rest.chars().next()?;
+    let named = match c {
+        '天' => Weekday::Sun,
+        _ => Weekday::ALL["一二三四五六日".chars().position(|x| x == c)?],
+    };
+    weeks.sort_by_key(|&w| if w < 0 { i8::MAX } else { w });
+    (named == *day).then_some(weeks)
+}
+
+/// Moves `rest` past `prefix` if it starts with it.
+fn eat(rest: &mut &str, prefix: &str) -> bool {
+    match rest.strip_prefix(prefix) {
+        Some(after) => {
+            *rest = after;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The first day on or after `from` on which `repeat` holds (within a year,
+/// which always finds one for the weeks `monthly_weeks` accepts).
+fn first_on_or_after(repeat: &Repeat, from: Date) -> Date {
+    (0..366)
+        .map(|n| add_days(from, n))
+        .find(|&d| repeat.matches(d))
+        .unwrap_or(from)
+}
+
+/// Days since 1970-01-01 (proleptic Gregorian calendar).
+fn day_number(date: Date) -> i64 {
+    let (m, d) = (i64::from(date.month), i64::from(date.day));
+    let y = i64::from(date.year) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date `n` days after day 0 (1970-01-01).
+fn from_day_number(n: i64) -> Date {
+    let z = n + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    Date {
+        year: year as i32,
+        month: month as u8,
+        day: day as u8,
+    }
+}
+
+fn add_days(date: Date, n: i64) -> Date {
+    from_day_number(day_number(date) + n)
+}
+
+fn weekday(date: Date) -> Weekday {
+    // 1970-01-01 was a Thursday.
+    Weekday::ALL[(day_number(date) + 3).rem_euclid(7) as usize]
+}
+
+/// A local date-time, `20261205T140000`; 24:00 is midnight of the next day.
+fn local(date: Date, minutes: u16) -> String {
+    let date = add_days(date, i64::from(minutes / 1440));
+    let minutes = minutes % 1440;
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}00",
+        date.year,
+        date.month,
+        date.day,
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+fn utc_midnight(date: Date) -> String {
+    format!("{:04}{:02}{:02}T000000Z", date.year, date.month, date.day)
+}
+
+/// A calendar being written: content lines folded, with CRLF.
+struct Ics {
+    out: String,
+}
+
+impl Ics {
+    fn with_capacity(n: usize) -> Ics {
+        Ics {
+            out: String::with_capacity(n),
+        }
+    }
+
+    /// A content line whose value needs no escaping.
+    fn line(&mut self, line: &str) {
+        fold_into(&mut self.out, line);
+    }
+
+    /// A property whose value is TEXT.
+    fn text(&mut self, name: &str, value: &str) {
+        let mut line = String::with_capacity(name.len() + 1 + value.len() + 8);
+        line.push_str(name);
+        line.push(':');
+        escape_into(&mut line, value);
+        fold_into(&mut self.out, &line);
+    }
+}
+
+/// Appends a TEXT value escaped (RFC 5545 3.3.11): backslash, semicolon,
+/// comma and newline; carriage returns and other control characters, which
+/// a content line may not hold, are dropped (tabs are kept).
+fn escape_into(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends `line` folded (RFC 5545 3.1): no line longer than 75 octets
+/// without its CRLF, each continuation starting with a space, and never a
+/// UTF-8 character cut in two.
+fn fold_into(out: &mut String, line: &str) {
+    let mut rest = line;
+    let mut limit = LINE_OCTETS;
+    while rest.len() > limit {
+        let mut cut = limit;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push_str(&rest[..cut]);
+        out.push_str("\r\n ");
+        rest = &rest[cut..];
+        // The leading space counts toward the next line's 75 octets.
+        limit = LINE_OCTETS - 1;
+    }
+    out.push_str(rest);
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::values::Clock;
+
+    fn date(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    fn folded(line: &str) -> String {
+        let mut out = String::new();
+        fold_into(&mut out, line);
+        out
+    }
+
+    fn weekly(days: &[Weekday], note: Option<&str>) -> Session {
+        Session {
+            days: days.to_vec(),
+            date: None,
+            time: Some(TimeRange {
+                start: Clock(9 * 60),
+                end: Clock(11 * 60 + 30),
+            }),
+            note: note.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn lines_fold_at_75_octets_exactly() {
+        let line = "X".repeat(75);
+        assert_eq!(folded(&line), format!("{line}\r\n"));
+        let line = "Y".repeat(76);
+        assert_eq!(folded(&line), format!("{}\r\n Y\r\n", "Y".repeat(75)));
+        let line = "Z".repeat(75 + 74 + 1);
+        let out = folded(&line);
+        let lines: Vec<&str> = out.trim_end_matches("\r\n").split("\r\n").collect();
+        assert_eq!(
+            lines.iter().map(|l| l.len()).collect::<Vec<_>>(),
+            [75, 75, 2]
+        );
+    }
+
+    #[test]
+    fn folding_never_cuts_a_chinese_character() {
+        let line = format!("DESCRIPTION:{}", "空巢独居老人探访，社工上门".repeat(12));
+        let out = folded(&line);
+        assert!(out.ends_with("\r\n"));
+        let lines: Vec<&str> = out.trim_end_matches("\r\n").split("\r\n").collect();
+        assert!(lines.len() > 5);
+        for (n, l) in lines.iter().enumerate() {
+            assert!(l.len() <= 75, "line {n} has {} octets: {l}", l.len());
+            // A line may stop short of 75 octets only to keep a character whole.
+            if n + 1 < lines.len() {
+                assert!(l.len() > 72, "line {n} is cut too early: {}", l.len());
+            }
+            if n > 0 {
+                assert!(
+                    l.starts_with(' '),
+                    "continuation {n} must start with a space"
+                );
+                assert!(!l[1..].starts_with(' '));
+            }
+        }
+        let unfolded = out.trim_end_matches("\r\n").replace("\r\n ", "");
+        assert_eq!(unfolded, line);
+    }
+
+    #[test]
+    fn text_values_are_escaped() {
+        let mut out = String::new();
+        escape_into(&mut out, "a\\b;c,d\ne\r\u{7}f\tg，h");
+        assert_eq!(out, "a\\\\b\\;c\\,d\\nef\tg，h");
+        let mut ics = Ics::with_capacity(0);
+        ics.text("SUMMARY", "议事会; 第一,三周");
+        assert_eq!(ics.out, "SUMMARY:议事会\\; 第一\\,三周\r\n");
+    }
+
+    #[test]
+    fn weekly_sessions_repeat_on_their_days() {
+        let s = weekly(
+            &[Weekday::Thu, Weekday::Tue, Weekday::Tue],
+            Some("节假日除外"),
+        );
+        let r = repeat(&s).unwrap();
+        assert_eq!(r.rrule(), "FREQ=WEEKLY;BYDAY=TU,TH");
+        // 2026-11-15 is a Sunday: the first Tuesday after it.
+        assert_eq!(
+            first_on_or_after(&r, date("2026-11-15")),
+            date("2026-11-17")
+        );
+        let all = weekly(&Weekday::ALL, None);
+        assert_eq!(
+            repeat(&all).unwrap().rrule(),
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU"
+        );
+        let once = Session {
+            date: Some(date("2026-12-05")),
+            ..weekly(&[Weekday::Sat], None)
+        };
+        assert_eq!(repeat(&once), None);
+    }
+
+    #[test]
+    fn monthly_notes_become_monthly_rules() {
+        let rule =
+            |days: &[Weekday], note: &str| repeat(&weekly(days, Some(note))).unwrap().rrule();
+        assert_eq!(
+            rule(&[Weekday::Thu], "每月第一、第三个周四"),
+            "FREQ=MONTHLY;BYDAY=1TH,3TH"
+        );
+        assert_eq!(
+            rule(&[Weekday::Sun], "每月第二、第四个周日"),
+            "FREQ=MONTHLY;BYDAY=2SU,4SU"
+        );
+        assert_eq!(
+            rule(&[Weekday::Sat], "每月第三个周六，雨雪天移至多功能活动室"),
+            "FREQ=MONTHLY;BYDAY=3SA"
+        );
+        assert_eq!(
+            rule(&[Weekday::Tue], "每月最后一个周二"),
+            "FREQ=MONTHLY;BYDAY=-1TU"
+        );
+        assert_eq!(
+            rule(&[Weekday::Wed], "每月第2个星期三"),
+            "FREQ=MONTHLY;BYDAY=2WE"
+        );
+        // The note names another day, or the session has several: weekly.
+        assert_eq!(
+            rule(&[Weekday::Fri], "每月第一个周四"),
+            "FREQ=WEEKLY;BYDAY=FR"
+        );
+        assert_eq!(
+            rule(&[Weekday::Mon, Weekday::Wed], "每月第一个周一"),
+            "FREQ=WEEKLY;BYDAY=MO,WE"
+        );
+        assert_eq!(
+            rule(&[Weekday::Sat], "每月一次，具体时间另行通知"),
+            "FREQ=WEEKLY;BYDAY=SA"
+        );
+    }
+
+    #[test]
+    fn monthly_sessions_start_on_a_matching_week() {
+        let first_third = repeat(&weekly(&[Weekday::Thu], Some("每月第一、第三个周四"))).unwrap();
+        // Thursdays of November 2026: 5, 12, 19, 26; of December: 3.
+        assert_eq!(
+            first_on_or_after(&first_third, date("2026-11-06")),
+            date("2026-11-19")
+        );
+        assert_eq!(
+            first_on_or_after(&first_third, date("2026-11-20")),
+            date("2026-12-03")
+        );
+        let last = repeat(&weekly(&[Weekday::Tue], Some("每月最后一个周二"))).unwrap();
+        assert_eq!(
+            first_on_or_after(&last, date("2026-11-15")),
+            date("2026-11-24")
+        );
+    }
+
+    #[test]
+    fn dates_count_days_and_weekdays() {
+        assert_eq!(day_number(date("1970-01-01")), 0);
+        assert_eq!(weekday(date("1970-01-01")), Weekday::Thu);
+        assert_eq!(weekday(date("2026-11-28")), Weekday::Sat);
+        assert_eq!(weekday(date("2024-02-29")), Weekday::Thu);
+        for text in [
+            "2019-01-01",
+            "2024-02-28",
+            "2024-02-29",
+            "2026-12-31",
+            "2100-03-01",
+        ] {
+            assert_eq!(from_day_number(day_number(date(text))), date(text));
+        }
+        assert_eq!(add_days(date("2026-12-31"), 1), date("2027-01-01"));
+        assert_eq!(local(date("2026-12-31"), 24 * 60), "20270101T000000");
+        assert_eq!(local(date("2026-12-05"), 14 * 60 + 5), "20261205T140500");
+    }
+
+    #[test]
+    fn session_keys_are_stable_and_unique() {
+        let at = |h: u16, days: &[Weekday]| Session {
+            time: Some(TimeRange {
+                start: Clock(h * 60),
+                end: Clock(h * 60 + 60),
+            }),
+            ..weekly(days, None)
+        };
+        let once = Session {
+            date: Some(date("2027-01-09")),
+            ..weekly(&[], None)
+        };
+        let keys = session_keys(&[
+            at(7, &Weekday::ALL),
+            at(18, &Weekday::ALL),
+            once,
+            at(9, &[Weekday::Thu, Weekday::Tue]),
+            at(9, &[Weekday::Sat]),
+            at(9, &[Weekday::Sat]),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                "mon-tue-wed-thu-fri-sat-sun-0700",
+                "mon-tue-wed-thu-fri-sat-sun-1800",
+                "2027-01-09",
+                "tue-thu",
+                "sat-0900",
+                "sat-0900-2",
+            ]
+        );
+    }
+
+    #[test]
+    fn hosts_come_from_the_base_url() {
+        assert_eq!(host_of("https://Example.org/sub/"), "example.org");
+        assert_eq!(host_of("http://x.cn:8080/"), "x.cn:8080");
+        assert_eq!(host_of("/"), "zhan.invalid");
+    }
+}

@@ -1,0 +1,245 @@
+//! Open data: a JSON file per type with every front-matter field of every
+//! item and its URL, and per station its service menu as a CSV that opens in
+//! Excel.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::link::Site;
+use crate::model::{Data, Item, Kind, Session};
+use crate::render::{date_text, days_text};
+
+/// The types published as `data/<name>.json`.
+pub const DATA_KINDS: [(Kind, &str); 4] = [
+    (Kind::Station, "stations"),
+    (Kind::Service, "services"),
+    (Kind::Organization, "organizations"),
+    (Kind::Course, "courses"),
+];
+
+/// The name of a kind's data file (`data/<name>.json`), if it has one.
+pub fn data_path(kind: Kind) -> Option<String> {
+    let &(_, name) = DATA_KINDS.iter().find(|(k, _)| *k == kind)?;
+    Some(format!("data/{name}.json"))
+}
+
+/// One item's entry in its kind's data file: compact JSON on one line.
+pub fn entry(site: &Site, i: usize) -> Vec<u8> {
+    serde_json::to_vec(&item_json(site, &site.items[i])).unwrap_or_default()
+}
+
+/// A kind's data file from its items' entries, in order. One item per line:
+/// still one JSON document, but a change to one item is one changed line,
+/// and an edit in `zhan serve` re-encodes only the items it touched.
+pub fn data_file<'a>(
+    site: &Site,
+    kind: Kind,
+    entries: impl ExactSizeIterator<Item = &'a [u8]>,
+) -> Option<(String, Vec<u8>)> {
+    let &(_, name) = DATA_KINDS.iter().find(|(k, _)| *k == kind)?;
+    let head = json!({
+        "type": name,
+        "site": site.config.title,
+        "count": entries.len(),
+    })
+    .to_string();
+    let mut out = Vec::with_capacity(head.len() + entries.len() * 700);
+    // The header's fields, then the items, in one object.
+    out.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+    out.extend_from_slice(b",\"items\":[");
+    for (n, e) in entries.enumerate() {
+        out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+        out.extend_from_slice(e);
+    }
+    out.extend_from_slice(b"\n]}\n");
+    Some((format!("data/{name}.json"), out))
+}
+
+/// One item: its id and URL, the common fields, then those of its type, as
+/// they were written (references by id), with file fields as URLs.
+pub fn item_json(site: &Site, item: &Item) -> Value {
+    let config = &site.config;
+    let mut object = Map::new();
+    object.insert("id".into(), json!(item.id));
+    object.insert("url".into(), json!(config.absolute_url(&item.site_path)));
+    let meta = &item.meta;
+    object.insert("title".into(), json!(meta.title));
+    let optional = [
+        ("summary", json!(meta.summary)),
+        ("date", json!(meta.date)),
+        ("updated", json!(meta.updated)),
+        ("weight", json!(meta.weight)),
+        (
+            "cover",
+            json!(
+                meta.cover
+                    .as_ref()
+                    .and_then(|c| c.path.as_deref())
+                    .map(|p| config.absolute_url(p))
+            ),
+        ),
+    ];
+    for (key, value) in optional {
+        if !value.is_null() {
+            object.insert(key.into(), value);
+        }
+    }
+    object.insert("tags".into(), json!(meta.tags));
+    if !meta.aliases.is_empty() {
+        let aliases: Vec<String> = meta
+            .aliases
+            .iter()
+            .map(|a| config.absolute_url(&a.path))
+            .collect();
+        object.insert("aliases".into(), json!(aliases));
+    }
+    if let Ok(Value::Object(fields)) = serde_json::to_value(&item.data) {
+        for (key, value) in fields {
+            object.insert(key, value);
+        }
+    }
+    if let Data::Course(course) = &item.data {
+        let attachments: Vec<Value> = course
+            .attachments
+            .iter()
+            .map(|a| {
+                json!({
+                    "title": a.title,
+                    "file": a.file.written,
+                    "url": a.file.path.as_deref().map(|p| config.absolute_url(p)),
+                })
+            })
+            .collect();
+        object.insert("attachments".into(), json!(attachments));
+    }
+    Value::Object(object)
+}
+
+/// A station's active services, one row each, in menu order. UTF-8 with a
+/// byte-order mark and CRLF line ends, so Excel opens the Chinese text
+/// correctly with a double click.
+pub fn menu_csv(site: &Site, station: usize, strings: &BTreeMap<String, String>) -> Vec<u8> {
+    fn text<'a>(strings: &'a BTreeMap<String, String>, key: &'a str) -> &'a str {
+        strings.get(key).map_or(key, String::as_str)
+    }
+    let label = |key: &'static str| text(strings, key);
+    let mut out = String::from("\u{feff}");
+    let header = [
+        label("category"),
+        label("service"),
+        label("schedule"),
+        label("location"),
+        label("audience"),
+        label("fee"),
+        label("how_to_apply"),
+        label("contact"),
+        label("online"),
+        label("url"),
+    ];
+    push_row(&mut out, header.iter().copied());
+    let separator = label("list_separator");
+    for &i in &site.links[station].services {
+        let item = &site.items[i];
+        let Some(service) = item.service().filter(|s| s.status == "active") else {
+            continue;
+        };
+        let schedule = sessions_text(&service.schedule, strings);
+        let audience = service.audience.join(separator);
+        let apply = service.how_to_apply.join(" → ");
+        let url = site.config.absolute_url(&item.site_path);
+        let online = if service.online { label("csv_yes") } else { "" };
+        push_row(
+            &mut out,
+            [
+                service.category.as_str(),
+                item.meta.title.as_str(),
+                schedule.as_str(),
+                service.location.as_deref().unwrap_or_default(),
+                audience.as_str(),
+                service.fee.as_deref().unwrap_or_default(),
+                apply.as_str(),
+                service.contact.as_deref().unwrap_or_default(),
+                online,
+                url.as_str(),
+            ],
+        );
+    }
+    out.into_bytes()
+}
+
+/// Sessions as one line of text: `周二、周四 09:00-11:30；2026年12月5日 14:00-16:00`.
+fn sessions_text(sessions: &[Session], strings: &BTreeMap<String, String>) -> String {
+    sessions
+        .iter()
+        .map(|s| {
+            let mut text = match s.date {
+                Some(d) => date_text(&d.to_string(), strings),
+                None => {
+                    let codes: Vec<String> = s.days.iter().map(|d| d.code().to_string()).collect();
+                    days_text(&codes, strings)
+                }
+            };
+            if let Some(t) = &s.time {
+                text.push(' ');
+                text.push_str(&t.to_string());
+            }
+            if let Some(note) = &s.note {
+                text.push_str(&format!("（{note}）"));
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// One CSV record (RFC 4180): fields quoted when they hold a comma, quote or
+/// line break; a field that a spreadsheet would run as a formula is prefixed
+/// with `'` (content is untrusted).
+fn push_row<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+    for (n, field) in fields.into_iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        let guarded;
+        let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            guarded = format!("'{field}");
+            guarded.as_str()
+        } else {
+            field
+        };
+        if field.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        let mut out = String::new();
+        push_row(
+            &mut out,
+            ["a,b", "say \"hi\"", "=SUM(A1)", "两行\n文字", "普通"],
+        );
+        assert_eq!(
+            out,
+            "\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),\"两行\n文字\",普通\r\n"
+        );
+    }
+
+    #[test]
+    fn phone_numbers_with_a_dash_inside_are_left_alone() {
+        let mut out = String::new();
+        push_row(&mut out, ["010-6557xxxx", "-5"]);
+        assert_eq!(out, "010-6557xxxx,'-5\r\n");
+    }
+}
