@@ -710,6 +710,45 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_rewrites_only_the_shards_of_the_tokens_it_changed() {
+        // Pages of varied text, enough for many shards.
+        let mut seed: u32 = 7;
+        let mut next_char = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from_u32(0x4e00 + (seed >> 16) % 3000).unwrap_or('中')
+        };
+        let docs: Vec<SearchDoc> = (0..1500)
+            .map(|i| {
+                let body: String = (0..120).map(|_| next_char()).collect();
+                doc(&format!("/p{i}/"), &format!("第{i}页"), &body)
+            })
+            .collect();
+        let mut index = SearchIndex::new(vec!["页".into()], vec![], docs.clone());
+        let shards = index.shard_tokens.len();
+        assert!(shards >= 64, "{shards} shards");
+        let mut edited = docs;
+        edited[5].title = "第5页 新增".into();
+        let changed = index.update_docs(vec![(5, edited[5].clone())]);
+        let written_shards = changed
+            .write
+            .iter()
+            .filter(|(p, _)| p.starts_with("search/s/"))
+            .count();
+        // "新增" and its pairings with the title's other units: a handful of
+        // tokens, not the page's hundreds.
+        assert!(
+            (1..=12).contains(&written_shards),
+            "{written_shards} of {shards} shards rewritten for a title edit"
+        );
+        let fresh = SearchIndex::new(vec!["页".into()], vec![], edited);
+        let mut a = index.files();
+        let mut b = fresh.files();
+        a.sort();
+        b.sort();
+        assert!(a == b, "the updated index differs from a fresh one");
+    }
+
+    #[test]
     fn every_file_is_written_once_and_fragments_hold_the_text() {
         let index = SearchIndex::new(vec!["页".into()], vec![], docs());
         let files = index.files();
