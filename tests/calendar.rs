@@ -418,3 +418,35 @@ fn two_builds_give_the_same_calendars_and_uids() {
         assert!(bytes == &b[path], "{path} differs between two builds");
     }
 }
+
+#[test]
+fn descriptions_use_the_sites_interface_strings() {
+    let dir = tempfile::tempdir().expect("temp");
+    let site = dir.path().join("site");
+    zhan::scaffold::init(&site).expect("init");
+    let settings = std::fs::read_to_string(site.join("site.yaml")).expect("site.yaml");
+    let settings = if settings.contains("\nstrings:") {
+        settings.replacen("\nstrings:", "\nstrings:\n  contact: 联系电话", 1)
+    } else {
+        format!("{settings}\nstrings:\n  contact: 联系电话\n")
+    };
+    std::fs::write(site.join("site.yaml"), settings).expect("write");
+    let out = dir.path().join("out");
+    let result = common::zhan()
+        .arg("--root")
+        .arg(&site)
+        .args(["build", "--output"])
+        .arg(&out)
+        .output()
+        .expect("run zhan");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let ics = std::fs::read_to_string(out.join("services/huixi/laji-fenlei/calendar.ics"))
+        .expect("calendar");
+    let unfolded = ics.replace("\r\n ", "");
+    assert!(unfolded.contains("联系电话："), "{unfolded}");
+    assert!(!unfolded.contains("咨询电话："));
+}

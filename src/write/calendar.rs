@@ -43,9 +43,7 @@
 //! Times are local to Asia/Shanghai (UTC+8 all year), with its VTIMEZONE.
 //! The files stay minimal: only the properties calendar apps commonly read.
 
-use std::collections::HashMap;
-
-use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::link::Site;
 use crate::model::{Date, Item, Kind, Session, TimeRange, Weekday};
@@ -70,12 +68,30 @@ const LINE_OCTETS: usize = 75;
 /// RRULE codes of the weekdays, Monday first (the order of [`Weekday::ALL`]).
 const BYDAY: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
-/// Labels in the event descriptions (the site speaks zh-CN, like the theme).
-const LABEL_APPLY: &str = "办理流程";
-const LABEL_CONTACT: &str = "咨询电话";
-const LABEL_ADDRESS: &str = "地址";
-const LABEL_PHONE: &str = "电话";
-const OPENING_HOURS: &str = "开放时间";
+/// Labels in the event descriptions: the theme's interface strings of the
+/// same keys, so a site that translates its theme translates its calendars.
+pub struct Labels<'a> {
+    apply: &'a str,
+    contact: &'a str,
+    address: &'a str,
+    phone: &'a str,
+    opening_hours: &'a str,
+}
+
+impl<'a> Labels<'a> {
+    pub fn new(strings: &'a BTreeMap<String, String>) -> Self {
+        let get = |key: &str, default: &'static str| -> &'a str {
+            strings.get(key).map_or(default, String::as_str)
+        };
+        Labels {
+            apply: get("how_to_apply", "办理流程"),
+            contact: get("contact", "咨询电话"),
+            address: get("address", "地址"),
+            phone: get("phone", "电话"),
+            opening_hours: get("opening_hours", "开放时间"),
+        }
+    }
+}
 
 /// Whether an item gets a calendar of its own: a station, or an active service.
 pub fn has_calendar(item: &Item) -> bool {
@@ -86,28 +102,20 @@ pub fn has_calendar(item: &Item) -> bool {
     }
 }
 
-/// Every calendar of the site, as (path in the output, bytes).
-pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
-    site.of_kind(Kind::Station)
-        .par_iter()
-        .flat_map_iter(|&s| station_files(site, s))
-        .collect()
-}
-
 /// The calendar of station `s` and those of its active services: each
 /// service's events are written once, for its own calendar, and again, as
 /// they are, in its station's. They change together, so a rebuild remakes
 /// them together.
-pub fn station_files(site: &Site, s: usize) -> Vec<(String, Vec<u8>)> {
+pub fn station_files(site: &Site, s: usize, labels: &Labels) -> Vec<(String, Vec<u8>)> {
     let host = host_of(&site.config.base_url);
     let events: Vec<(usize, String)> = site.links[s]
         .services
         .iter()
         .filter(|&&i| has_calendar(&site.items[i]))
-        .map(|&i| (i, service_events(site, i, &host)))
+        .map(|&i| (i, service_events(site, i, &host, labels)))
         .collect();
     let station = &site.items[s];
-    let hours = opening_hours_events(site, s, &host);
+    let hours = opening_hours_events(site, s, &host, labels);
     let mut bodies: Vec<&str> = vec![&hours];
     bodies.extend(events.iter().map(|(_, e)| e.as_str()));
     let mut files = vec![(
@@ -239,7 +247,7 @@ impl Event<'_> {
 }
 
 /// The VEVENTs of active service `i`, one per session with a time.
-fn service_events(site: &Site, i: usize, host: &str) -> String {
+fn service_events(site: &Site, i: usize, host: &str, labels: &Labels) -> String {
     let item = &site.items[i];
     let Some(service) = item.service() else {
         return String::new();
@@ -259,12 +267,13 @@ fn service_events(site: &Site, i: usize, host: &str) -> String {
     }
     if !service.how_to_apply.is_empty() {
         about.push(format!(
-            "{LABEL_APPLY}：{}",
+            "{}：{}",
+            labels.apply,
             service.how_to_apply.join(" → ")
         ));
     }
     if let Some(contact) = &service.contact {
-        about.push(format!("{LABEL_CONTACT}：{contact}"));
+        about.push(format!("{}：{contact}", labels.contact));
     }
     let keys = session_keys(&service.schedule);
     let mut ics = Ics::with_capacity(service.schedule.len() * 1024);
@@ -288,24 +297,24 @@ fn service_events(site: &Site, i: usize, host: &str) -> String {
 }
 
 /// The VEVENTs of station `s`'s opening hours.
-fn opening_hours_events(site: &Site, s: usize, host: &str) -> String {
+fn opening_hours_events(site: &Site, s: usize, host: &str, labels: &Labels) -> String {
     let item = &site.items[s];
     let Some(station) = item.station() else {
         return String::new();
     };
     let anchor = anchor(None, Some(item));
     let url = page_url(site, item);
-    let summary = format!("{}{OPENING_HOURS}", item.meta.title);
+    let summary = format!("{}{}", item.meta.title, labels.opening_hours);
     let location = match &station.address {
         Some(address) => format!("{}，{address}", item.meta.title),
         None => item.meta.title.clone(),
     };
     let mut about: Vec<String> = Vec::new();
     if let Some(address) = &station.address {
-        about.push(format!("{LABEL_ADDRESS}：{address}"));
+        about.push(format!("{}：{address}", labels.address));
     }
     if let Some(phone) = &station.phone {
-        about.push(format!("{LABEL_PHONE}：{phone}"));
+        about.push(format!("{}：{phone}", labels.phone));
     }
     let keys = session_keys(&station.opening_hours);
     let mut ics = Ics::with_capacity(station.opening_hours.len() * 768);

@@ -457,7 +457,9 @@ pub fn make_content(
         )],
         ContentJob::SiteFeed => vec![feed::site_feed(site)],
         ContentJob::StationFeed(s) => vec![feed::station_feed(site, s)],
-        ContentJob::Calendars(s) => calendar::station_files(site, s),
+        ContentJob::Calendars(s) => {
+            calendar::station_files(site, s, &calendar::Labels::new(strings))
+        }
     }
 }
 
