@@ -13,20 +13,7 @@ use icalendar::{CalendarDateTime, Component as _, DatePerhapsTime, Event, EventL
 
 /// The demo site built into `name` under the test folder.
 fn build(name: &str) -> PathBuf {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let result = common::zhan()
-        .arg("--root")
-        .arg(common::repo_root())
-        .args(["build", "--output"])
-        .arg(&out)
-        .output()
-        .expect("run zhan");
-    assert!(
-        result.status.success(),
-        "the demo site must build:\n{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    out
+    common::build_demo(name).0
 }
 
 /// The demo site built twice, into two folders.
@@ -432,18 +419,7 @@ fn descriptions_use_the_sites_interface_strings() {
     };
     std::fs::write(site.join("site.yaml"), settings).expect("write");
     let out = dir.path().join("out");
-    let result = common::zhan()
-        .arg("--root")
-        .arg(&site)
-        .args(["build", "--output"])
-        .arg(&out)
-        .output()
-        .expect("run zhan");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
+    common::build_site(&site, &out);
     let ics = std::fs::read_to_string(out.join("services/huixi/laji-fenlei/calendar.ics"))
         .expect("calendar");
     let unfolded = ics.replace("\r\n ", "");

@@ -10,19 +10,7 @@ use std::sync::OnceLock;
 fn built() -> &'static PathBuf {
     static OUTPUT: OnceLock<PathBuf> = OnceLock::new();
     OUTPUT.get_or_init(|| {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo-site");
-        let result = common::zhan()
-            .arg("--root")
-            .arg(common::repo_root())
-            .args(["build", "--output"])
-            .arg(&out)
-            .output()
-            .expect("run zhan");
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        assert!(
-            result.status.success(),
-            "the demo site must build:\n{stderr}"
-        );
+        let (out, stderr) = common::build_demo("demo-site");
         assert!(
             stderr.contains("(0 warnings)"),
             "the demo site must build without warnings:\n{stderr}"
@@ -310,15 +298,7 @@ fn every_page_is_complete_and_offline() {
 
 #[test]
 fn two_builds_are_identical() {
-    let again = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo-site-again");
-    let result = common::zhan()
-        .arg("--root")
-        .arg(common::repo_root())
-        .args(["build", "--output"])
-        .arg(&again)
-        .output()
-        .expect("run");
-    assert!(result.status.success());
+    let (again, _) = common::build_demo("demo-site-again");
     let first = common::snapshot(built());
     let second = common::snapshot(&again);
     assert_eq!(

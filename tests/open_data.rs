@@ -13,22 +13,7 @@ use serde_json::Value;
 
 fn built() -> &'static PathBuf {
     static OUTPUT: OnceLock<PathBuf> = OnceLock::new();
-    OUTPUT.get_or_init(|| {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("open-data-site");
-        let result = common::zhan()
-            .arg("--root")
-            .arg(common::repo_root())
-            .args(["build", "--output"])
-            .arg(&out)
-            .output()
-            .expect("run zhan");
-        assert!(
-            result.status.success(),
-            "{}",
-            String::from_utf8_lossy(&result.stderr)
-        );
-        out
-    })
+    OUTPUT.get_or_init(|| common::build_demo("open-data-site").0)
 }
 
 fn read(path: &str) -> String {
@@ -40,14 +25,9 @@ fn json(path: &str) -> Value {
     serde_json::from_str(&read(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The front matter of a content file, as YAML.
+/// The front matter of a content file, as a map of its fields.
 fn front_matter(file: &Path) -> BTreeMap<String, serde_yaml::Value> {
-    let text = std::fs::read_to_string(file).expect("read content");
-    let yaml = text
-        .strip_prefix("---\n")
-        .and_then(|rest| rest.split("\n---").next())
-        .unwrap_or_else(|| panic!("{} has no front matter", file.display()));
-    serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    serde_yaml::from_value(common::front_matter(file)).expect("a map of fields")
 }
 
 /// The content files of one type, by id.
@@ -338,10 +318,13 @@ fn service_menu_lists_active_services_with_what_residents_need() {
         ("邻里矛盾调解", "调解室"),
     ] {
         let entry = &sheet[sheet.find(title).unwrap_or_else(|| panic!("{title}"))..];
-        let entry = &entry[..entry
-            .find("</div>\n  </div>")
-            .unwrap_or(entry.len())
-            .min(2000)];
+        // Up to the next service's entry or the end of the category.
+        let end = ["class=\"menu-entry\"", "</section>"]
+            .iter()
+            .filter_map(|m| entry.find(m))
+            .min()
+            .unwrap_or(entry.len());
+        let entry = &entry[..end];
         assert!(entry.contains(fact), "{title}: {fact} missing");
     }
     for label in [

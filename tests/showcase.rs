@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use serde_yaml::Value;
@@ -13,22 +13,7 @@ use serde_yaml::Value;
 /// The demo site, built once for this file.
 fn built() -> &'static PathBuf {
     static OUTPUT: OnceLock<PathBuf> = OnceLock::new();
-    OUTPUT.get_or_init(|| {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("showcase-site");
-        let result = common::zhan()
-            .arg("--root")
-            .arg(common::repo_root())
-            .args(["build", "--output"])
-            .arg(&out)
-            .output()
-            .expect("run zhan");
-        assert!(
-            result.status.success(),
-            "the demo site must build:\n{}",
-            String::from_utf8_lossy(&result.stderr)
-        );
-        out
-    })
+    OUTPUT.get_or_init(|| common::build_demo("showcase-site").0)
 }
 
 fn page(path: &str) -> String {
@@ -36,15 +21,7 @@ fn page(path: &str) -> String {
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 
-/// The front matter of a content file.
-fn front_matter(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let yaml = text
-        .strip_prefix("---")
-        .and_then(|rest| rest.split("\n---").next())
-        .expect("front matter");
-    serde_yaml::from_str(yaml).expect("YAML")
-}
+use common::front_matter;
 
 fn site_base_url() -> String {
     let site: Value = serde_yaml::from_str(

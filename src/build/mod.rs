@@ -142,9 +142,6 @@ struct Written {
     search: Option<SearchIndex>,
 }
 
-/// Open-data entries by uid: (fingerprint of the item, its entry).
-type DataEntries = HashMap<u32, (u64, Arc<[u8]>)>;
-
 /// The site in memory, kept up to date between builds.
 pub struct Workspace {
     options: Options,
@@ -162,9 +159,8 @@ pub struct Workspace {
     uids: HashMap<String, u32>,
     written: Option<Written>,
     linked: Option<Linked>,
-    /// Each item's entry in the open-data files as last made, by uid, with
-    /// the fingerprint of the item it was made from.
-    data_entries: Mutex<DataEntries>,
+    /// The open-data files' entries as last made.
+    data_entries: Mutex<write::data::Entries>,
 }
 
 struct Timer {
@@ -1037,71 +1033,37 @@ impl Workspace {
                 write::robots(&site.config).into_bytes(),
             ),
         ];
-        let unchanged = |f: &write::ContentFile| {
+        // Content files none of whose inputs changed are kept as they are.
+        let unchanged = |job: write::ContentJob| {
             changes.is_some_and(|c| {
-                !f.reads_kind.is_some_and(|k| c.kind(k))
-                    && f.reads.iter().all(|&i| {
-                        let uid = site.uids[i];
-                        !c.item(uid) && !c.links(uid)
-                    })
+                let same = |i: usize| !c.item(site.uids[i]) && !c.links(site.uids[i]);
+                job.unchanged(site, same, |k| !c.kind(k))
             })
         };
         let mut todo = Vec::new();
-        for f in write::content_plan(site) {
-            let kept: Option<Vec<(String, u64)>> = before.filter(|_| unchanged(&f)).and_then(|b| {
-                write::content_paths(site, f.job)
-                    .into_iter()
-                    .map(|p| b.get(&p).map(|&fp| (p, fp)))
-                    .collect()
-            });
+        for job in write::content_plan(site) {
+            let kept: Option<Vec<(String, u64)>> =
+                before.filter(|_| unchanged(job)).and_then(|b| {
+                    write::content_paths(site, job)
+                        .into_iter()
+                        .map(|p| b.get(&p).map(|&fp| (p, fp)))
+                        .collect()
+                });
             match kept {
                 Some(kept) => files.extend(kept),
-                None => todo.push(f),
+                None => todo.push(job),
             }
         }
-        // Data files from the items' entries: those of items that changed are
-        // made again, the others kept from the last build.
-        let (data_jobs, todo): (Vec<_>, Vec<_>) = todo
-            .into_iter()
-            .partition(|f| matches!(f.job, write::ContentJob::Data(_)));
-        let fresh = changes.is_none_or(|c| c.assets());
-        let mut entries = self
-            .data_entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if fresh {
-            entries.clear();
+        // Data-file entries read assets (covers) and the settings too.
+        if changes.is_none_or(|c| c.assets()) {
+            self.data_entries
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clear();
         }
-        for f in data_jobs {
-            let write::ContentJob::Data(kind) = f.job else {
-                continue;
-            };
-            let made: Vec<(u32, u64, Arc<[u8]>)> = site
-                .of_kind(kind)
-                .par_iter()
-                .map(|&i| {
-                    let uid = site.uids[i];
-                    let entry = match entries.get(&uid) {
-                        Some((fp, entry)) if !fresh && *fp == item_fps[i] => entry.clone(),
-                        _ => Arc::from(write::data::entry(site, i)),
-                    };
-                    (uid, item_fps[i], entry)
-                })
-                .collect();
-            generated.extend(write::data::data_file(
-                site,
-                kind,
-                made.iter().map(|(_, _, e)| &**e),
-            ));
-            for (uid, fp, entry) in made {
-                entries.insert(uid, (fp, entry));
-            }
-        }
-        drop(entries);
-        generated.par_extend(
-            todo.par_iter()
-                .flat_map_iter(|f| write::make_content(site, engine.strings(), f.job)),
-        );
+        generated.par_extend(todo.par_iter().flat_map_iter(|&job| {
+            write::make_content(site, engine.strings(), job, &self.data_entries, item_fps)
+        }));
         if !engine.static_files.contains_key("css/highlight.css") {
             generated.push((
                 "css/highlight.css".to_string(),

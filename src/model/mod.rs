@@ -170,6 +170,14 @@ pub struct Service {
     pub complaint_phone: Option<String>,
 }
 
+impl Service {
+    /// Running now: neither paused nor ended. Only active services are on
+    /// printed menus, in calendars and in the menu CSV.
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Organization {
     pub station: Option<Ref>,

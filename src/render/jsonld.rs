@@ -14,11 +14,7 @@ pub fn of_item(v: &Views, i: usize) -> Option<String> {
     let item = v.item(i);
     let config = &v.site.config;
     let url = config.absolute_url(&item.site_path);
-    let description = item
-        .meta
-        .summary
-        .clone()
-        .unwrap_or_else(|| v.site.bodies[i].first_paragraph.clone());
+    let description = v.summary(i);
     let mut o = Map::new();
     o.insert("@context".into(), json!("https://schema.org"));
     let ty = match item.kind {

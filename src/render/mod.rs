@@ -17,7 +17,7 @@ use tera::{Context, Kwargs, State, Tera};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::link::Site;
-use crate::model::{Date, Kind, Num};
+use crate::model::{Date, Kind, Num, Service};
 pub use theme::{Bytes, Theme};
 pub use views::Dep;
 use views::{Card, Group, LinkGroup, LinkView, Views, term_slug};
@@ -924,7 +924,7 @@ fn fill_context<'a>(
                 .services
                 .iter()
                 .copied()
-                .filter(|&x| v.item(x).service().is_some_and(|x| x.status == "active"))
+                .filter(|&x| v.item(x).service().is_some_and(Service::is_active))
                 .collect();
             cx.insert("services_by_category", &v.by_category(&active));
             cx.insert("service_count", &active.len());

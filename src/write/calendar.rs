@@ -46,7 +46,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::link::Site;
-use crate::model::{Date, Item, Kind, Session, TimeRange, Weekday};
+use crate::model::{Date, Item, Kind, Service, Session, TimeRange, Weekday};
 
 /// The file name of a calendar, beside the page it belongs to.
 pub const FILE: &str = "calendar.ics";
@@ -97,7 +97,7 @@ impl<'a> Labels<'a> {
 pub fn has_calendar(item: &Item) -> bool {
     match item.kind {
         Kind::Station => true,
-        Kind::Service => item.service().is_some_and(|s| s.status == "active"),
+        Kind::Service => item.service().is_some_and(Service::is_active),
         _ => false,
     }
 }

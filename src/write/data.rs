@@ -2,7 +2,10 @@
 //! item and its URL, and per station its service menu as a CSV that opens in
 //! Excel.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use serde_json::{Map, Value, json};
 
@@ -25,35 +28,66 @@ pub fn data_path(kind: Kind) -> Option<String> {
 }
 
 /// One item's entry in its kind's data file: compact JSON on one line.
-pub fn entry(site: &Site, i: usize) -> Vec<u8> {
+fn entry(site: &Site, i: usize) -> Vec<u8> {
     serde_json::to_vec(&item_json(site, &site.items[i])).unwrap_or_default()
 }
 
-/// A kind's data file from its items' entries, in order. One item per line:
-/// still one JSON document, but a change to one item is one changed line,
-/// and an edit in `zhan serve` re-encodes only the items it touched.
-pub fn data_file<'a>(
-    site: &Site,
-    kind: Kind,
-    entries: impl ExactSizeIterator<Item = &'a [u8]>,
-) -> Option<(String, Vec<u8>)> {
-    let &(_, name) = DATA_KINDS.iter().find(|(k, _)| *k == kind)?;
-    let head = json!({
-        "type": name,
-        "site": site.config.title,
-        "count": entries.len(),
-    })
-    .to_string();
-    let mut out = Vec::with_capacity(head.len() + entries.len() * 700);
-    // The header's fields, then the items, in one object.
-    out.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
-    out.extend_from_slice(b",\"items\":[");
-    for (n, e) in entries.enumerate() {
-        out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
-        out.extend_from_slice(e);
+/// Each item's entry as last made, by uid, with the fingerprint of the item
+/// it was made from: an edit in `zhan serve` re-encodes only the items it
+/// touched. Cleared when something else an entry reads (settings, assets)
+/// may have changed.
+#[derive(Default)]
+pub struct Entries(HashMap<u32, (u64, Arc<[u8]>)>);
+
+impl Entries {
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
-    out.extend_from_slice(b"\n]}\n");
-    Some((format!("data/{name}.json"), out))
+
+    /// A kind's data file, from its items' entries in order (`item_fps`:
+    /// the fingerprint of each item of the site, by index). One item per
+    /// line: still one JSON document, and a change to one item is one
+    /// changed line.
+    pub fn data_file(
+        &mut self,
+        site: &Site,
+        kind: Kind,
+        item_fps: &[u64],
+    ) -> Option<(String, Vec<u8>)> {
+        let path = data_path(kind)?;
+        let made: Vec<(u32, u64, Arc<[u8]>)> = site
+            .of_kind(kind)
+            .par_iter()
+            .map(|&i| {
+                let (uid, fp) = (site.uids[i], item_fps[i]);
+                let entry = match self.0.get(&uid) {
+                    Some((old, entry)) if *old == fp => entry.clone(),
+                    _ => Arc::from(entry(site, i)),
+                };
+                (uid, fp, entry)
+            })
+            .collect();
+        let (_, name) = DATA_KINDS.iter().find(|(k, _)| *k == kind)?;
+        let head = json!({
+            "type": name,
+            "site": site.config.title,
+            "count": made.len(),
+        })
+        .to_string();
+        let mut out = Vec::with_capacity(head.len() + made.len() * 700);
+        // The header's fields, then the items, in one object.
+        out.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+        out.extend_from_slice(b",\"items\":[");
+        for (n, (_, _, e)) in made.iter().enumerate() {
+            out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+            out.extend_from_slice(e);
+        }
+        out.extend_from_slice(b"\n]}\n");
+        for (uid, fp, entry) in made {
+            self.0.insert(uid, (fp, entry));
+        }
+        Some((path, out))
+    }
 }
 
 /// One item: its id and URL, the common fields, then those of its type, as
@@ -141,7 +175,7 @@ pub fn menu_csv(site: &Site, station: usize, strings: &BTreeMap<String, String>)
     let separator = label("list_separator");
     for &i in &site.links[station].services {
         let item = &site.items[i];
-        let Some(service) = item.service().filter(|s| s.status == "active") else {
+        let Some(service) = item.service().filter(|s| s.is_active()) else {
             continue;
         };
         let schedule = sessions_text(&service.schedule, strings);

@@ -16,6 +16,7 @@ pub fn site_feed(site: &Site) -> (String, Vec<u8>) {
         "atom.xml",
         "",
         site.of_kind(Kind::News),
+        None,
     );
     ("atom.xml".to_string(), text.into_bytes())
 }
@@ -30,6 +31,7 @@ pub fn station_feed(site: &Site, s: usize) -> (String, Vec<u8>) {
         &path,
         &station.site_path,
         &site.links[s].news,
+        station.last_changed(),
     );
     (path, text.into_bytes())
 }
@@ -41,8 +43,17 @@ fn timestamp(date: Date) -> String {
 }
 
 /// A feed of `news` (newest first) published at `path`, about the page at
-/// `page_path`.
-fn feed(site: &Site, title: &str, path: &str, page_path: &str, news: &[usize]) -> String {
+/// `page_path`. Its date is that of its newest entry; without entries,
+/// `fallback` (the station's own date), else a fixed one: the feed reads
+/// nothing else, so an edit elsewhere never changes it.
+fn feed(
+    site: &Site,
+    title: &str,
+    path: &str,
+    page_path: &str,
+    news: &[usize],
+    fallback: Option<Date>,
+) -> String {
     let config = &site.config;
     let mut entries: Vec<usize> = news.to_vec();
     entries.sort_by(|&a, &b| {
@@ -54,7 +65,7 @@ fn feed(site: &Site, title: &str, path: &str, page_path: &str, news: &[usize]) -
         .iter()
         .filter_map(|&i| site.items[i].last_changed())
         .max()
-        .or_else(|| site.items.iter().filter_map(|i| i.last_changed()).max())
+        .or(fallback)
         .map_or_else(|| "2000-01-01T00:00:00+08:00".to_string(), timestamp);
     let mut out = String::with_capacity(4096 + entries.len() * 2048);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");

@@ -8,8 +8,6 @@ pub mod feed;
 pub mod search;
 
 use std::io;
-
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -362,59 +360,50 @@ pub enum ContentJob {
     Calendars(usize),
 }
 
-/// A planned content file and what it reads: the items (their fields and
-/// relations) and, for lists of a whole kind, which items the kind has.
-/// When none of them changed, the file is as it was.
-pub struct ContentFile {
-    pub job: ContentJob,
-    pub reads: Vec<usize>,
-    pub reads_kind: Option<Kind>,
+impl ContentJob {
+    /// Whether the job's files would be made as they were, given which
+    /// items still read as they did (`same`): a job reads some items (their
+    /// fields and relations) and, for lists of a whole kind, which items the
+    /// kind has (`kind_same`).
+    pub fn unchanged(
+        self,
+        site: &Site,
+        same: impl Fn(usize) -> bool,
+        kind_same: impl Fn(Kind) -> bool,
+    ) -> bool {
+        match self {
+            ContentJob::Data(kind) => {
+                kind_same(kind) && site.of_kind(kind).iter().all(|&i| same(i))
+            }
+            // Feed entries name their station.
+            ContentJob::SiteFeed => {
+                kind_same(Kind::News)
+                    && site
+                        .of_kind(Kind::News)
+                        .iter()
+                        .all(|&n| same(n) && site.links[n].station.is_none_or(&same))
+            }
+            ContentJob::MenuCsv(s) | ContentJob::Calendars(s) => {
+                same(s) && site.links[s].services.iter().all(|&i| same(i))
+            }
+            ContentJob::StationFeed(s) => same(s) && site.links[s].news.iter().all(|&i| same(i)),
+        }
+    }
 }
 
-/// Every content file of the site.
-pub fn content_plan(site: &Site) -> Vec<ContentFile> {
-    let mut plan: Vec<ContentFile> = data::DATA_KINDS
+/// Every content job of the site.
+pub fn content_plan(site: &Site) -> Vec<ContentJob> {
+    let mut plan: Vec<ContentJob> = data::DATA_KINDS
         .iter()
-        .map(|&(kind, _)| ContentFile {
-            job: ContentJob::Data(kind),
-            reads: site.of_kind(kind).to_vec(),
-            reads_kind: Some(kind),
-        })
+        .map(|&(kind, _)| ContentJob::Data(kind))
         .collect();
-    // Feed entries name their station.
-    let news = site.of_kind(Kind::News);
-    plan.push(ContentFile {
-        job: ContentJob::SiteFeed,
-        reads: news
-            .iter()
-            .copied()
-            .chain(news.iter().filter_map(|&n| site.links[n].station))
-            .collect(),
-        reads_kind: Some(Kind::News),
-    });
+    plan.push(ContentJob::SiteFeed);
     for &s in site.of_kind(Kind::Station) {
-        let links = &site.links[s];
-        plan.push(ContentFile {
-            job: ContentJob::MenuCsv(s),
-            reads: std::iter::once(s)
-                .chain(links.services.iter().copied())
-                .collect(),
-            reads_kind: None,
-        });
-        plan.push(ContentFile {
-            job: ContentJob::Calendars(s),
-            reads: std::iter::once(s)
-                .chain(links.services.iter().copied())
-                .collect(),
-            reads_kind: None,
-        });
-        plan.push(ContentFile {
-            job: ContentJob::StationFeed(s),
-            reads: std::iter::once(s)
-                .chain(links.news.iter().copied())
-                .collect(),
-            reads_kind: None,
-        });
+        plan.extend([
+            ContentJob::MenuCsv(s),
+            ContentJob::Calendars(s),
+            ContentJob::StationFeed(s),
+        ]);
     }
     plan
 }
@@ -434,23 +423,22 @@ pub fn content_paths(site: &Site, job: ContentJob) -> Vec<String> {
     }
 }
 
-/// The files of one content job, as (path in the output, bytes).
+/// The files of one content job, as (path in the output, bytes). Data files
+/// reuse the entries of items whose fingerprint (`item_fps`) is unchanged.
 pub fn make_content(
     site: &Site,
     strings: &std::collections::BTreeMap<String, String>,
     job: ContentJob,
+    entries: &std::sync::Mutex<data::Entries>,
+    item_fps: &[u64],
 ) -> Vec<(String, Vec<u8>)> {
     match job {
-        ContentJob::Data(kind) => {
-            let entries: Vec<Vec<u8>> = site
-                .of_kind(kind)
-                .par_iter()
-                .map(|&i| data::entry(site, i))
-                .collect();
-            data::data_file(site, kind, entries.iter().map(Vec::as_slice))
-                .into_iter()
-                .collect()
-        }
+        ContentJob::Data(kind) => entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .data_file(site, kind, item_fps)
+            .into_iter()
+            .collect(),
         ContentJob::MenuCsv(s) => vec![(
             format!("{}menu.csv", site.items[s].site_path),
             data::menu_csv(site, s, strings),

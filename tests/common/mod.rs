@@ -180,3 +180,36 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     files
 }
+
+/// Builds the site at `root` into `out` and returns what zhan printed; a
+/// build that fails fails the test, with zhan's output.
+pub fn build_site(root: &Path, out: &Path) -> String {
+    let result = zhan()
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--output"])
+        .arg(out)
+        .output()
+        .expect("run zhan");
+    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+    assert!(result.status.success(), "the site must build:\n{stderr}");
+    stderr
+}
+
+/// The repository's demo site built into `name` in the tests' temporary
+/// folder; returns the output folder and what zhan printed.
+pub fn build_demo(name: &str) -> (PathBuf, String) {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let stderr = build_site(&repo_root(), &out);
+    (out, stderr)
+}
+
+/// The front matter of a content file, as YAML.
+pub fn front_matter(path: &Path) -> serde_yaml::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let yaml = text
+        .strip_prefix("---")
+        .and_then(|rest| rest.split("\n---").next())
+        .unwrap_or_else(|| panic!("{} has no front matter", path.display()));
+    serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
