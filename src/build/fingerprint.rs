@@ -8,10 +8,9 @@
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::link::{Links, Site};
+use crate::link::{Dep, Links, Site, Taxonomy};
 use crate::load::Asset;
 use crate::model::Kind;
-use crate::render::{Dep, Taxonomy};
 
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
@@ -39,6 +38,17 @@ pub struct Fingerprints {
     kinds: BTreeMap<Kind, u64>,
     taxonomies: BTreeMap<Taxonomy, u64>,
     assets: u64,
+    /// Of the settings, the interface strings, the templates and the plan.
+    whole: Whole,
+}
+
+/// The fingerprints of what every output reads as one thing.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+pub struct Whole {
+    pub settings: u64,
+    pub strings: u64,
+    pub templates: u64,
+    pub plan: u64,
 }
 
 /// What differs between two fingerprints.
@@ -48,30 +58,12 @@ pub struct Changes {
     kinds: Vec<Kind>,
     taxonomies: Vec<Taxonomy>,
     assets: bool,
+    /// Settings, Strings, Templates, Plan: those that differ.
+    whole: Vec<Dep>,
 }
 
 impl Changes {
-    /// Whether the item with this uid reads differently.
-    pub fn item(&self, uid: u32) -> bool {
-        self.items.get(uid as usize).copied().unwrap_or(true)
-    }
-
-    /// Whether the relations of the item with this uid changed.
-    pub fn links(&self, uid: u32) -> bool {
-        self.links.get(uid as usize).copied().unwrap_or(true)
-    }
-
-    /// Whether an asset (an image, an attachment) came, went or changed.
-    pub fn assets(&self) -> bool {
-        self.assets
-    }
-
-    /// Whether the items of a kind came, went or moved in its order.
-    pub fn kind(&self, kind: Kind) -> bool {
-        self.kinds.contains(&kind)
-    }
-
-    /// Every dep that reads differently.
+    /// Every dep that reads differently, in order.
     pub fn deps(&self) -> Vec<Dep> {
         let uid = |u: usize| u32::try_from(u).unwrap_or(u32::MAX);
         let mut deps: Vec<Dep> = self
@@ -93,13 +85,34 @@ impl Changes {
         if self.assets {
             deps.push(Dep::Assets);
         }
+        deps.extend(self.whole.iter().copied());
+        deps.sort_unstable();
+        deps.dedup();
         deps
+    }
+
+    /// Whether `dep` reads differently.
+    pub fn contains(&self, dep: Dep) -> bool {
+        let per_uid = |list: &[bool], uid: u32| list.get(uid as usize).copied().unwrap_or(true);
+        match dep {
+            Dep::Item(u) => per_uid(&self.items, u),
+            Dep::Links(u) => per_uid(&self.links, u),
+            Dep::Kind(k) => self.kinds.contains(&k),
+            Dep::Taxonomy(t) => self.taxonomies.contains(&t),
+            Dep::Assets => self.assets,
+            Dep::Settings | Dep::Strings | Dep::Templates | Dep::Plan => self.whole.contains(&dep),
+        }
+    }
+
+    /// Whether everything in `deps` reads as it did.
+    pub fn none_of(&self, deps: &[Dep]) -> bool {
+        !deps.iter().any(|d| self.contains(*d))
     }
 }
 
 impl Fingerprints {
     /// `item_fps` holds the fingerprint of each item of `site`, in its order.
-    pub fn of(site: &Site, item_fps: &[u64]) -> Fingerprints {
+    pub fn of(site: &Site, item_fps: &[u64], whole: Whole) -> Fingerprints {
         let size = site.uids.iter().max().map_or(0, |m| *m as usize + 1);
         let mut items = vec![None; size];
         let mut links = vec![None; size];
@@ -137,6 +150,7 @@ impl Fingerprints {
             kinds,
             taxonomies,
             assets: h.finish(),
+            whole,
         }
     }
 
@@ -160,10 +174,21 @@ impl Fingerprints {
             taxonomies: self
                 .taxonomies
                 .keys()
+                .chain(old.taxonomies.keys())
                 .filter(|t| self.taxonomies.get(t) != old.taxonomies.get(t))
                 .copied()
                 .collect(),
             assets: self.assets != old.assets,
+            whole: [
+                (Dep::Settings, self.whole.settings != old.whole.settings),
+                (Dep::Strings, self.whole.strings != old.whole.strings),
+                (Dep::Templates, self.whole.templates != old.whole.templates),
+                (Dep::Plan, self.whole.plan != old.whole.plan),
+            ]
+            .into_iter()
+            .filter(|(_, changed)| *changed)
+            .map(|(dep, _)| dep)
+            .collect(),
         }
     }
 }

@@ -2,14 +2,15 @@
 //! decides what reaches the disk.
 //!
 //! A [`Workspace`] holds the site in memory: every content file read and typed,
-//! every body rendered, and, for each page written, what it was made from. A
-//! full build fills it and writes through a staging folder; an incremental
-//! update ([`Workspace::update`]) re-reads only the files that changed, links
-//! the whole site again (cheap), and re-renders only the pages that read
-//! something that changed, writing them in place. Both end in the same bytes.
+//! every body rendered, and, for each output written, what it read (see
+//! [`deps`]). A full build fills it and writes through a staging folder; an
+//! incremental update ([`Workspace::update`]) re-reads only the files that
+//! changed, links the whole site again (cheap), and makes again only the
+//! outputs that read something whose fingerprint changed, writing in place
+//! the files whose bytes changed. Both end in the same bytes.
 
+pub mod deps;
 mod fingerprint;
-mod pages;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,14 +22,15 @@ use rayon::prelude::*;
 use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::link::{self, Site};
+use crate::link::{Dep, Reads};
 use crate::load::{self, Asset, SitePaths};
 use crate::markdown::{self, Body, Target as LinkTarget};
 use crate::model::{self, Draft, Item, Kind, Read};
 use crate::render::{self, Engine, Job, Planned, theme};
 use crate::write::search::SearchIndex;
 use crate::write::{self, Output, Target};
-use fingerprint::{Fingerprints, hash_bytes};
-use pages::{PageIndex, PageRecord};
+use deps::{DepIndex, OutputKey, Record};
+use fingerprint::{Fingerprints, Whole, hash_bytes};
 
 /// A content path ordered as a walk of its folders finds it (`a/b.md` before
 /// `a-b.md`), so items come in the same order however they were read.
@@ -103,8 +105,22 @@ impl Report {
     }
 }
 
-/// A page rendered (its output path and what it read), or why it failed.
-type RenderOutcome = Result<(String, render::Rendered), (Diagnostic, Option<usize>)>;
+/// A page rendered, or why it failed (and for which item).
+type RenderOutcome = Result<Made, (Diagnostic, Option<usize>)>;
+
+/// How much of the site a pass makes again, and where it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// A build: every output, into a staging folder that replaces the
+    /// output folder only when the whole build succeeded.
+    Clean,
+    /// In place, every output made again (after the watcher lost track of
+    /// events); only files whose bytes changed are written.
+    Everything,
+    /// In place, only the outputs that read something that changed since the
+    /// output was written, and outputs that are new.
+    Changed,
+}
 
 /// One content file as the stages left it.
 struct Source {
@@ -129,17 +145,17 @@ struct Linked {
 }
 
 /// What the output folder holds, for the next update to compare with.
+#[derive(Default)]
 struct Written {
-    pages: PageIndex,
+    /// Every output made from the content: what it read and wrote.
+    index: DepIndex,
+    /// Of everything an output can read, as it was when they were made.
     fingerprints: Fingerprints,
-    templates: BTreeMap<String, String>,
-    strings: BTreeMap<String, String>,
-    globals: u64,
-    /// Other files written (sitemap, styles, static files, assets) and a
-    /// fingerprint of each.
-    files: BTreeMap<String, u64>,
-    /// The search index the output holds.
+    /// Files copied as they are (static files, assets) and a fingerprint of each.
+    copies: BTreeMap<String, u64>,
+    /// The search index the output holds, and the uids of its pages in order.
     search: Option<SearchIndex>,
+    search_uids: Vec<u32>,
 }
 
 /// The site in memory, kept up to date between builds.
@@ -161,6 +177,9 @@ pub struct Workspace {
     linked: Option<Linked>,
     /// The open-data files' entries as last made.
     data_entries: Mutex<write::data::Entries>,
+    /// Whether to keep what each output read, for updates to come (not for
+    /// a one-off build).
+    keep_records: bool,
 }
 
 struct Timer {
@@ -219,6 +238,7 @@ impl Workspace {
             written: None,
             linked: None,
             data_entries: Mutex::default(),
+            keep_records: true,
         };
         ws.read_settings();
         ws.read_all_content();
@@ -242,7 +262,7 @@ impl Workspace {
         self.read_all_content();
         self.render_bodies(true, &HashSet::new(), &HashSet::new());
         timer.lap("reload");
-        self.render_site(Some(true), None, timer)
+        self.render_site(Pass::Everything, None, timer)
     }
 
     pub fn paths(&self) -> &SitePaths {
@@ -492,7 +512,7 @@ impl Workspace {
         let mut timer = Timer::new();
         self.render_bodies(true, &HashSet::new(), &HashSet::new());
         timer.lap("markdown");
-        self.render_site(None, None, timer)
+        self.render_site(Pass::Clean, None, timer)
     }
 
     /// Brings the site up to date after `changed` files or folders (absolute
@@ -537,8 +557,13 @@ impl Workspace {
         }
         if settings {
             // The settings decide the vocabularies, the theme and the address
-            // of every page: read everything again.
-            return self.rebuild_everything();
+            // of every page: read everything again, then make the outputs
+            // whose inputs changed (with the settings, nearly all).
+            self.read_settings();
+            self.read_all_content();
+            self.render_bodies(true, &HashSet::new(), &HashSet::new());
+            timer.lap("reload");
+            return self.render_site(Pass::Changed, None, timer);
         }
         if theme_changed {
             self.read_theme();
@@ -589,15 +614,13 @@ impl Workspace {
         self.render_bodies(false, &dirty, &appeared_or_gone);
         timer.lap("markdown");
         let edited = (!relations_may_change).then_some(dirty);
-        self.render_site(Some(false), edited, timer)
+        self.render_site(Pass::Changed, edited, timer)
     }
 
-    /// Links, checks, renders and writes. `incremental`: None for a full build
-    /// through a staging folder; Some(everything) to write in place, every page
-    /// (`true`) or only the pages whose inputs changed.
+    /// Links, checks, renders and writes, as much as `pass` says.
     fn render_site(
         &mut self,
-        incremental: Option<bool>,
+        pass: Pass,
         edited: Option<HashSet<String>>,
         mut timer: Timer,
     ) -> Report {
@@ -633,7 +656,7 @@ impl Workspace {
             &site,
             &planned,
             &item_fps,
-            incremental,
+            pass,
             diagnostics,
             timer,
         );
@@ -646,6 +669,25 @@ impl Workspace {
         report
     }
 
+    /// The fingerprints of what every output reads as a whole.
+    fn whole(&self, engine: &Engine, planned: &[Planned]) -> Whole {
+        let mut plan = std::hash::DefaultHasher::new();
+        for p in planned {
+            std::hash::Hash::hash(&p.path, &mut plan);
+        }
+        let of_map = |map: &BTreeMap<String, String>| {
+            let mut h = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(map, &mut h);
+            std::hash::Hasher::finish(&h)
+        };
+        Whole {
+            settings: hash_bytes(format!("{:?}", self.config).as_bytes()),
+            strings: of_map(engine.strings()),
+            templates: of_map(engine.sources()),
+            plan: std::hash::Hasher::finish(&plan),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn render_with(
         &mut self,
@@ -653,90 +695,65 @@ impl Workspace {
         site: &Site,
         planned: &[Planned],
         item_fps: &[u64],
-        incremental: Option<bool>,
+        pass: Pass,
         mut diagnostics: Diagnostics,
         mut timer: Timer,
     ) -> Report {
         let mut report = Report::default();
-        let globals = engine.set_site(site);
+        engine.set_site(site);
         let engine = &*engine;
+        let fingerprints = Fingerprints::of(site, item_fps, self.whole(engine, planned));
 
-        let fingerprints = Fingerprints::of(site, item_fps);
-
-        // Which pages to render: all of them, or those that read something
-        // that changed since the output was written.
-        let previous = self.written.as_ref().filter(|_| incremental.is_some());
-        let render_all = match previous {
-            None => true,
-            Some(w) => {
-                incremental == Some(true) || w.globals != globals || w.strings != *engine.strings()
-            }
+        // In place after the first good build; otherwise through a staging folder.
+        let in_place = pass != Pass::Clean && self.written.is_some();
+        // Brought up to date in place (it is large), or put back on failure.
+        let mut previous_search = self
+            .written
+            .as_mut()
+            .filter(|_| in_place)
+            .and_then(|w| w.search.take());
+        let previous = self.written.as_ref().filter(|_| in_place);
+        let changes = match (pass, previous) {
+            (Pass::Changed, Some(w)) => Some(fingerprints.diff(&w.fingerprints)),
+            _ => None,
         };
-        let changed_templates: HashSet<&str> = match previous {
-            Some(w) if !render_all => {
-                let now = engine.sources();
-                now.iter()
-                    .filter(|(n, s)| w.templates.get(*n) != Some(s))
-                    .map(|(n, _)| n.as_str())
-                    .chain(
-                        w.templates
-                            .keys()
-                            .filter(|n| !now.contains_key(*n))
-                            .map(String::as_str),
-                    )
-                    .collect()
-            }
-            _ => HashSet::new(),
+        // The outputs to make: with changes, those that read something that
+        // changed and those never made; otherwise all of them.
+        let selected: Option<HashSet<OutputKey>> = changes.as_ref().zip(previous).map(|(c, w)| {
+            deps::select(&w.index, &c.deps())
+                .into_iter()
+                .cloned()
+                .collect()
+        });
+        let wanted = |key: &OutputKey| match (&selected, previous) {
+            (Some(selected), Some(w)) => selected.contains(key) || !w.index.contains(key),
+            _ => true,
         };
-        let mut closures: HashMap<&str, bool> = HashMap::new();
-        let mut template_touched = |template: &'static str| -> bool {
-            if changed_templates.is_empty() {
-                return false;
-            }
-            *closures.entry(template).or_insert_with(|| {
-                engine
-                    .template_closure(template)
-                    .iter()
-                    .any(|t| changed_templates.contains(t.as_str()))
-            })
+        // The hash of the file at `path` as `key` last wrote it.
+        let old_hash = |key: &OutputKey, path: &str| {
+            previous
+                .and_then(|w| w.index.get(key))
+                .and_then(|r| r.files.iter().find(|(p, _)| p == path))
+                .map(|(_, h)| *h)
         };
-        let same_plan =
-            previous.is_some_and(|w| w.pages.same_plan(planned.iter().map(|p| p.path.as_str())));
-        let changes = previous
-            .filter(|_| !render_all)
-            .map(|w| fingerprints.diff(&w.fingerprints));
-        let todo: Vec<&Planned> = match (previous, &changes) {
-            (Some(w), Some(changes)) => {
-                // The pages that read what changed, those whose template
-                // changed, and new pages.
-                let mut touched = w.pages.touched(changes);
-                if !changed_templates.is_empty() {
-                    touched.extend(w.pages.using_templates(&mut template_touched));
-                }
-                if same_plan {
-                    let mut positions: Vec<usize> =
-                        touched.iter().filter_map(|p| w.pages.position(p)).collect();
-                    positions.sort_unstable();
-                    positions.into_iter().map(|n| &planned[n]).collect()
-                } else {
-                    planned
-                        .iter()
-                        .filter(|p| touched.contains(p.path.as_str()) || !w.pages.contains(&p.path))
-                        .collect()
-                }
-            }
-            _ => planned.iter().collect(),
-        };
+        let page_keys: Vec<OutputKey> = planned
+            .iter()
+            .map(|p| OutputKey::Page(p.path.clone()))
+            .collect();
+        let todo: Vec<(&Planned, &OutputKey)> = planned
+            .iter()
+            .zip(&page_keys)
+            .filter(|(_, k)| wanted(k))
+            .collect();
         timer.lap("plan");
 
         // Write only when everything so far is good; otherwise render in
         // memory to find template errors too, and leave the output alone.
         let target = if self.options.write && !diagnostics.has_errors() {
-            match incremental {
-                Some(_) if self.written.is_some() => {
-                    Some(Target::InPlace(self.options.output_dir()))
-                }
-                _ => match Output::prepare(&self.options.output_dir(), &self.options.root) {
+            if in_place {
+                Some(Target::InPlace(self.options.output_dir()))
+            } else {
+                match Output::prepare(&self.options.output_dir(), &self.options.root) {
                     Ok(output) => Some(Target::Staging(output)),
                     Err(refused) => {
                         diagnostics.push(
@@ -749,14 +766,17 @@ impl Workspace {
                         );
                         None
                     }
-                },
+                }
             }
         } else {
             None
         };
+        // A file is written when it is new or its bytes changed (in place),
+        // or always (a staging folder starts empty).
+        let must_write = |old: Option<u64>, new: u64| !in_place || old != Some(new);
         let results: Vec<RenderOutcome> = todo
             .par_iter()
-            .map_init(Vec::new, |buffer, p| {
+            .map_init(Vec::new, |buffer, (p, key)| {
                 let page = match p.job {
                     Job::Item(i) => Some(i),
                     _ => None,
@@ -764,223 +784,365 @@ impl Workspace {
                 let rendered = engine
                     .render_to(site, p.job, buffer)
                     .map_err(|d| (d, page))?;
-                if let Some(target) = &target {
+                let hash = hash_bytes(buffer);
+                let changed = must_write(old_hash(key, &p.path), hash);
+                if let Some(target) = target.as_ref().filter(|_| changed) {
                     target
                         .write(&p.path, buffer)
                         .map_err(|e| (write_error(&p.path, &e), None))?;
                 }
-                Ok((p.path.clone(), rendered))
+                Ok(Made {
+                    key: (*key).clone(),
+                    record: Record {
+                        deps: rendered.deps,
+                        files: vec![(p.path.clone(), hash)],
+                    },
+                    changed: if changed {
+                        vec![p.path.clone()]
+                    } else {
+                        Vec::new()
+                    },
+                })
             })
             .collect();
-        let mut records = Vec::with_capacity(results.len());
+        let mut made: Vec<Made> = Vec::with_capacity(results.len() + 64);
         let mut failures = Vec::new();
         for result in results {
             match result {
-                Ok(done) => records.push(done),
+                Ok(done) => made.push(done),
                 Err(failure) => failures.push(failure),
             }
         }
-        report.pages = records.len();
+        report.pages = made.len();
         merge_render_errors(failures, site, &mut diagnostics);
         timer.lap("render");
 
-        let base_path = site.config.base_path.clone();
-        if let Some(target) = target {
-            let search = if diagnostics.has_errors() {
-                None
-            } else if !site.config.search {
-                // Turned off: an index left in place from before goes.
-                let previous_index = self.written.as_mut().and_then(|w| w.search.take());
-                if let (Some(index), Target::InPlace(_)) = (previous_index, &target) {
-                    for (path, _) in index.files() {
-                        if let Err(e) = target.remove(&path) {
-                            diagnostics.push(write_error(&path, &e));
+        let Some(target) = target else {
+            self.keep_after_failure(Vec::new(), previous_search);
+            diagnostics.sort();
+            report.diagnostics = diagnostics;
+            report.timings = timer.timings;
+            return report;
+        };
+        let pages_made = made.len();
+        let mut search = None;
+        let mut search_uids = Vec::new();
+        if !diagnostics.has_errors() {
+            let (index, uids) = self.write_search(
+                &target,
+                site,
+                engine,
+                previous_search.take(),
+                previous.map(|w| w.search_uids.as_slice()),
+                &wanted,
+                &mut made,
+                &mut diagnostics,
+            );
+            search = index;
+            search_uids = uids;
+            timer.lap("search");
+        }
+        let mut copies = None;
+        if !diagnostics.has_errors() {
+            let same = |deps: &[Dep]| changes.as_ref().is_some_and(|c| c.none_of(deps));
+            let outputs = self.make_files(site, engine, planned, &wanted, &same);
+            for (key, record, bytes) in outputs {
+                let mut changed = Vec::new();
+                for ((path, hash), data) in record.files.iter().zip(&bytes) {
+                    if must_write(old_hash(&key, path), *hash) {
+                        if let Err(e) = target.write(path, data) {
+                            diagnostics.push(write_error(path, &e));
                         }
+                        changed.push(path.clone());
                     }
                 }
-                None
-            } else {
-                let previous_index = self.written.as_mut().and_then(|w| w.search.take());
-                let index = self.write_search(
-                    &target,
-                    site,
-                    engine,
-                    previous_index,
-                    changes.as_ref().filter(|_| same_plan),
-                    &mut diagnostics,
-                );
-                timer.lap("search");
-                Some(index)
-            };
-            let files = if diagnostics.has_errors() {
-                None
-            } else {
-                self.write_files(
-                    &target,
-                    site,
-                    engine,
-                    planned,
-                    item_fps,
-                    changes.as_ref().filter(|_| same_plan),
-                    &mut report,
-                    &mut diagnostics,
-                )
-            };
-            timer.lap("files");
-            match (target, files) {
-                (Target::Staging(output), Some(files)) => match output.commit() {
-                    Ok(path) => {
-                        report.written_to = Some(path);
-                        self.written = Some(Written {
-                            pages: PageIndex::default(),
-                            fingerprints: Fingerprints::default(),
-                            templates: engine.sources().clone(),
-                            strings: engine.strings().clone(),
-                            globals,
-                            files,
-                            search,
-                        });
-                    }
-                    Err(e) => diagnostics.push(write_error(
-                        &self.options.output_dir().display().to_string(),
-                        &e,
-                    )),
-                },
-                (Target::Staging(output), None) => output.abandon(),
-                (Target::InPlace(dir), Some(files)) => {
-                    report.written_to = Some(dir);
-                    if let Some(w) = self.written.as_mut() {
-                        w.files = files;
-                        w.search = search;
-                        w.templates = engine.sources().clone();
-                        w.strings = engine.strings().clone();
-                        w.globals = globals;
-                    }
-                }
-                (Target::InPlace(_), None) => {}
+                report.copied += changed.len();
+                made.push(Made {
+                    key,
+                    record,
+                    changed,
+                });
             }
-            if report.written_to.is_some() {
-                let written = self.written.as_mut().expect("set above");
-                let removed: Vec<String> = if same_plan {
-                    Vec::new()
-                } else {
-                    let planned_paths: HashSet<&str> =
-                        planned.iter().map(|p| p.path.as_str()).collect();
-                    written
-                        .pages
-                        .paths()
-                        .filter(|p| !planned_paths.contains(p.as_str()))
-                        .cloned()
-                        .collect()
-                };
-                let dir = self.options.output_dir();
-                for path in &removed {
-                    written.pages.remove(path);
-                    if let Err(e) = Target::InPlace(dir.clone()).remove(path) {
-                        diagnostics.push(write_error(path, &e));
-                    }
-                    report.changed.push(url_of(&base_path, path));
-                }
-                for (path, rendered) in records {
-                    report.changed.push(url_of(&base_path, &path));
-                    written.pages.set(
-                        path,
-                        PageRecord {
-                            deps: rendered.deps,
-                            template: rendered.template,
-                        },
+            copies = self.copy_files(&target, site, engine, &mut report, &mut diagnostics);
+        }
+        timer.lap("files");
+
+        // The outputs that are no longer part of the site, and their files.
+        // When every output made now was made before and there are as many
+        // as before, none went.
+        let content_keys: Vec<OutputKey> = write::content_plan(site)
+            .into_iter()
+            .map(|job| OutputKey::Content(job.key(site)))
+            .collect();
+        let mut current: Vec<OutputKey> = vec![OutputKey::Sitemap, OutputKey::Robots];
+        if search.is_some() {
+            current.push(OutputKey::SearchIndex);
+            current.extend(search_uids.iter().map(|&u| OutputKey::Search(u)));
+        }
+        current.extend(content_keys);
+        let count = page_keys.len() + current.len();
+        let anything_new = previous.is_some_and(|w| made.iter().any(|m| !w.index.contains(&m.key)));
+        let gone: Vec<(OutputKey, Vec<String>)> = match previous {
+            Some(w) if anything_new || count != w.index.len() => {
+                let mut keys: HashSet<&OutputKey> = page_keys.iter().collect();
+                keys.extend(current.iter());
+                w.index
+                    .keys()
+                    .filter(|k| !keys.contains(k))
+                    .map(|k| {
+                        let files = w.index.get(k).map_or_else(Vec::new, |r| {
+                            r.files.iter().map(|(p, _)| p.clone()).collect()
+                        });
+                        (k.clone(), files)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        // Files an output made again no longer writes.
+        let mut stale: Vec<String> = gone.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
+        if let Some(w) = previous {
+            for m in &made {
+                if let Some(old) = w.index.get(&m.key) {
+                    stale.extend(
+                        old.files
+                            .iter()
+                            .filter(|(p, _)| !m.record.files.iter().any(|(q, _)| q == p))
+                            .map(|(p, _)| p.clone()),
                     );
                 }
-                if !same_plan {
-                    written
-                        .pages
-                        .set_plan(planned.iter().map(|p| p.path.clone()).collect());
-                }
-                written.fingerprints = fingerprints;
-                report.everything = render_all || report.everything;
             }
-            timer.lap("write");
         }
+        if !stale.is_empty() {
+            let written_now: HashSet<&str> = made
+                .iter()
+                .flat_map(|m| m.record.files.iter().map(|(p, _)| p.as_str()))
+                .collect();
+            stale.retain(|p| !written_now.contains(p.as_str()));
+        }
+
+        if diagnostics.has_errors() {
+            match target {
+                Target::Staging(output) => {
+                    output.abandon();
+                    self.keep_after_failure(Vec::new(), previous_search);
+                }
+                // Pages written in place stay as written: their records must
+                // say so. The fingerprints stay as they were, so the next
+                // update selects again everything this one was about.
+                Target::InPlace(_) => {
+                    made.truncate(pages_made);
+                    self.keep_after_failure(made, previous_search.or(search));
+                }
+            }
+            diagnostics.sort();
+            report.diagnostics = diagnostics;
+            report.timings = timer.timings;
+            return report;
+        }
+        for path in &stale {
+            if let Err(e) = target.remove(path) {
+                diagnostics.push(write_error(path, &e));
+            }
+        }
+        let base_path = site.config.base_path.clone();
+        let committed = match target {
+            Target::Staging(output) => match output.commit() {
+                Ok(path) => Some(path),
+                Err(e) => {
+                    diagnostics.push(write_error(
+                        &self.options.output_dir().display().to_string(),
+                        &e,
+                    ));
+                    None
+                }
+            },
+            Target::InPlace(dir) => Some(dir),
+        };
+        if let Some(path) = committed {
+            report.written_to = Some(path);
+            for m in made.iter().take(pages_made) {
+                report
+                    .changed
+                    .extend(m.changed.iter().map(|p| url_of(&base_path, p)));
+            }
+            report.changed.extend(
+                stale
+                    .iter()
+                    .filter(|p| p.ends_with(".html"))
+                    .map(|p| url_of(&base_path, p)),
+            );
+            report.everything |= pass == Pass::Everything;
+            self.remember(
+                in_place,
+                made,
+                gone,
+                fingerprints,
+                copies,
+                search,
+                search_uids,
+            );
+        }
+        timer.lap("write");
         report.changed.sort();
+        report.changed.dedup();
         diagnostics.sort();
         report.diagnostics = diagnostics;
         report.timings = timer.timings;
         report
     }
 
-    /// The search index: built afresh, or brought up to date by the pages an
-    /// edit touched (`changes`, when no page came or went); only the files
-    /// that changed are written.
+    /// After a failed pass: records what was written in place anyway, and
+    /// puts back the search index taken out for updating.
+    fn keep_after_failure(&mut self, made: Vec<Made>, search: Option<SearchIndex>) {
+        if let Some(written) = self.written.as_mut() {
+            for m in made {
+                written.index.set(m.key, m.record);
+            }
+            if search.is_some() {
+                written.search = search;
+            }
+        }
+    }
+
+    /// Keeps what the output now holds, for the next update to compare with
+    /// (not for a one-off build, which has no next update).
+    #[allow(clippy::too_many_arguments)]
+    fn remember(
+        &mut self,
+        in_place: bool,
+        made: Vec<Made>,
+        gone: Vec<(OutputKey, Vec<String>)>,
+        fingerprints: Fingerprints,
+        copies: Option<BTreeMap<String, u64>>,
+        search: Option<SearchIndex>,
+        search_uids: Vec<u32>,
+    ) {
+        if !self.keep_records {
+            self.written = None;
+            return;
+        }
+        let mut written = match self.written.take() {
+            Some(w) if in_place => w,
+            _ => Written::default(),
+        };
+        for (key, _) in gone {
+            written.index.remove(&key);
+        }
+        for m in made {
+            written.index.set(m.key, m.record);
+        }
+        written.fingerprints = fingerprints;
+        written.copies = copies.unwrap_or_default();
+        written.search = search;
+        written.search_uids = search_uids;
+        self.written = Some(written);
+    }
+
+    /// The search index: made afresh when what it reads as a whole changed
+    /// (its list of pages, kind names, categories), else brought up to date
+    /// by the entries an edit touched; only the files that changed are
+    /// written. Returns the index and the uids of its pages, in order.
+    #[allow(clippy::too_many_arguments)]
     fn write_search(
         &self,
         target: &Target,
         site: &Site,
         engine: &Engine,
         previous: Option<SearchIndex>,
-        changes: Option<&fingerprint::Changes>,
+        previous_uids: Option<&[u32]>,
+        wanted: &(dyn Fn(&OutputKey) -> bool + Sync),
+        made: &mut Vec<Made>,
         diagnostics: &mut Diagnostics,
-    ) -> SearchIndex {
-        let searchable: Vec<usize> = (0..site.items.len())
-            .filter(|&i| write::searchable(site, i))
+    ) -> (Option<SearchIndex>, Vec<u32>) {
+        let whole = Reads::new(site, engine.strings());
+        let searchable: Vec<usize> = write::SEARCH_KINDS
+            .iter()
+            .flat_map(|&k| whole.of_kind(k).iter().copied())
+            .collect::<BTreeSet<usize>>()
+            .into_iter()
             .collect();
-        let (index, changed) = match (previous, changes) {
-            (Some(mut index), Some(changes)) if index.docs().len() == searchable.len() => {
-                // A page's entry reads the page and the title of its station.
-                let touched = |i: usize| {
-                    let uid = site.uids[i];
-                    changes.item(uid)
-                        || changes.links(uid)
-                        || site.links[i]
-                            .station
-                            .is_some_and(|s| changes.item(site.uids[s]))
-                };
-                let edits = searchable
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, i)| touched(**i))
-                    .map(|(d, &i)| (d, write::search_doc(site, i)))
-                    .collect();
-                let changed = index.update_docs(edits);
-                (index, changed)
-            }
-            (previous, _) => {
-                let docs: Vec<_> = searchable
-                    .par_iter()
-                    .map(|&i| write::search_doc(site, i))
-                    .collect();
-                match (previous, target) {
-                    (Some(mut index), Target::InPlace(_)) => {
-                        let changed = index.update(docs);
-                        (index, changed)
-                    }
-                    _ => {
-                        let kinds = write::SEARCH_KINDS
-                            .iter()
-                            .map(|k| {
-                                engine
-                                    .strings()
-                                    .get(&format!("kind_{}", k.name()))
-                                    .cloned()
-                                    .unwrap_or_default()
-                            })
-                            .collect();
-                        let index = SearchIndex::new(
-                            kinds,
-                            site.config.vocabularies.service_category.clone(),
-                            docs,
-                        );
-                        let write = index.files();
-                        (
-                            index,
-                            write::search::Changed {
-                                write,
-                                remove: Vec::new(),
-                            },
-                        )
+        let uids: Vec<u32> = searchable.iter().map(|&i| site.uids[i]).collect();
+        if !whole.config().search {
+            // Turned off: an index left in place from before goes.
+            if let (Some(index), Target::InPlace(_)) = (previous, target) {
+                for (path, _) in index.files() {
+                    if let Err(e) = target.remove(&path) {
+                        diagnostics.push(write_error(&path, &e));
                     }
                 }
             }
+            return (None, Vec::new());
+        }
+        let kinds: Vec<String> = write::SEARCH_KINDS
+            .iter()
+            .map(|k| {
+                whole
+                    .strings()
+                    .get(&format!("kind_{}", k.name()))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let categories = whole.config().vocabularies.service_category.clone();
+        let shared = whole.shared();
+        let entry = |d: usize, i: usize| {
+            let r = shared.reads();
+            let doc = write::search_doc(&r, i);
+            (d, doc, r.into_deps())
         };
+        let whole_key = OutputKey::SearchIndex;
+        let remake =
+            previous.is_none() || previous_uids != Some(uids.as_slice()) || wanted(&whole_key);
+        let (index, changed, entries) = match previous {
+            Some(mut index) if !remake => {
+                let entries: Vec<(usize, write::search::SearchDoc, Vec<Dep>)> = searchable
+                    .par_iter()
+                    .enumerate()
+                    .filter(|(d, _)| wanted(&OutputKey::Search(uids[*d])))
+                    .map(|(d, &i)| entry(d, i))
+                    .collect();
+                let edits = entries
+                    .iter()
+                    .map(|(d, doc, _)| (*d, doc.clone()))
+                    .collect();
+                let changed = index.update_docs(edits);
+                (index, changed, entries)
+            }
+            previous => {
+                let entries: Vec<(usize, write::search::SearchDoc, Vec<Dep>)> = searchable
+                    .par_iter()
+                    .enumerate()
+                    .map(|(d, &i)| entry(d, i))
+                    .collect();
+                let docs = entries.iter().map(|(_, doc, _)| doc.clone()).collect();
+                let index = SearchIndex::new(kinds, categories, docs);
+                let changed = match (previous, target) {
+                    (Some(old), Target::InPlace(_)) => old.changes_to(&index),
+                    _ => write::search::Changed {
+                        write: index.files(),
+                        remove: Vec::new(),
+                    },
+                };
+                (index, changed, entries)
+            }
+        };
+        made.extend(entries.into_iter().map(|(d, _, deps)| Made {
+            key: OutputKey::Search(uids[d]),
+            record: Record {
+                deps,
+                files: Vec::new(),
+            },
+            changed: Vec::new(),
+        }));
+        made.push(Made {
+            key: whole_key,
+            record: Record {
+                deps: whole.into_deps(),
+                files: Vec::new(),
+            },
+            changed: Vec::new(),
+        });
         let failures: Vec<Diagnostic> = changed
             .write
             .par_iter()
@@ -998,72 +1160,83 @@ impl Workspace {
             )
             .collect();
         failures.into_iter().for_each(|d| diagnostics.push(d));
-        index
+        (Some(index), uids)
     }
 
-    /// Assets, static files, the highlight stylesheet, sitemap, robots.txt
-    /// and the content files (calendars, open data, feeds): those that changed
-    /// since the output was written (all, into a staging folder). A content
-    /// file none of whose inputs changed (`changes`) is not even made again.
+    /// The files made from the content: calendars, menus, open data, feeds,
+    /// the sitemap and robots.txt — those `wanted`, each with what it read
+    /// and its bytes.
+    fn make_files(
+        &self,
+        site: &Site,
+        engine: &Engine,
+        planned: &[Planned],
+        wanted: &(dyn Fn(&OutputKey) -> bool + Sync),
+        same: &(dyn Fn(&[Dep]) -> bool + Sync),
+    ) -> Vec<(OutputKey, Record, Vec<Vec<u8>>)> {
+        let strings = engine.strings();
+        let finish = |key: OutputKey, r: Reads, files: Vec<(String, Vec<u8>)>| {
+            let (names, bytes): (Vec<(String, u64)>, Vec<Vec<u8>>) = files
+                .into_iter()
+                .map(|(path, data)| ((path, hash_bytes(&data)), data))
+                .unzip();
+            let record = Record {
+                deps: r.into_deps(),
+                files: names,
+            };
+            (key, record, bytes)
+        };
+        let jobs: Vec<(OutputKey, write::ContentJob)> = write::content_plan(site)
+            .into_iter()
+            .map(|job| (OutputKey::Content(job.key(site)), job))
+            .filter(|(key, _)| wanted(key))
+            .collect();
+        let mut outputs: Vec<(OutputKey, Record, Vec<Vec<u8>>)> = jobs
+            .into_par_iter()
+            .map(|(key, job)| {
+                let r = Reads::new(site, strings);
+                let files = write::make_content(&r, job, &self.data_entries, same);
+                finish(key, r, files)
+            })
+            .collect();
+        if wanted(&OutputKey::Sitemap) {
+            let r = Reads::new(site, strings);
+            let xml = write::sitemap(&r, planned).into_bytes();
+            outputs.push(finish(
+                OutputKey::Sitemap,
+                r,
+                vec![("sitemap.xml".to_string(), xml)],
+            ));
+        }
+        if wanted(&OutputKey::Robots) {
+            let r = Reads::new(site, strings);
+            let text = write::robots(r.config()).into_bytes();
+            outputs.push(finish(
+                OutputKey::Robots,
+                r,
+                vec![("robots.txt".to_string(), text)],
+            ));
+        }
+        outputs
+    }
+
+    /// Static files, the highlight stylesheet and the assets beside the
+    /// pages: copied when new or changed (all, into a staging folder).
     /// Returns the fingerprint of each, or None after an error.
-    #[allow(clippy::too_many_arguments)]
-    fn write_files(
+    fn copy_files(
         &self,
         target: &Target,
         site: &Site,
         engine: &Engine,
-        planned: &[Planned],
-        item_fps: &[u64],
-        changes: Option<&fingerprint::Changes>,
         report: &mut Report,
         diagnostics: &mut Diagnostics,
     ) -> Option<BTreeMap<String, u64>> {
         let before = match target {
-            Target::InPlace(_) => self.written.as_ref().map(|w| &w.files),
+            Target::InPlace(_) => self.written.as_ref().map(|w| &w.copies),
             Target::Staging(_) => None,
         };
         let mut files: BTreeMap<String, u64> = BTreeMap::new();
-        let mut generated: Vec<(String, Vec<u8>)> = vec![
-            (
-                "sitemap.xml".to_string(),
-                write::sitemap(site, planned).into_bytes(),
-            ),
-            (
-                "robots.txt".to_string(),
-                write::robots(&site.config).into_bytes(),
-            ),
-        ];
-        // Content files none of whose inputs changed are kept as they are.
-        let unchanged = |job: write::ContentJob| {
-            changes.is_some_and(|c| {
-                let same = |i: usize| !c.item(site.uids[i]) && !c.links(site.uids[i]);
-                job.unchanged(site, same, |k| !c.kind(k))
-            })
-        };
-        let mut todo = Vec::new();
-        for job in write::content_plan(site) {
-            let kept: Option<Vec<(String, u64)>> =
-                before.filter(|_| unchanged(job)).and_then(|b| {
-                    write::content_paths(site, job)
-                        .into_iter()
-                        .map(|p| b.get(&p).map(|&fp| (p, fp)))
-                        .collect()
-                });
-            match kept {
-                Some(kept) => files.extend(kept),
-                None => todo.push(job),
-            }
-        }
-        // Data-file entries read assets (covers) and the settings too.
-        if changes.is_none_or(|c| c.assets()) {
-            self.data_entries
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .clear();
-        }
-        generated.par_extend(todo.par_iter().flat_map_iter(|&job| {
-            write::make_content(site, engine.strings(), job, &self.data_entries, item_fps)
-        }));
+        let mut generated: Vec<(String, Vec<u8>)> = Vec::new();
         if !engine.static_files.contains_key("css/highlight.css") {
             generated.push((
                 "css/highlight.css".to_string(),
@@ -1142,6 +1315,14 @@ impl Workspace {
     }
 }
 
+/// An output made in this pass: what it read, what it wrote, and the files
+/// whose bytes changed.
+struct Made {
+    key: OutputKey,
+    record: Record,
+    changed: Vec<String>,
+}
+
 /// Reads and types one content file.
 fn read_source(paths: &SitePaths, config: &Config, drafts: bool, rel: &str, uid: u32) -> Source {
     let mut source = Source {
@@ -1206,6 +1387,7 @@ fn merge_render_errors(
 pub fn run(options: &Options) -> Report {
     let started = Instant::now();
     let mut ws = Workspace::open(options.clone());
+    ws.keep_records = false;
     let opened = started.elapsed();
     let mut report = ws.build();
     report.timings.insert(0, ("load", opened));

@@ -14,6 +14,9 @@ use crate::load::Asset;
 use crate::markdown::{Body, Target};
 use crate::model::{Item, Kind, Ref};
 
+pub mod reads;
+pub use reads::{Dep, Reads, Shared, Taxonomy};
+
 /// The relations of one item, as indices into [`Site::items`].
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Links {

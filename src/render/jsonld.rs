@@ -12,7 +12,7 @@ use super::views::Views;
 /// or None for kinds that have no fitting schema.org type.
 pub fn of_item(v: &Views, i: usize) -> Option<String> {
     let item = v.item(i);
-    let config = &v.site.config;
+    let config = v.settings();
     let url = config.absolute_url(&item.site_path);
     let description = v.summary(i);
     let mut o = Map::new();

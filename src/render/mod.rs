@@ -16,10 +16,10 @@ use tera::{Context, Kwargs, State, Tera};
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
-use crate::link::Site;
+pub use crate::link::{Dep, Taxonomy};
+use crate::link::{Reads, Site};
 use crate::model::{Date, Kind, Num, Service};
 pub use theme::{Bytes, Theme};
-pub use views::Dep;
 use views::{Card, Group, LinkGroup, LinkView, Views, term_slug};
 
 /// The section list pages.
@@ -66,32 +66,6 @@ impl Section {
             Kind::News => Section::News,
             _ => return None,
         })
-    }
-}
-
-/// The directories of services and tagged items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Taxonomy {
-    Categories,
-    Audiences,
-    Tags,
-}
-
-impl Taxonomy {
-    pub const ALL: [Taxonomy; 3] = [Taxonomy::Categories, Taxonomy::Audiences, Taxonomy::Tags];
-    pub fn folder(self) -> &'static str {
-        match self {
-            Taxonomy::Categories => "categories",
-            Taxonomy::Audiences => "audiences",
-            Taxonomy::Tags => "tags",
-        }
-    }
-    pub fn terms(self, site: &Site) -> &[(String, Vec<usize>)] {
-        match self {
-            Taxonomy::Categories => &site.by_category,
-            Taxonomy::Audiences => &site.by_audience,
-            Taxonomy::Tags => &site.by_tag,
-        }
     }
 }
 
@@ -149,12 +123,17 @@ pub fn page_path(folder: &str, page: usize) -> String {
 impl Section {
     /// How many items its list shows (paginated), or None if it is one page.
     fn listed(self, site: &Site) -> Option<usize> {
+        self.listed_kind().map(|kind| site.of_kind(kind).len())
+    }
+
+    /// The kind its list shows a page at a time, if it is paginated.
+    fn listed_kind(self) -> Option<Kind> {
         match self {
-            Section::Stations => Some(site.of_kind(Kind::Station).len()),
-            Section::Organizations => Some(site.of_kind(Kind::Organization).len()),
-            Section::Projects => Some(site.of_kind(Kind::Project).len()),
-            Section::Reports => Some(site.of_kind(Kind::Report).len()),
-            Section::News => Some(site.of_kind(Kind::News).len()),
+            Section::Stations => Some(Kind::Station),
+            Section::Organizations => Some(Kind::Organization),
+            Section::Projects => Some(Kind::Project),
+            Section::Reports => Some(Kind::Report),
+            Section::News => Some(Kind::News),
             Section::Services | Section::Training => None,
         }
     }
@@ -310,6 +289,8 @@ pub struct Engine {
     sources: BTreeMap<String, String>,
     strings: BTreeMap<String, String>,
     pub static_files: BTreeMap<String, Bytes>,
+    /// What the values every page sees were made from (see [`Engine::set_site`]).
+    global_deps: Vec<Dep>,
 }
 
 #[derive(Serialize)]
@@ -420,15 +401,18 @@ impl Engine {
             sources,
             strings,
             static_files: theme.static_files,
+            global_deps: vec![Dep::Templates, Dep::Settings, Dep::Strings],
         })
     }
 
     /// Sets the values every page sees that depend on the content (the
-    /// navigation). Returns a fingerprint of them: when it changes, every page
-    /// must be rendered again.
-    pub fn set_site(&mut self, site: &Site) -> u64 {
-        let strings = &self.strings;
-        let base = |p: &str| site.config.link(p);
+    /// navigation and the footer's pages), recording what they read: every
+    /// page rendered through the templates reads them too.
+    pub fn set_site(&mut self, site: &Site) {
+        let reads = Reads::new(site, &self.strings);
+        let strings = reads.strings();
+        let config = reads.config();
+        let base = |p: &str| config.link(p);
         let mut nav = vec![NavEntry {
             key: "home",
             title: string(strings, "nav_home").to_string(),
@@ -442,23 +426,26 @@ impl Engine {
                 url: base(&format!("{key}/")),
             });
         }
-        let pages: Vec<LinkView> = site
+        let pages: Vec<LinkView> = reads
             .of_kind(Kind::Page)
             .iter()
-            .filter(|&&i| !site.items[i].key.contains('/'))
-            .map(|&i| LinkView {
-                title: &site.items[i].meta.title,
-                url: site.config.link(&site.items[i].site_path),
+            .map(|&i| reads.item(i))
+            .filter(|item| !item.key.contains('/'))
+            .map(|item| LinkView {
+                title: &item.meta.title,
+                url: config.link(&item.site_path),
             })
             .collect();
-        let mut hasher = std::hash::DefaultHasher::new();
-        for p in &pages {
-            std::hash::Hash::hash(&(p.title, &p.url), &mut hasher);
-        }
         let globals = self.tera.global_context();
         globals.insert("nav", &nav);
         globals.insert("footer_pages", &pages);
-        std::hash::Hasher::finish(&hasher)
+        drop(pages);
+        let mut deps = reads.into_deps();
+        // The templates themselves, and `site` and `strings` in the globals.
+        deps.extend([Dep::Templates, Dep::Settings, Dep::Strings]);
+        deps.sort_unstable();
+        deps.dedup();
+        self.global_deps = deps;
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -483,15 +470,15 @@ impl Engine {
         out: &mut Vec<u8>,
     ) -> Result<Rendered, Diagnostic> {
         out.clear();
-        let views = Views::new(site);
+        let views = Views::new(site, &self.strings);
         if let Job::Alias(i, _) = job {
             out.extend_from_slice(alias_page(&views.url(i), &views.item(i).meta.title).as_bytes());
             return Ok(Rendered {
                 deps: views.into_deps(),
-                template: "",
             });
         }
         let mut cx = Context::new();
+        views.record_all(&self.global_deps);
         let template = fill_context(&views, job, &mut cx, &self.strings);
         // The driver adds which pages hit the error, once per template mistake.
         self.tera
@@ -499,26 +486,7 @@ impl Engine {
             .map_err(|err| template_error(&err, &self.origins, None))?;
         Ok(Rendered {
             deps: views.into_deps(),
-            template,
         })
-    }
-
-    /// The templates each template is made of (itself, what it extends and
-    /// includes, transitively), to find the pages a template change touches.
-    pub fn template_closure(&self, name: &str) -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
-        let mut todo = vec![name.to_string()];
-        while let Some(current) = todo.pop() {
-            if seen.contains(&current) {
-                continue;
-            }
-            if let Some(source) = self.sources.get(&current) {
-                todo.extend(referenced_templates(source));
-            }
-            seen.push(current);
-        }
-        seen.sort();
-        seen
     }
 
     /// The source of each template, by name.
@@ -532,35 +500,10 @@ impl Engine {
     }
 }
 
-/// What rendering a page read: its dependencies and its template.
+/// What rendering a page read.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub deps: Vec<Dep>,
-    pub template: &'static str,
-}
-
-/// The names in `{% extends "x" %}` and `{% include "y" %}` tags of a template.
-fn referenced_templates(source: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    for tag in source.split("{%").skip(1) {
-        let tag = tag
-            .split("%}")
-            .next()
-            .unwrap_or_default()
-            .trim_start_matches(['-', ' ']);
-        let rest = tag
-            .strip_prefix("extends")
-            .or_else(|| tag.strip_prefix("include"));
-        if let Some(rest) = rest {
-            let rest = rest.trim_start();
-            if let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
-                if let Some(name) = rest[1..].split(quote).next() {
-                    names.push(name.to_string());
-                }
-            }
-        }
-    }
-    names
 }
 
 /// A redirect page for an old address: works without JavaScript.
@@ -665,7 +608,7 @@ fn fill_context<'a>(
     cx: &mut Context,
     strings: &'a BTreeMap<String, String>,
 ) -> &'static str {
-    let config = &v.site.config;
+    let config = v.settings();
     let mut crumbs: Vec<LinkView> = Vec::new();
     let nav_title = |key: &str| {
         strings
@@ -896,7 +839,7 @@ fn fill_context<'a>(
                     "list_news.html"
                 }
             };
-            let listed = section.listed(v.site).unwrap_or(0);
+            let listed = section.listed_kind().map_or(0, |k| v.of_kind(k).len());
             cx.insert(
                 "pagination",
                 &pagination(config, section.folder(), page, listed),
@@ -1060,7 +1003,7 @@ struct LessonPrint<'a> {
 
 /// A course's attachments, with the type and size of each file.
 fn attachments<'a>(v: &Views<'a>, c: usize) -> Vec<AttachmentView<'a>> {
-    let config = &v.site.config;
+    let config = v.settings();
     v.item(c)
         .course()
         .map(|c| c.attachments.as_slice())
@@ -1258,8 +1201,7 @@ fn terms(v: &Views, taxonomy: Taxonomy) -> Vec<TermView> {
         .map(|(name, list)| TermView {
             name: name.clone(),
             url: v
-                .site
-                .config
+                .settings()
                 .link(&format!("{}/{}/", taxonomy.folder(), term_slug(name))),
             count: list.len(),
         })

@@ -1,12 +1,13 @@
 //! What templates see: items as serialisable views with URLs and relations.
 
-use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::link::{Links, Site};
+use crate::config::Config;
+use crate::link::{Dep, Reads, Site};
 use crate::markdown::TocEntry;
-use crate::model::{Data, Date, Item, Kind};
+use crate::model::{Data, Date, Kind};
 
 /// A title with its link.
 #[derive(Serialize, Clone)]
@@ -106,79 +107,40 @@ pub fn term_slug(term: &str) -> String {
     }
 }
 
-/// What a page was made from, so that an incremental rebuild re-renders the
-/// pages that read something that changed, and only those.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dep {
-    /// An item's own fields and body (by its session-stable number).
-    Item(u32),
-    /// An item's relations (its services, organizations, mentor, lessons ...).
-    Links(u32),
-    /// Which items of a kind exist, in display order.
-    Kind(Kind),
-    /// The terms of a directory and their members.
-    Taxonomy(super::Taxonomy),
-    /// The files beside the pages (their sizes are shown).
-    Assets,
+/// The site as templates see it: cards, links and page views made from a
+/// [`Reads`], so every read is recorded.
+pub struct Views<'a> {
+    reads: Reads<'a>,
+    /// Read once: nearly every view needs it for its URLs.
+    config: &'a Config,
 }
 
-/// The site as templates see it. Every read records a [`Dep`].
-pub struct Views<'a> {
-    pub site: &'a Site,
-    deps: RefCell<Vec<Dep>>,
+impl<'a> std::ops::Deref for Views<'a> {
+    type Target = Reads<'a>;
+    fn deref(&self) -> &Reads<'a> {
+        &self.reads
+    }
 }
 
 impl<'a> Views<'a> {
-    pub fn new(site: &'a Site) -> Self {
-        Views {
-            site,
-            deps: RefCell::new(Vec::new()),
-        }
+    pub fn new(site: &'a Site, strings: &'a BTreeMap<String, String>) -> Self {
+        let reads = Reads::new(site, strings);
+        let config = reads.config();
+        Views { reads, config }
     }
 
-    fn record(&self, dep: Dep) {
-        self.deps.borrow_mut().push(dep);
+    /// The settings (recorded when the views were made).
+    pub fn settings(&self) -> &'a Config {
+        self.config
     }
 
     /// What the page read, sorted and without repeats.
     pub fn into_deps(self) -> Vec<Dep> {
-        let mut deps = self.deps.into_inner();
-        deps.sort_unstable();
-        deps.dedup();
-        deps
-    }
-
-    pub fn item(&self, i: usize) -> &'a Item {
-        self.record(Dep::Item(self.site.uids[i]));
-        &self.site.items[i]
-    }
-
-    pub fn links_of(&self, i: usize) -> &'a Links {
-        self.record(Dep::Links(self.site.uids[i]));
-        &self.site.links[i]
-    }
-
-    pub fn of_kind(&self, kind: Kind) -> &'a [usize] {
-        self.record(Dep::Kind(kind));
-        self.site.of_kind(kind)
-    }
-
-    pub fn terms(&self, taxonomy: super::Taxonomy) -> &'a [(String, Vec<usize>)] {
-        self.record(Dep::Taxonomy(taxonomy));
-        taxonomy.terms(self.site)
-    }
-
-    pub fn asset_size(&self, path: &str) -> u64 {
-        self.record(Dep::Assets);
-        self.site
-            .assets
-            .iter()
-            .find(|a| a.path == path)
-            .map_or(0, |a| a.size)
+        self.reads.into_deps()
     }
 
     pub fn url(&self, i: usize) -> String {
-        self.site.config.link(&self.item(i).site_path)
+        self.config.link(&self.item(i).site_path)
     }
 
     pub fn link(&self, i: usize) -> LinkView<'a> {
@@ -191,7 +153,7 @@ impl<'a> Views<'a> {
     pub fn summary(&self, i: usize) -> String {
         match &self.item(i).meta.summary {
             Some(s) => s.clone(),
-            None => excerpt(&self.site.bodies[i].first_paragraph, 90),
+            None => excerpt(&self.body(i).first_paragraph, 90),
         }
     }
 
@@ -213,7 +175,7 @@ impl<'a> Views<'a> {
                 .cover
                 .as_ref()
                 .and_then(|c| c.path.as_ref())
-                .map(|p| self.site.config.link(p)),
+                .map(|p| self.config.link(p)),
         }
     }
 
@@ -226,13 +188,13 @@ impl<'a> Views<'a> {
     }
 
     pub fn tag_url(&self, tag: &str) -> String {
-        self.site.config.link(&format!("tags/{}/", term_slug(tag)))
+        self.config.link(&format!("tags/{}/", term_slug(tag)))
     }
 
     pub fn page(&self, i: usize) -> PageView<'a> {
         let item = self.item(i);
-        let body = &self.site.bodies[i];
-        let permalink = self.site.config.absolute_url(&item.site_path);
+        let body = self.body(i);
+        let permalink = self.config.absolute_url(&item.site_path);
         // Only a full address is of use to a phone that scans the code.
         let wants_qr =
             matches!(item.kind, Kind::Station | Kind::Service) && permalink.starts_with("http");
@@ -275,8 +237,7 @@ impl<'a> Views<'a> {
                 _ => groups.push(Group {
                     name: category.to_string(),
                     url: Some(
-                        self.site
-                            .config
+                        self.config
                             .link(&format!("categories/{}/", term_slug(category))),
                     ),
                     items: vec![self.card(s)],

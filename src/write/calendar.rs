@@ -45,7 +45,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::link::Site;
+use crate::link::Reads;
 use crate::model::{Date, Item, Kind, Service, Session, TimeRange, Weekday};
 
 /// The file name of a calendar, beside the page it belongs to.
@@ -106,16 +106,18 @@ pub fn has_calendar(item: &Item) -> bool {
 /// service's events are written once, for its own calendar, and again, as
 /// they are, in its station's. They change together, so a rebuild remakes
 /// them together.
-pub fn station_files(site: &Site, s: usize, labels: &Labels) -> Vec<(String, Vec<u8>)> {
-    let host = host_of(&site.config.base_url);
-    let events: Vec<(usize, String)> = site.links[s]
+pub fn station_files(r: &Reads, s: usize) -> Vec<(String, Vec<u8>)> {
+    let labels = &Labels::new(r.strings());
+    let host = host_of(&r.config().base_url);
+    let events: Vec<(usize, String)> = r
+        .links_of(s)
         .services
         .iter()
-        .filter(|&&i| has_calendar(&site.items[i]))
-        .map(|&i| (i, service_events(site, i, &host, labels)))
+        .filter(|&&i| has_calendar(r.item(i)))
+        .map(|&i| (i, service_events(r, i, &host, labels)))
         .collect();
-    let station = &site.items[s];
-    let hours = opening_hours_events(site, s, &host, labels);
+    let station = r.item(s);
+    let hours = opening_hours_events(r, s, &host, labels);
     let mut bodies: Vec<&str> = vec![&hours];
     bodies.extend(events.iter().map(|(_, e)| e.as_str()));
     let mut files = vec![(
@@ -123,7 +125,7 @@ pub fn station_files(site: &Site, s: usize, labels: &Labels) -> Vec<(String, Vec
         calendar(&station.meta.title, &bodies),
     )];
     files.extend(events.iter().map(|(i, body)| {
-        let item = &site.items[*i];
+        let item = r.item(*i);
         (
             format!("{}{FILE}", item.site_path),
             calendar(&item.meta.title, &[body]),
@@ -171,9 +173,9 @@ fn host_of(base_url: &str) -> String {
 }
 
 /// The public address of a page, when the site has one.
-fn page_url(site: &Site, item: &Item) -> Option<String> {
-    site.config.base_url.starts_with("http").then(|| {
-        site.config
+fn page_url(r: &Reads, item: &Item) -> Option<String> {
+    r.config().base_url.starts_with("http").then(|| {
+        r.config()
             .absolute_url(&super::encode_path(&item.site_path))
     })
 }
@@ -247,20 +249,20 @@ impl Event<'_> {
 }
 
 /// The VEVENTs of active service `i`, one per session with a time.
-fn service_events(site: &Site, i: usize, host: &str, labels: &Labels) -> String {
-    let item = &site.items[i];
+fn service_events(r: &Reads, i: usize, host: &str, labels: &Labels) -> String {
+    let item = r.item(i);
     let Some(service) = item.service() else {
         return String::new();
     };
-    let station = site.links[i].station.map(|s| &*site.items[s]);
+    let station = r.links_of(i).station.map(|s| r.item(s));
     let anchor = anchor(Some(item), station);
-    let url = page_url(site, item);
+    let url = page_url(r, item);
     let location = service_location(service.location.as_deref(), station);
     let summary = item
         .meta
         .summary
         .as_deref()
-        .unwrap_or(&site.bodies[i].first_paragraph);
+        .unwrap_or(&r.body(i).first_paragraph);
     let mut about: Vec<String> = Vec::new();
     if !summary.trim().is_empty() {
         about.push(summary.trim().to_string());
@@ -297,13 +299,13 @@ fn service_events(site: &Site, i: usize, host: &str, labels: &Labels) -> String 
 }
 
 /// The VEVENTs of station `s`'s opening hours.
-fn opening_hours_events(site: &Site, s: usize, host: &str, labels: &Labels) -> String {
-    let item = &site.items[s];
+fn opening_hours_events(r: &Reads, s: usize, host: &str, labels: &Labels) -> String {
+    let item = r.item(s);
     let Some(station) = item.station() else {
         return String::new();
     };
     let anchor = anchor(None, Some(item));
-    let url = page_url(site, item);
+    let url = page_url(r, item);
     let summary = format!("{}{}", item.meta.title, labels.opening_hours);
     let location = match &station.address {
         Some(address) => format!("{}，{address}", item.meta.title),

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use serde_json::{Map, Value, json};
 
-use crate::link::Site;
+use crate::link::{Dep, Reads};
 use crate::model::{Data, Item, Kind, Session};
 use crate::render::{date_text, days_text};
 
@@ -28,49 +28,49 @@ pub fn data_path(kind: Kind) -> Option<String> {
 }
 
 /// One item's entry in its kind's data file: compact JSON on one line.
-fn entry(site: &Site, i: usize) -> Vec<u8> {
-    serde_json::to_vec(&item_json(site, &site.items[i])).unwrap_or_default()
+fn entry(r: &Reads, i: usize) -> Vec<u8> {
+    serde_json::to_vec(&item_json(r, r.item(i))).unwrap_or_default()
 }
 
-/// Each item's entry as last made, by uid, with the fingerprint of the item
-/// it was made from: an edit in `zhan serve` re-encodes only the items it
-/// touched. Cleared when something else an entry reads (settings, assets)
-/// may have changed.
+/// Each item's entry as last made, by uid, with what it read: an edit in
+/// `zhan serve` re-encodes only the entries that read something it changed.
 #[derive(Default)]
-pub struct Entries(HashMap<u32, (u64, Arc<[u8]>)>);
+pub struct Entries(HashMap<u32, (Vec<Dep>, Arc<[u8]>)>);
 
 impl Entries {
-    pub fn clear(&mut self) {
-        self.0.clear();
-    }
-
-    /// A kind's data file, from its items' entries in order (`item_fps`:
-    /// the fingerprint of each item of the site, by index). One item per
-    /// line: still one JSON document, and a change to one item is one
-    /// changed line.
+    /// A kind's data file, from its items' entries in order. An entry is
+    /// reused when everything it read still reads the same (`same`). One
+    /// item per line: still one JSON document, and a change to one item is
+    /// one changed line.
     pub fn data_file(
         &mut self,
-        site: &Site,
+        r: &Reads,
         kind: Kind,
-        item_fps: &[u64],
+        same: &(dyn Fn(&[Dep]) -> bool + Sync),
     ) -> Option<(String, Vec<u8>)> {
         let path = data_path(kind)?;
-        let made: Vec<(u32, u64, Arc<[u8]>)> = site
+        let shared = r.shared();
+        let cache = &self.0;
+        let made: Vec<(u32, Vec<Dep>, Arc<[u8]>)> = r
             .of_kind(kind)
             .par_iter()
             .map(|&i| {
-                let (uid, fp) = (site.uids[i], item_fps[i]);
-                let entry = match self.0.get(&uid) {
-                    Some((old, entry)) if *old == fp => entry.clone(),
-                    _ => Arc::from(entry(site, i)),
-                };
-                (uid, fp, entry)
+                let own = shared.reads();
+                let uid = own.uid(i);
+                match cache.get(&uid) {
+                    Some((deps, entry)) if same(deps) => (uid, deps.clone(), entry.clone()),
+                    _ => {
+                        let entry = Arc::from(entry(&own, i));
+                        (uid, own.into_deps(), entry)
+                    }
+                }
             })
             .collect();
+        made.iter().for_each(|(_, deps, _)| r.record_all(deps));
         let (_, name) = DATA_KINDS.iter().find(|(k, _)| *k == kind)?;
         let head = json!({
             "type": name,
-            "site": site.config.title,
+            "site": r.config().title,
             "count": made.len(),
         })
         .to_string();
@@ -83,8 +83,8 @@ impl Entries {
             out.extend_from_slice(e);
         }
         out.extend_from_slice(b"\n]}\n");
-        for (uid, fp, entry) in made {
-            self.0.insert(uid, (fp, entry));
+        for (uid, deps, entry) in made {
+            self.0.insert(uid, (deps, entry));
         }
         Some((path, out))
     }
@@ -92,8 +92,8 @@ impl Entries {
 
 /// One item: its id and URL, the common fields, then those of its type, as
 /// they were written (references by id), with file fields as URLs.
-pub fn item_json(site: &Site, item: &Item) -> Value {
-    let config = &site.config;
+pub fn item_json(r: &Reads, item: &Item) -> Value {
+    let config = &r.config();
     let mut object = Map::new();
     object.insert("id".into(), json!(item.id));
     object.insert("url".into(), json!(config.absolute_url(&item.site_path)));
@@ -153,7 +153,8 @@ pub fn item_json(site: &Site, item: &Item) -> Value {
 /// A station's active services, one row each, in menu order. UTF-8 with a
 /// byte-order mark and CRLF line ends, so Excel opens the Chinese text
 /// correctly with a double click.
-pub fn menu_csv(site: &Site, station: usize, strings: &BTreeMap<String, String>) -> Vec<u8> {
+pub fn menu_csv(r: &Reads, station: usize) -> Vec<u8> {
+    let strings = r.strings();
     fn text<'a>(strings: &'a BTreeMap<String, String>, key: &'a str) -> &'a str {
         strings.get(key).map_or(key, String::as_str)
     }
@@ -173,15 +174,15 @@ pub fn menu_csv(site: &Site, station: usize, strings: &BTreeMap<String, String>)
     ];
     push_row(&mut out, header.iter().copied());
     let separator = label("list_separator");
-    for &i in &site.links[station].services {
-        let item = &site.items[i];
+    for &i in &r.links_of(station).services {
+        let item = r.item(i);
         let Some(service) = item.service().filter(|s| s.is_active()) else {
             continue;
         };
         let schedule = sessions_text(&service.schedule, strings);
         let audience = service.audience.join(separator);
         let apply = service.how_to_apply.join(" → ");
-        let url = site.config.absolute_url(&item.site_path);
+        let url = r.config().absolute_url(&item.site_path);
         let online = if service.online { label("csv_yes") } else { "" };
         push_row(
             &mut out,

@@ -1,7 +1,7 @@
 //! Atom feeds (RFC 4287) of news: the whole site's at `atom.xml`, and each
 //! station's at `stations/<id>/atom.xml`.
 
-use crate::link::Site;
+use crate::link::Reads;
 use crate::markdown::escape_html;
 use crate::model::{Date, Kind};
 
@@ -9,28 +9,28 @@ use crate::model::{Date, Kind};
 pub const FEED_ENTRIES: usize = 50;
 
 /// The whole site's feed, as (path in the output, bytes).
-pub fn site_feed(site: &Site) -> (String, Vec<u8>) {
+pub fn site_feed(r: &Reads) -> (String, Vec<u8>) {
     let text = feed(
-        site,
-        &site.config.title,
+        r,
+        &r.config().title,
         "atom.xml",
         "",
-        site.of_kind(Kind::News),
+        r.of_kind(Kind::News),
         None,
     );
     ("atom.xml".to_string(), text.into_bytes())
 }
 
 /// A station's feed, as (path in the output, bytes).
-pub fn station_feed(site: &Site, s: usize) -> (String, Vec<u8>) {
-    let station = &site.items[s];
+pub fn station_feed(r: &Reads, s: usize) -> (String, Vec<u8>) {
+    let station = r.item(s);
     let path = format!("{}atom.xml", station.site_path);
     let text = feed(
-        site,
-        &format!("{} - {}", station.meta.title, site.config.title),
+        r,
+        &format!("{} - {}", station.meta.title, r.config().title),
         &path,
         &station.site_path,
-        &site.links[s].news,
+        &r.links_of(s).news,
         station.last_changed(),
     );
     (path, text.into_bytes())
@@ -47,23 +47,23 @@ fn timestamp(date: Date) -> String {
 /// `fallback` (the station's own date), else a fixed one: the feed reads
 /// nothing else, so an edit elsewhere never changes it.
 fn feed(
-    site: &Site,
+    r: &Reads,
     title: &str,
     path: &str,
     page_path: &str,
     news: &[usize],
     fallback: Option<Date>,
 ) -> String {
-    let config = &site.config;
+    let config = &r.config();
     let mut entries: Vec<usize> = news.to_vec();
     entries.sort_by(|&a, &b| {
-        let key = |i: usize| site.items[i].meta.date;
+        let key = |i: usize| r.item(i).meta.date;
         key(b).cmp(&key(a)).then(a.cmp(&b))
     });
     entries.truncate(FEED_ENTRIES);
     let updated = entries
         .iter()
-        .filter_map(|&i| site.items[i].last_changed())
+        .filter_map(|&i| r.item(i).last_changed())
         .max()
         .or(fallback)
         .map_or_else(|| "2000-01-01T00:00:00+08:00".to_string(), timestamp);
@@ -98,7 +98,7 @@ fn feed(
     ));
     out.push_str("  <generator>zhan</generator>\n");
     for i in entries {
-        let item = &site.items[i];
+        let item = r.item(i);
         let url = config.absolute_url(&item.site_path);
         out.push_str("  <entry>\n");
         out.push_str(&format!(
@@ -117,24 +117,24 @@ fn feed(
             .last_changed()
             .map_or_else(|| updated.clone(), timestamp);
         out.push_str(&format!("    <updated>{entry_updated}</updated>\n"));
-        if let Some(s) = site.links[i].station {
+        if let Some(s) = r.links_of(i).station {
             out.push_str(&format!(
                 "    <category term=\"{}\" label=\"{}\"/>\n",
-                xml_text(&site.items[s].id),
-                xml_text(&site.items[s].meta.title)
+                xml_text(&r.item(s).id),
+                xml_text(&r.item(s).meta.title)
             ));
         }
         let summary = item
             .meta
             .summary
             .as_deref()
-            .unwrap_or(&site.bodies[i].first_paragraph);
+            .unwrap_or(&r.body(i).first_paragraph);
         if !summary.is_empty() {
             out.push_str(&format!("    <summary>{}</summary>\n", xml_text(summary)));
         }
         out.push_str(&format!(
             "    <content type=\"html\">{}</content>\n",
-            xml_text(&site.bodies[i].html)
+            xml_text(&r.body(i).html)
         ));
         out.push_str("  </entry>\n");
     }

@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::link::Site;
+use crate::link::{Dep, Reads, Site};
 use crate::markdown::escape_html;
 use crate::model::Kind;
 use crate::render::{Job, Planned};
@@ -241,15 +241,16 @@ fn replace_file(path: &Path, fill: impl FnOnce(&Path) -> io::Result<()>) -> io::
 }
 
 /// `sitemap.xml`: every page with its last change date.
-pub fn sitemap(site: &Site, planned: &[Planned]) -> String {
+pub fn sitemap(r: &Reads, planned: &[Planned]) -> String {
     use std::fmt::Write as _;
+    r.record(Dep::Plan);
     let mut xml = String::with_capacity(planned.len() * 96 + 128);
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let base = escape_html(&site.config.absolute_url(""));
+    let base = escape_html(&r.config().absolute_url(""));
     for p in planned {
         let lastmod = match p.job {
             Job::Alias(..) | Job::NotFound => continue,
-            Job::Item(i) => site.items[i].last_changed(),
+            Job::Item(i) => r.item(i).last_changed(),
             _ => None,
         };
         let path = p.path.strip_suffix("index.html").unwrap_or(&p.path);
@@ -293,18 +294,19 @@ pub const SEARCH_KINDS: [Kind; 9] = [
     Kind::Page,
 ];
 
-/// Whether item `i` is a page the search index lists.
-pub fn searchable(site: &Site, i: usize) -> bool {
-    SEARCH_KINDS.contains(&site.items[i].kind)
+/// Whether an item of `kind` is a page the search index lists.
+pub fn searchable(kind: Kind) -> bool {
+    SEARCH_KINDS.contains(&kind)
 }
 
 /// The search index's view of item `i`: its title; its summary with the
 /// words that name it (tags, category, audience, station); its text.
-pub fn search_doc(site: &Site, i: usize) -> search::SearchDoc {
-    let item = &site.items[i];
-    let station = site.links[i]
+pub fn search_doc(r: &Reads, i: usize) -> search::SearchDoc {
+    let item = r.item(i);
+    let station = r
+        .links_of(i)
         .station
-        .map(|s| site.items[s].meta.title.clone())
+        .map(|s| r.item(s).meta.title.clone())
         .unwrap_or_default();
     let category = item
         .service()
@@ -314,7 +316,7 @@ pub fn search_doc(site: &Site, i: usize) -> search::SearchDoc {
         .meta
         .summary
         .clone()
-        .unwrap_or_else(|| site.bodies[i].first_paragraph.clone());
+        .unwrap_or_else(|| r.body(i).first_paragraph.clone());
     let mut names: Vec<&str> = item.meta.tags.iter().map(String::as_str).collect();
     if let Some(s) = item.service() {
         names.push(&s.category);
@@ -324,14 +326,14 @@ pub fn search_doc(site: &Site, i: usize) -> search::SearchDoc {
         names.push(&station);
     }
     search::SearchDoc {
-        url: site.config.link(&item.site_path),
+        url: r.config().link(&item.site_path),
         title: item.meta.title.clone(),
         kind: SEARCH_KINDS
             .iter()
             .position(|k| *k == item.kind)
             .map_or(0, |p| p as u8),
         summary: format!("{summary}\n{}", names.join(" ")),
-        body: site.bodies[i].text.clone(),
+        body: r.body(i).text.clone(),
         station,
         category,
     }
@@ -344,7 +346,6 @@ pub fn encode_path(path: &str) -> String {
     out
 }
 
-/// `robots.txt`: everything may be indexed; where the sitemap is.
 /// A file made from the content beside its pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentJob {
@@ -360,33 +361,26 @@ pub enum ContentJob {
     Calendars(usize),
 }
 
+/// What a content job is about, in terms that stay the same when items
+/// come and go: the kind of job and the uid of its station (0 for jobs of
+/// the whole site).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContentKey {
+    Data(Kind),
+    SiteFeed,
+    MenuCsv(u32),
+    StationFeed(u32),
+    Calendars(u32),
+}
+
 impl ContentJob {
-    /// Whether the job's files would be made as they were, given which
-    /// items still read as they did (`same`): a job reads some items (their
-    /// fields and relations) and, for lists of a whole kind, which items the
-    /// kind has (`kind_same`).
-    pub fn unchanged(
-        self,
-        site: &Site,
-        same: impl Fn(usize) -> bool,
-        kind_same: impl Fn(Kind) -> bool,
-    ) -> bool {
+    pub fn key(self, site: &Site) -> ContentKey {
         match self {
-            ContentJob::Data(kind) => {
-                kind_same(kind) && site.of_kind(kind).iter().all(|&i| same(i))
-            }
-            // Feed entries name their station.
-            ContentJob::SiteFeed => {
-                kind_same(Kind::News)
-                    && site
-                        .of_kind(Kind::News)
-                        .iter()
-                        .all(|&n| same(n) && site.links[n].station.is_none_or(&same))
-            }
-            ContentJob::MenuCsv(s) | ContentJob::Calendars(s) => {
-                same(s) && site.links[s].services.iter().all(|&i| same(i))
-            }
-            ContentJob::StationFeed(s) => same(s) && site.links[s].news.iter().all(|&i| same(i)),
+            ContentJob::Data(kind) => ContentKey::Data(kind),
+            ContentJob::SiteFeed => ContentKey::SiteFeed,
+            ContentJob::MenuCsv(s) => ContentKey::MenuCsv(site.uids[s]),
+            ContentJob::StationFeed(s) => ContentKey::StationFeed(site.uids[s]),
+            ContentJob::Calendars(s) => ContentKey::Calendars(site.uids[s]),
         }
     }
 }
@@ -408,49 +402,33 @@ pub fn content_plan(site: &Site) -> Vec<ContentJob> {
     plan
 }
 
-/// The paths in the output of a content job's files.
-pub fn content_paths(site: &Site, job: ContentJob) -> Vec<String> {
-    match job {
-        ContentJob::Data(kind) => data::data_path(kind).into_iter().collect(),
-        ContentJob::MenuCsv(s) => vec![format!("{}menu.csv", site.items[s].site_path)],
-        ContentJob::SiteFeed => vec!["atom.xml".to_string()],
-        ContentJob::StationFeed(s) => vec![format!("{}atom.xml", site.items[s].site_path)],
-        ContentJob::Calendars(s) => std::iter::once(s)
-            .chain(site.links[s].services.iter().copied())
-            .filter(|&i| calendar::has_calendar(&site.items[i]))
-            .map(|i| format!("{}{}", site.items[i].site_path, calendar::FILE))
-            .collect(),
-    }
-}
-
-/// The files of one content job, as (path in the output, bytes). Data files
-/// reuse the entries of items whose fingerprint (`item_fps`) is unchanged.
+/// The files of one content job, as (path in the output, bytes), read
+/// through `r`. Data files reuse the entries of items that read the same as
+/// when they were made (`same`).
 pub fn make_content(
-    site: &Site,
-    strings: &std::collections::BTreeMap<String, String>,
+    r: &Reads,
     job: ContentJob,
     entries: &std::sync::Mutex<data::Entries>,
-    item_fps: &[u64],
+    same: &(dyn Fn(&[Dep]) -> bool + Sync),
 ) -> Vec<(String, Vec<u8>)> {
     match job {
         ContentJob::Data(kind) => entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .data_file(site, kind, item_fps)
+            .data_file(r, kind, same)
             .into_iter()
             .collect(),
         ContentJob::MenuCsv(s) => vec![(
-            format!("{}menu.csv", site.items[s].site_path),
-            data::menu_csv(site, s, strings),
+            format!("{}menu.csv", r.item(s).site_path),
+            data::menu_csv(r, s),
         )],
-        ContentJob::SiteFeed => vec![feed::site_feed(site)],
-        ContentJob::StationFeed(s) => vec![feed::station_feed(site, s)],
-        ContentJob::Calendars(s) => {
-            calendar::station_files(site, s, &calendar::Labels::new(strings))
-        }
+        ContentJob::SiteFeed => vec![feed::site_feed(r)],
+        ContentJob::StationFeed(s) => vec![feed::station_feed(r, s)],
+        ContentJob::Calendars(s) => calendar::station_files(r, s),
     }
 }
 
+/// `robots.txt`: everything may be indexed; where the sitemap is.
 pub fn robots(config: &Config) -> String {
     format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",

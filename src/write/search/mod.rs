@@ -498,6 +498,22 @@ impl SearchIndex {
         self.apply(edits)
     }
 
+    /// The files to write and remove to turn this index's files into `new`'s.
+    pub fn changes_to(&self, new: &SearchIndex) -> Changed {
+        let before: BTreeMap<String, Vec<u8>> = self.files().into_iter().collect();
+        let after = new.files();
+        let remove = before
+            .keys()
+            .filter(|p| !after.iter().any(|(q, _)| q == *p))
+            .cloned()
+            .collect();
+        let write = after
+            .into_iter()
+            .filter(|(p, b)| before.get(p) != Some(b))
+            .collect();
+        Changed { write, remove }
+    }
+
     /// Replaces the pages at the given numbers (the set of pages unchanged)
     /// and returns the files that changed.
     pub fn update_docs(&mut self, edits: Vec<(usize, SearchDoc)>) -> Changed {

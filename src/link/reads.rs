@@ -1,0 +1,186 @@
+//! The one way an output reads the linked site: a [`Reads`] hands out items,
+//! bodies, relations, lists, settings and interface strings, and records a
+//! [`Dep`] for each thing it handed out. Pages, calendars, open data, feeds,
+//! the sitemap and search entries are all made from a `Reads`, so what an
+//! output was made from is known without anyone listing it by hand; the
+//! build driver keeps those records and, after an edit, makes again exactly
+//! the outputs that read something that changed.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use super::{Links, Site};
+use crate::config::Config;
+use crate::load::Asset;
+use crate::markdown::Body;
+use crate::model::{Item, Kind};
+
+/// The directories of services and tagged items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Taxonomy {
+    Categories,
+    Audiences,
+    Tags,
+}
+
+impl Taxonomy {
+    pub const ALL: [Taxonomy; 3] = [Taxonomy::Categories, Taxonomy::Audiences, Taxonomy::Tags];
+    pub fn folder(self) -> &'static str {
+        match self {
+            Taxonomy::Categories => "categories",
+            Taxonomy::Audiences => "audiences",
+            Taxonomy::Tags => "tags",
+        }
+    }
+    pub fn terms(self, site: &Site) -> &[(String, Vec<usize>)] {
+        match self {
+            Taxonomy::Categories => &site.by_category,
+            Taxonomy::Audiences => &site.by_audience,
+            Taxonomy::Tags => &site.by_tag,
+        }
+    }
+}
+
+/// One thing an output can read. Each has a fingerprint (made by the build
+/// driver from the site, the theme and the plan); an output is made again
+/// when the fingerprint of something it read differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dep {
+    /// An item's own fields, address and rendered body (by its
+    /// session-stable number).
+    Item(u32),
+    /// An item's relations (its services, organizations, mentor, lessons ...).
+    Links(u32),
+    /// Which items of a kind exist, in display order.
+    Kind(Kind),
+    /// The terms of a directory and their members.
+    Taxonomy(Taxonomy),
+    /// The files beside the pages (their sizes are shown).
+    Assets,
+    /// The settings (site.yaml and the command line's overrides).
+    Settings,
+    /// The theme's interface strings.
+    Strings,
+    /// The theme's templates, all of them: a template can include, import
+    /// or extend any other, and a tera component defined in one is callable
+    /// from every other, so a page rendered through the engine reads them all.
+    Templates,
+    /// The list of files the site will have (the sitemap lists it).
+    Plan,
+}
+
+/// A recording view of the site for one output.
+pub struct Reads<'a> {
+    site: &'a Site,
+    strings: &'a BTreeMap<String, String>,
+    deps: RefCell<Vec<Dep>>,
+}
+
+impl<'a> Reads<'a> {
+    pub fn new(site: &'a Site, strings: &'a BTreeMap<String, String>) -> Self {
+        Reads {
+            site,
+            strings,
+            deps: RefCell::new(Vec::with_capacity(16)),
+        }
+    }
+
+    /// Records a read made some other way (the engine's templates and the
+    /// values every page sees).
+    pub fn record(&self, dep: Dep) {
+        self.deps.borrow_mut().push(dep);
+    }
+
+    /// Records reads made on another `Reads`, e.g. a cached entry's.
+    pub fn record_all(&self, deps: &[Dep]) {
+        self.deps.borrow_mut().extend_from_slice(deps);
+    }
+
+    /// What was read, sorted and without repeats.
+    pub fn into_deps(self) -> Vec<Dep> {
+        let mut deps = self.deps.into_inner();
+        deps.sort_unstable();
+        deps.dedup();
+        deps
+    }
+
+    /// A handle that makes more recorders on the same site, for work split
+    /// across threads (a recorder itself stays on one).
+    pub fn shared(&self) -> Shared<'a> {
+        Shared {
+            site: self.site,
+            strings: self.strings,
+        }
+    }
+
+    /// How many items the site has (indices run below it). Reads nothing.
+    pub fn item_count(&self) -> usize {
+        self.site.items.len()
+    }
+
+    /// The session-stable number of item `i`: its identity, not its content.
+    pub fn uid(&self, i: usize) -> u32 {
+        self.site.uids[i]
+    }
+
+    pub fn item(&self, i: usize) -> &'a Item {
+        self.record(Dep::Item(self.site.uids[i]));
+        &self.site.items[i]
+    }
+
+    /// Item `i`'s rendered body (part of what the item reads as).
+    pub fn body(&self, i: usize) -> &'a Body {
+        self.record(Dep::Item(self.site.uids[i]));
+        &self.site.bodies[i]
+    }
+
+    pub fn links_of(&self, i: usize) -> &'a Links {
+        self.record(Dep::Links(self.site.uids[i]));
+        &self.site.links[i]
+    }
+
+    pub fn of_kind(&self, kind: Kind) -> &'a [usize] {
+        self.record(Dep::Kind(kind));
+        self.site.of_kind(kind)
+    }
+
+    pub fn terms(&self, taxonomy: Taxonomy) -> &'a [(String, Vec<usize>)] {
+        self.record(Dep::Taxonomy(taxonomy));
+        taxonomy.terms(self.site)
+    }
+
+    pub fn assets(&self) -> &'a [Asset] {
+        self.record(Dep::Assets);
+        &self.site.assets
+    }
+
+    pub fn asset_size(&self, path: &str) -> u64 {
+        self.assets()
+            .iter()
+            .find(|a| a.path == path)
+            .map_or(0, |a| a.size)
+    }
+
+    pub fn config(&self) -> &'a Config {
+        self.record(Dep::Settings);
+        &self.site.config
+    }
+
+    pub fn strings(&self) -> &'a BTreeMap<String, String> {
+        self.record(Dep::Strings);
+        self.strings
+    }
+}
+
+/// Makes recorders on one site from any thread; reads nothing itself.
+#[derive(Clone, Copy)]
+pub struct Shared<'a> {
+    site: &'a Site,
+    strings: &'a BTreeMap<String, String>,
+}
+
+impl<'a> Shared<'a> {
+    pub fn reads(&self) -> Reads<'a> {
+        Reads::new(self.site, self.strings)
+    }
+}
