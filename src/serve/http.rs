@@ -232,6 +232,17 @@ fn handle(mut stream: TcpStream, root: &Path, hub: Option<&Hub>) -> io::Result<(
             b"",
             head_only,
         ),
+        Resolved::NotFound if hub.is_some_and(Hub::building) => {
+            let html = ("Content-Type", "text/html; charset=utf-8".to_string());
+            let retry = ("Retry-After", "1".to_string());
+            respond(
+                &mut stream,
+                "503 Service Unavailable",
+                &[html, retry],
+                &page(reload::BUILDING_PAGE.as_bytes().to_vec()),
+                head_only,
+            )
+        }
         Resolved::NotFound => {
             let body = std::fs::read(root.join("404.html")).unwrap_or_else(|_| {
                 b"<!DOCTYPE html><html><body><h1>404</h1></body></html>\n".to_vec()

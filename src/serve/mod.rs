@@ -61,7 +61,9 @@ pub fn serve(
 ) -> Result<(), String> {
     let hub = Arc::new(Hub::new());
     let output = options.output_dir();
-    let (mut ws, mut watcher) = start(options, reporter, Some(&hub))?;
+    // Serve at once: what the last build left in the output folder while the
+    // first build runs (a large site takes seconds), then the new site.
+    hub.set_building(true);
     let server_hub = Arc::clone(&hub);
     std::thread::spawn(move || http::serve(listener, output, Some(server_hub)));
     reporter.say(ready);
@@ -70,6 +72,10 @@ pub fn serve(
             reporter.say(&format!("could not open a browser; open {url} yourself"));
         }
     }
+    let started = start(options, reporter, Some(&hub));
+    // Also when the site could not even be watched.
+    hub.set_building(false);
+    let (mut ws, mut watcher) = started?;
     rebuild_loop(&mut ws, &mut watcher, reporter, Some(&hub));
     Ok(())
 }
@@ -96,16 +102,21 @@ fn start(
     let output = absolute(&options.output_dir());
     let started = Instant::now();
     let mut ws = Workspace::open(options);
-    let report = ws.build();
-    reporter.report(&report, started.elapsed().as_secs_f64() * 1000.0);
-    if let Some(hub) = hub {
-        if !report.succeeded() {
-            hub.failed(&report.diagnostics.iter().cloned().collect::<Vec<_>>());
-        }
-    }
+    // Watching before the first build: a save while it runs is not lost.
     let theme = ws.theme_name().to_string();
     let watcher = watch::watch(&root, &output, &theme)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    let report = ws.build();
+    if let Some(hub) = hub {
+        hub.set_building(false);
+        if report.succeeded() {
+            // Tabs opened on the previous output, or on the waiting page.
+            hub.changed(&[], true);
+        } else {
+            hub.failed(&report.diagnostics.iter().cloned().collect::<Vec<_>>());
+        }
+    }
+    reporter.report(&report, started.elapsed().as_secs_f64() * 1000.0);
     Ok((ws, watcher))
 }
 

@@ -6,6 +6,7 @@
 //! overlay, are added to HTML responses by the preview server only; the files
 //! in the output folder never contain them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, RwLock};
 
@@ -38,7 +39,16 @@ pub const SCRIPT: &str = r#"(function () {
 pub struct Hub {
     listeners: Mutex<Vec<Sender<String>>>,
     errors: RwLock<Option<String>>,
+    /// The first build is running: the server already serves the output
+    /// folder as the last build left it.
+    building: AtomicBool,
 }
+
+/// Shown for a page the output folder does not have yet while the first
+/// build runs; the reload script brings the real page when it is done.
+pub const BUILDING_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>正在生成网站</title></head>\
+<body><main><h1>正在生成网站</h1><p>网站正在生成，完成后本页会自动刷新。</p></main></body></html>\n";
 
 impl Hub {
     pub fn new() -> Self {
@@ -85,6 +95,16 @@ impl Hub {
         }
         let count = diagnostics.iter().filter(|d| d.is_error()).count();
         self.send("errors", &format!("{{\"errors\": {count}}}"));
+    }
+
+    /// Marks the first build as running or done.
+    pub fn set_building(&self, building: bool) {
+        self.building.store(building, Ordering::Release);
+    }
+
+    /// Whether the first build is still running.
+    pub fn building(&self) -> bool {
+        self.building.load(Ordering::Acquire)
     }
 
     /// The overlay to show while errors stand.
