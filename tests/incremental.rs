@@ -415,3 +415,50 @@ fn editing_a_component_used_by_another_template_matches_a_full_build() {
     assert!(r.succeeded(), "{:?}", r.diagnostics);
     s.assert_same_as_full_build("component removed");
 }
+
+/// The pages an edit changed are announced as soon as they are written, and
+/// before the bigger files (open data, search index) are: the preview
+/// server reloads the page in front of the author sooner.
+#[test]
+fn changed_pages_are_announced_before_the_other_files_are_written() {
+    let mut s = Session::new();
+    let live = s.dir.path().join("live");
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String, String)>>> =
+        std::sync::Arc::default();
+    let record = std::sync::Arc::clone(&seen);
+    let output = live.clone();
+    s.ws.on_pages_written(Box::new(move |paths| {
+        let read = |rel: &str| std::fs::read_to_string(output.join(rel)).unwrap_or_default();
+        record.lock().expect("lock").push((
+            paths.to_vec(),
+            read("services/huixi/wuye-xieshang/index.html"),
+            read("data/services.json"),
+        ));
+    }));
+    let path = s.edit(
+        "content/services/huixi/wuye-xieshang.md",
+        "title: 物业协商议事会",
+        "title: 物业协商议事堂",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    let seen = seen.lock().expect("lock");
+    assert_eq!(seen.len(), 1, "announced once");
+    let (paths, page, data) = &seen[0];
+    assert!(paths.contains(&"/services/huixi/wuye-xieshang/".to_string()));
+    assert!(
+        page.contains("物业协商议事堂"),
+        "the page was not written yet"
+    );
+    assert!(
+        !data.contains("物业协商议事堂") && data.contains("物业协商议事会"),
+        "the open data was written before the pages were announced"
+    );
+    assert_eq!(r.announced, *paths);
+    let data = std::fs::read_to_string(live.join("data/services.json")).expect("data");
+    assert!(
+        data.contains("物业协商议事堂"),
+        "the open data was not written"
+    );
+    s.assert_same_as_full_build("announced");
+}

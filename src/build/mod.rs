@@ -95,6 +95,10 @@ pub struct Report {
     pub changed: Vec<String>,
     /// Whether every page may have changed (styles, templates, settings).
     pub everything: bool,
+    /// The site paths of `changed` already announced to the
+    /// [`Workspace::on_pages_written`] callback, before the other files
+    /// were written.
+    pub announced: Vec<String>,
     /// Time spent in each stage.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -180,7 +184,14 @@ pub struct Workspace {
     /// Whether to keep what each output read, for updates to come (not for
     /// a one-off build).
     keep_records: bool,
+    /// Told which pages changed as soon as they are written in place.
+    on_pages: Option<PagesWritten>,
 }
+
+/// A callback told the site paths of the pages an update wrote in place, as
+/// soon as they are written (the preview server reloads them while the
+/// calendars, open data and search index are still being written).
+pub type PagesWritten = Box<dyn FnMut(&[String]) + Send + Sync>;
 
 struct Timer {
     started: Instant,
@@ -239,10 +250,17 @@ impl Workspace {
             linked: None,
             data_entries: Mutex::default(),
             keep_records: true,
+            on_pages: None,
         };
         ws.read_settings();
         ws.read_all_content();
         ws
+    }
+
+    /// Sets the callback told which pages an update wrote, before the
+    /// other files are written.
+    pub fn on_pages_written(&mut self, callback: PagesWritten) {
+        self.on_pages = Some(callback);
     }
 
     pub fn options(&self) -> &Options {
@@ -825,6 +843,22 @@ impl Workspace {
             return report;
         };
         let pages_made = made.len();
+        // Pages written in place can be shown now: the files still to come
+        // are not what the page in front of the author reads.
+        if in_place && !diagnostics.has_errors() {
+            if let Some(callback) = self.on_pages.as_mut() {
+                let base_path = &site.config.base_path;
+                let mut urls: Vec<String> = made
+                    .iter()
+                    .flat_map(|m| m.changed.iter().map(|p| url_of(base_path, p)))
+                    .collect();
+                urls.sort();
+                if !urls.is_empty() {
+                    callback(&urls);
+                    report.announced = urls;
+                }
+            }
+        }
         let mut search = None;
         let mut search_uids = Vec::new();
         if !diagnostics.has_errors() {

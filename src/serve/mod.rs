@@ -76,6 +76,8 @@ pub fn serve(
     // Also when the site could not even be watched.
     hub.set_building(false);
     let (mut ws, mut watcher) = started?;
+    let early = Arc::clone(&hub);
+    ws.on_pages_written(Box::new(move |paths| early.changed(paths, false)));
     rebuild_loop(&mut ws, &mut watcher, reporter, Some(&hub));
     Ok(())
 }
@@ -144,8 +146,15 @@ fn rebuild_loop(
         let took = started.elapsed().as_secs_f64() * 1000.0;
         if let Some(hub) = hub {
             if report.succeeded() {
-                if !report.changed.is_empty() || report.everything {
-                    hub.changed(&report.changed, report.everything);
+                // Pages announced while the rest was written reloaded then.
+                let rest: Vec<String> = report
+                    .changed
+                    .iter()
+                    .filter(|p| report.announced.binary_search(p).is_err())
+                    .cloned()
+                    .collect();
+                if !rest.is_empty() || report.everything {
+                    hub.changed(&rest, report.everything);
                 }
             } else {
                 hub.failed(&report.diagnostics.iter().cloned().collect::<Vec<_>>());
