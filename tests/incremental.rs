@@ -423,8 +423,9 @@ fn editing_a_component_used_by_another_template_matches_a_full_build() {
 fn changed_pages_are_announced_before_the_other_files_are_written() {
     let mut s = Session::new();
     let live = s.dir.path().join("live");
-    let seen: std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String, String)>>> =
-        std::sync::Arc::default();
+    // (paths announced, the page, the open data) as they were at the call.
+    type Seen = Vec<(Vec<String>, String, String)>;
+    let seen: std::sync::Arc<std::sync::Mutex<Seen>> = std::sync::Arc::default();
     let record = std::sync::Arc::clone(&seen);
     let output = live.clone();
     s.ws.on_pages_written(Box::new(move |paths| {
