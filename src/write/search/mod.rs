@@ -529,9 +529,9 @@ impl SearchIndex {
             return Changed::default();
         }
         let edited: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
-        let filters_changed = edits
-            .iter()
-            .any(|(i, d)| d.kind != self.docs[*i].kind || d.category != self.docs[*i].category);
+        // The docs table (kinds, categories, title lengths) is small: compare
+        // its bytes rather than list what in a page it is made of.
+        let old_table = self.docs_bytes();
         let old_shards = self.shard_tokens.len();
         let mut touched_tokens: Vec<u64> = Vec::new();
         let mut scratch = Dedup::default();
@@ -645,10 +645,9 @@ impl SearchIndex {
                 .into_iter()
                 .map(|c| (format!("search/f/{c}.json"), self.chunk_bytes(c))),
         );
-        if filters_changed {
-            changed
-                .write
-                .push(("search/docs.json".to_string(), self.docs_bytes()));
+        let table = self.docs_bytes();
+        if table != old_table {
+            changed.write.push(("search/docs.json".to_string(), table));
         }
         changed.write.push((
             "search/index.json".to_string(),
