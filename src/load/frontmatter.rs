@@ -144,7 +144,14 @@ fn duplicate_key(entries: &[(Key, Node)], file: &str) -> Option<Diagnostic> {
 /// Gives every node the position the scanner found for its path, falling back to
 /// the enclosing node's position when the scanner could not tell.
 fn attach_positions(node: &mut Node, path: &str, map: &PositionMap, fallback: Pos) {
-    if let Some(found) = map.values.get(path) {
+    let mut path = path.to_string();
+    attach_at(node, &mut path, map, fallback);
+}
+
+/// [`attach_positions`] with the path in a buffer that children extend and
+/// give back, so a deep tree costs no allocation per node.
+fn attach_at(node: &mut Node, path: &mut String, map: &PositionMap, fallback: Pos) {
+    if let Some(found) = map.values.get(path.as_str()) {
         node.pos = found.pos;
         node.len = found.len;
         if !matches!(node.value, Value::Str(_)) || found.raw.is_some() {
@@ -154,24 +161,28 @@ fn attach_positions(node: &mut Node, path: &str, map: &PositionMap, fallback: Po
         node.pos = fallback;
     }
     let here = node.pos;
-    let child = |key: &str| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
+    let parent = path.len();
+    let child = |path: &mut String, key: &dyn fmt::Display| {
+        use std::fmt::Write;
+        if parent > 0 {
+            path.push('.');
         }
+        let _ = write!(path, "{key}");
     };
     match &mut node.value {
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                attach_positions(item, &child(&i.to_string()), map, here);
+                child(path, &i);
+                attach_at(item, path, map, here);
+                path.truncate(parent);
             }
         }
         Value::Map(entries) => {
             for (key, value) in entries.iter_mut() {
-                let key_path = child(&key.name);
-                key.pos = map.keys.get(&key_path).copied().unwrap_or(here);
-                attach_positions(value, &key_path, map, key.pos);
+                child(path, &key.name);
+                key.pos = map.keys.get(path.as_str()).copied().unwrap_or(here);
+                attach_at(value, path, map, key.pos);
+                path.truncate(parent);
             }
         }
         _ => {}

@@ -21,11 +21,48 @@ pub struct Located {
     pub raw: Option<String>,
 }
 
+/// Hashes the short paths of a position map (`spaces.1.capacity`): eight
+/// bytes at a time with a multiply, where std's SipHash, built to resist
+/// chosen keys, spent more than the scanner itself. The paths are an
+/// author's own front matter, looked up once each: a key flood would only
+/// slow that author's build.
+#[derive(Default, Clone, Copy)]
+pub struct PathHasher(u64);
+
+impl std::hash::Hasher for PathHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type PathMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<PathHasher>>;
+
 /// Positions of keys and values by path.
 #[derive(Debug, Default)]
 pub struct PositionMap {
-    pub keys: HashMap<String, Pos>,
-    pub values: HashMap<String, Located>,
+    pub keys: PathMap<Pos>,
+    pub values: PathMap<Located>,
 }
 
 #[derive(Debug, PartialEq)]

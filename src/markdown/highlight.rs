@@ -1,7 +1,8 @@
 //! Code highlighting with syntect: CSS classes in the HTML and one generated
 //! stylesheet, so pages carry no inline colours and a theme can restyle code.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use syntect::highlighting::{Color, ThemeSet};
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
@@ -16,8 +17,45 @@ fn syntaxes() -> &'static SyntaxSet {
     SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines)
 }
 
+/// Highlighted blocks kept, by language and code; past this the cache starts
+/// again. Sites repeat snippets (the same example in every lesson of a
+/// course, the same settings block on many pages), and syntect's parser costs
+/// some 7,000 instructions a regex search, millions a block: a repeat costs a
+/// hash and a copy instead.
+const CACHE_LIMIT: usize = 512;
+/// Blocks longer than this are highlighted every time, not kept.
+const CACHE_MAX_CODE: usize = 16 * 1024;
+
+type Cache = Mutex<HashMap<(String, String), Option<String>>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(Cache::default)
+}
+
 /// The code as highlighted HTML spans, or None for a language we do not know.
+/// The same code and language always give the same HTML, so repeats come from
+/// a cache.
 pub fn highlight(code: &str, language: &str) -> Option<String> {
+    if code.len() > CACHE_MAX_CODE {
+        return highlight_uncached(code, language);
+    }
+    let key = (language.to_string(), code.to_string());
+    let hit = cache().lock().ok().and_then(|c| c.get(&key).cloned());
+    if let Some(hit) = hit {
+        return hit;
+    }
+    let made = highlight_uncached(code, language);
+    if let Ok(mut c) = cache().lock() {
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(key, made.clone());
+    }
+    made
+}
+
+fn highlight_uncached(code: &str, language: &str) -> Option<String> {
     let syntaxes = syntaxes();
     let syntax = syntaxes
         .find_syntax_by_token(language)

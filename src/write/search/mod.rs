@@ -59,13 +59,14 @@ impl SearchDoc {
     }
 
     fn fragment(&self) -> Fragment<'_> {
-        let mut text: String = self.summary_text().chars().take(SNIPPET_TEXT).collect();
-        if text.chars().count() < SNIPPET_TEXT {
-            let room = SNIPPET_TEXT - text.chars().count();
+        let (summary, count) = first_chars(self.summary_text(), SNIPPET_TEXT);
+        let mut text = String::with_capacity(SNIPPET_TEXT * 3 + 1);
+        text.push_str(summary);
+        if count < SNIPPET_TEXT {
             if !text.is_empty() {
                 text.push('\n');
             }
-            text.extend(self.body.chars().take(room));
+            text.push_str(first_chars(&self.body, SNIPPET_TEXT - count).0);
         }
         Fragment {
             u: &self.url,
@@ -80,6 +81,15 @@ impl SearchDoc {
     /// The summary without the appended tags and names (the first line).
     fn summary_text(&self) -> &str {
         self.summary.lines().next().unwrap_or_default()
+    }
+}
+
+/// The first `n` characters of `text` (all of it if shorter), and how many
+/// characters that is: a slice of it, not a copy made character by character.
+fn first_chars(text: &str, n: usize) -> (&str, usize) {
+    match text.char_indices().nth(n) {
+        Some((end, _)) => (&text[..end], n),
+        None => (text, text.chars().count()),
     }
 }
 

@@ -158,12 +158,24 @@ pub fn tokens(text: &str, field: u8, out: &mut Vec<(u64, u8)>) {
         window: Default::default(),
         newest: 0,
         filled: 0,
+        words: 0,
         run: [(0, 0); MAX_GRAM],
         word: Vec::new(),
         out,
     };
     let mut adjacent = false;
     for c in text.chars() {
+        // Most of a site's text is Chinese: such a character is a unit of its
+        // own, unchanged by normalisation, neither a word nor a separator.
+        if matches!(c as u32, 0x4E00..=0x9FFF) {
+            if !cutter.word.is_empty() {
+                cutter.end_word(adjacent);
+                adjacent = true;
+            }
+            cutter.push_char(c, true, adjacent);
+            adjacent = true;
+            continue;
+        }
         let c = normalize(c);
         if is_word(c) {
             cutter.word.push(c as u8);
@@ -176,12 +188,7 @@ pub fn tokens(text: &str, field: u8, out: &mut Vec<(u64, u8)>) {
         if is_separator(c) {
             adjacent = false;
         } else {
-            let slot = cutter.next_slot(adjacent);
-            slot.full = char_hashes(c);
-            slot.cjk = is_cjk(c);
-            slot.starts.clear();
-            slot.ends.clear();
-            cutter.emit();
+            cutter.push_char(c, is_cjk(c), adjacent);
             adjacent = true;
         }
     }
@@ -197,8 +204,31 @@ struct Slot {
     full: (u32, u32),
     /// A Chinese character (single ones are tokens in titles and summaries).
     cjk: bool,
-    starts: Vec<(u32, u32)>,
-    ends: Vec<(u32, u32)>,
+    /// For a word, its first `forms` beginnings and last `forms` ends
+    /// (`forms` is 0 for other units).
+    forms: u8,
+    starts: [(u32, u32); MAX_PREFIX],
+    ends: [(u32, u32); MAX_PREFIX],
+}
+
+impl Slot {
+    /// The forms a unit takes at the start of a token: a word's ends.
+    fn end_forms(&self) -> &[(u32, u32)] {
+        if self.forms == 0 {
+            std::slice::from_ref(&self.full)
+        } else {
+            &self.ends[..usize::from(self.forms)]
+        }
+    }
+
+    /// The forms a unit takes at the end of a token: a word's beginnings.
+    fn start_forms(&self) -> &[(u32, u32)] {
+        if self.forms == 0 {
+            std::slice::from_ref(&self.full)
+        } else {
+            &self.starts[..usize::from(self.forms)]
+        }
+    }
 }
 
 /// The state of [`tokens`] along a text.
@@ -208,6 +238,8 @@ struct Cutter<'a> {
     window: [Slot; MAX_GRAM],
     newest: usize,
     filled: usize,
+    /// Which of the last units are words: bit 0 the newest.
+    words: u8,
     /// The hash states of the tokens of 1, 2 and 3 units ending at the newest.
     run: [(u32, u32); MAX_GRAM],
     /// The word being read.
@@ -215,15 +247,34 @@ struct Cutter<'a> {
     out: &'a mut Vec<(u64, u8)>,
 }
 
+/// The ring position before `i`.
+fn back(i: usize) -> usize {
+    if i == 0 { MAX_GRAM - 1 } else { i - 1 }
+}
+
 impl Cutter<'_> {
     /// The slot for a new unit (its fields still the old unit's).
-    fn next_slot(&mut self, adjacent: bool) -> &mut Slot {
+    fn next_slot(&mut self, adjacent: bool, word: bool) -> &mut Slot {
         if !adjacent {
             self.filled = 0;
         }
-        self.newest = (self.newest + 1) % MAX_GRAM;
+        self.newest = if self.newest + 1 == MAX_GRAM {
+            0
+        } else {
+            self.newest + 1
+        };
         self.filled = (self.filled + 1).min(MAX_GRAM);
+        self.words = (self.words << 1) | u8::from(word);
         &mut self.window[self.newest]
+    }
+
+    /// A unit of one character that is not a word.
+    fn push_char(&mut self, c: char, cjk: bool, adjacent: bool) {
+        let slot = self.next_slot(adjacent, false);
+        slot.full = char_hashes(c);
+        slot.cjk = cjk;
+        slot.forms = 0;
+        self.emit();
     }
 
     fn end_word(&mut self, adjacent: bool) {
@@ -241,17 +292,18 @@ impl Cutter<'_> {
                     .push((key_of(combine(SEED_1, a), combine(SEED_2, b)), field));
             }
         }
-        let slot = self.next_slot(adjacent);
+        let slot = self.next_slot(adjacent, true);
         slot.full = unit_hashes(&word);
         slot.cjk = false;
-        slot.starts.clear();
-        slot.starts
-            .extend((1..=longest).map(|end| unit_hashes(&word[..end])));
-        slot.ends.clear();
-        slot.ends.extend(
-            (word.len().saturating_sub(longest)..word.len())
-                .map(|start| unit_hashes(&word[start..])),
-        );
+        // `longest` is at most MAX_PREFIX (16): it fits a byte.
+        slot.forms = longest as u8;
+        for (k, end) in (1..=longest).enumerate() {
+            slot.starts[k] = unit_hashes(&word[..end]);
+        }
+        let first_end = word.len() - longest;
+        for (k, start) in (first_end..word.len()).enumerate() {
+            slot.ends[k] = unit_hashes(&word[start..]);
+        }
         self.emit();
         self.word = word;
         self.word.clear();
@@ -263,58 +315,68 @@ impl Cutter<'_> {
             window,
             newest,
             filled,
+            words,
             out,
             field,
             run,
             ..
         } = self;
-        let slot = |n: usize, k: usize| &window[(*newest + MAX_GRAM + 1 - n + k) % MAX_GRAM];
+        let (newest, filled, field) = (*newest, *filled, *field);
         // The states of the tokens ending here, each from the one a unit
         // shorter ending at the unit before: three folds per unit, not six.
-        let (a, b) = window[*newest].full;
+        let last = &window[newest];
+        let (a, b) = last.full;
         let previous = *run;
         *run = [
             (combine(SEED_1, a), combine(SEED_2, b)),
             (combine(previous[0].0, a), combine(previous[0].1, b)),
             (combine(previous[1].0, a), combine(previous[1].1, b)),
         ];
-        let newest_unit = slot(1, 0);
-        let newest_is_word = !newest_unit.starts.is_empty();
         // Words, and Chinese characters outside bodies; never a lone
         // punctuation mark.
-        if newest_is_word || (newest_unit.cjk && *field != BODY) {
-            out.push((key_of(run[0].0, run[0].1), *field));
+        if last.forms != 0 || (last.cjk && field != BODY) {
+            out.push((key_of(run[0].0, run[0].1), field));
         }
-        let words_in_window = (1..=*filled).any(|k| !slot(*filled, k - 1).starts.is_empty());
-        for n in 2..=*filled {
-            if !words_in_window {
-                out.push((key_of(run[n - 1].0, run[n - 1].1), *field));
-                continue;
-            }
-            // The first unit in any of its end forms, the last in any of its
-            // start forms (a word's; other units have the one form).
-            let (first, last) = (slot(n, 0), slot(n, n - 1));
-            let first_forms = if first.ends.is_empty() {
-                std::slice::from_ref(&first.full)
-            } else {
-                &first.ends[..]
-            };
-            let last_forms = if last.starts.is_empty() {
-                std::slice::from_ref(&last.full)
-            } else {
-                &last.starts[..]
-            };
-            for &(f1, f2) in first_forms {
-                let (mut m1, mut m2) = (combine(SEED_1, f1), combine(SEED_2, f2));
-                for k in 1..n - 1 {
-                    let (a, b) = slot(n, k).full;
-                    m1 = combine(m1, a);
-                    m2 = combine(m2, b);
-                }
-                for &(l1, l2) in last_forms {
-                    out.push((key_of(combine(m1, l1), combine(m2, l2)), *field));
-                }
-            }
+        if filled < 2 {
+            return;
+        }
+        // A token whose first and last units are not words is the run's
+        // state: the forms of a word matter only at the ends.
+        let before = back(newest);
+        if *words & 0b11 == 0 {
+            out.push((key_of(run[1].0, run[1].1), field));
+        } else {
+            pairs(&window[before], &[], last, field, out);
+        }
+        if filled < 3 {
+            return;
+        }
+        let first = back(before);
+        if *words & 0b101 == 0 {
+            out.push((key_of(run[2].0, run[2].1), field));
+        } else {
+            pairs(
+                &window[first],
+                std::slice::from_ref(&window[before].full),
+                last,
+                field,
+                out,
+            );
+        }
+    }
+}
+
+/// The keys of a token from `first` through `middle` (whole) to `last`, in
+/// every end form of the first unit and start form of the last.
+fn pairs(first: &Slot, middle: &[(u32, u32)], last: &Slot, field: u8, out: &mut Vec<(u64, u8)>) {
+    for &(f1, f2) in first.end_forms() {
+        let (mut m1, mut m2) = (combine(SEED_1, f1), combine(SEED_2, f2));
+        for &(a, b) in middle {
+            m1 = combine(m1, a);
+            m2 = combine(m2, b);
+        }
+        for &(l1, l2) in last.start_forms() {
+            out.push((key_of(combine(m1, l1), combine(m2, l2)), field));
         }
     }
 }
