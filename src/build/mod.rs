@@ -14,6 +14,7 @@ mod fingerprint;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -109,8 +110,14 @@ impl Report {
     }
 }
 
-/// A page rendered, or why it failed (and for which item).
-type RenderOutcome = Result<Made, (Diagnostic, Option<usize>)>;
+/// A page rendered (with its bytes when they are kept to write later), or
+/// why it failed (and for which item).
+type RenderOutcome = Result<(Made, Job, Option<Vec<u8>>), (Diagnostic, Option<usize>)>;
+
+/// How many bytes of changed pages an update in place keeps in memory until
+/// it knows every page rendered; changed pages beyond it are rendered again
+/// to be written (a template edit on a large site).
+const KEPT_PAGES_BUDGET: usize = 256 << 20;
 
 /// How much of the site a pass makes again, and where it writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -792,6 +799,12 @@ impl Workspace {
         // A file is written when it is new or its bytes changed (in place),
         // or always (a staging folder starts empty).
         let must_write = |old: Option<u64>, new: u64| !in_place || old != Some(new);
+        let cards = render::CardCache::new(site.items.len());
+        // Into a staging folder pages are written as they are rendered (a
+        // failed build throws the folder away). In place, nothing is written
+        // before every page rendered without error: changed pages are kept
+        // in memory up to a budget, and the rest rendered again to write.
+        let kept = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<RenderOutcome> = todo
             .par_iter()
             .map_init(Vec::new, |buffer, (p, key)| {
@@ -800,40 +813,85 @@ impl Workspace {
                     _ => None,
                 };
                 let rendered = engine
-                    .render_to(site, p.job, buffer)
+                    .render_to(site, p.job, &cards, buffer)
                     .map_err(|d| (d, page))?;
                 let hash = hash_bytes(buffer);
                 let changed = must_write(old_hash(key, &p.path), hash);
-                if let Some(target) = target.as_ref().filter(|_| changed) {
+                let mut bytes = None;
+                match &target {
+                    Some(Target::Staging(_)) | None => {}
+                    Some(Target::InPlace(_)) if changed => {
+                        let total = kept.fetch_add(buffer.len(), Ordering::Relaxed);
+                        if total + buffer.len() <= KEPT_PAGES_BUDGET {
+                            bytes = Some(buffer.clone());
+                        }
+                    }
+                    Some(Target::InPlace(_)) => {}
+                }
+                if let Some(target @ Target::Staging(_)) = target.as_ref().filter(|_| changed) {
                     target
                         .write(&p.path, buffer)
                         .map_err(|e| (write_error(&p.path, &e), None))?;
                 }
-                Ok(Made {
-                    key: (*key).clone(),
-                    record: Record {
-                        deps: rendered.deps,
-                        files: vec![(p.path.clone(), hash)],
+                Ok((
+                    Made {
+                        key: (*key).clone(),
+                        record: Record {
+                            deps: rendered.deps,
+                            files: vec![(p.path.clone(), hash)],
+                        },
+                        changed: if changed {
+                            vec![p.path.clone()]
+                        } else {
+                            Vec::new()
+                        },
                     },
-                    changed: if changed {
-                        vec![p.path.clone()]
-                    } else {
-                        Vec::new()
-                    },
-                })
+                    p.job,
+                    bytes,
+                ))
             })
             .collect();
         let mut made: Vec<Made> = Vec::with_capacity(results.len() + 64);
+        let mut unwritten: Vec<(String, Job, Option<Vec<u8>>)> = Vec::new();
         let mut failures = Vec::new();
         for result in results {
             match result {
-                Ok(done) => made.push(done),
+                Ok((done, job, bytes)) => {
+                    if in_place && !done.changed.is_empty() {
+                        unwritten.push((done.record.files[0].0.clone(), job, bytes));
+                    }
+                    made.push(done);
+                }
                 Err(failure) => failures.push(failure),
             }
         }
         report.pages = made.len();
         merge_render_errors(failures, site, &mut diagnostics);
         timer.lap("render");
+        if let Some(target @ Target::InPlace(_)) = &target {
+            if !diagnostics.has_errors() {
+                let failed: Vec<Diagnostic> = unwritten
+                    .into_par_iter()
+                    .map_init(Vec::new, |buffer, (path, job, bytes)| {
+                        let bytes = match bytes {
+                            Some(bytes) => bytes,
+                            None => {
+                                engine
+                                    .render_to(site, job, &cards, buffer)
+                                    .map_err(|d| d.clone())?;
+                                std::mem::take(buffer)
+                            }
+                        };
+                        target
+                            .write(&path, &bytes)
+                            .map_err(|e| write_error(&path, &e))
+                    })
+                    .filter_map(Result::err)
+                    .collect();
+                failed.into_iter().for_each(|d| diagnostics.push(d));
+            }
+        }
+        drop(cards);
 
         let Some(target) = target else {
             self.keep_after_failure(Vec::new(), previous_search);
@@ -1128,7 +1186,9 @@ impl Workspace {
         let whole_key = OutputKey::SearchIndex;
         let remake =
             previous.is_none() || previous_uids != Some(uids.as_slice()) || wanted(&whole_key);
-        let (index, changed, entries) = match previous {
+        // Each entry's deps, by its page number; the docs go to the index.
+        let mut entry_deps: Vec<(usize, Vec<Dep>)> = Vec::new();
+        let (index, changed) = match previous {
             Some(mut index) if !remake => {
                 let entries: Vec<(usize, write::search::SearchDoc, Vec<Dep>)> = searchable
                     .par_iter()
@@ -1136,12 +1196,13 @@ impl Workspace {
                     .filter(|(d, _)| wanted(&OutputKey::Search(uids[*d])))
                     .map(|(d, &i)| entry(d, i))
                     .collect();
-                let edits = entries
-                    .iter()
-                    .map(|(d, doc, _)| (*d, doc.clone()))
-                    .collect();
+                let mut edits = Vec::with_capacity(entries.len());
+                for (d, doc, deps) in entries {
+                    edits.push((d, doc));
+                    entry_deps.push((d, deps));
+                }
                 let changed = index.update_docs(edits);
-                (index, changed, entries)
+                (index, changed)
             }
             previous => {
                 let entries: Vec<(usize, write::search::SearchDoc, Vec<Dep>)> = searchable
@@ -1149,7 +1210,11 @@ impl Workspace {
                     .enumerate()
                     .map(|(d, &i)| entry(d, i))
                     .collect();
-                let docs = entries.iter().map(|(_, doc, _)| doc.clone()).collect();
+                let mut docs = Vec::with_capacity(entries.len());
+                for (d, doc, deps) in entries {
+                    docs.push(doc);
+                    entry_deps.push((d, deps));
+                }
                 let index = SearchIndex::new(kinds, categories, docs);
                 let changed = match (previous, target) {
                     (Some(old), Target::InPlace(_)) => old.changes_to(&index),
@@ -1158,10 +1223,10 @@ impl Workspace {
                         remove: Vec::new(),
                     },
                 };
-                (index, changed, entries)
+                (index, changed)
             }
         };
-        made.extend(entries.into_iter().map(|(d, _, deps)| Made {
+        made.extend(entry_deps.into_iter().map(|(d, deps)| Made {
             key: OutputKey::Search(uids[d]),
             record: Record {
                 deps,

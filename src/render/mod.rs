@@ -20,7 +20,8 @@ pub use crate::link::{Dep, Taxonomy};
 use crate::link::{Reads, Site};
 use crate::model::{Date, Kind, Num, Service};
 pub use theme::{Bytes, Theme};
-use views::{Card, Group, LinkGroup, LinkView, Views, term_slug};
+pub use views::CardCache;
+use views::{Group, LinkGroup, LinkView, Views, term_slug};
 
 /// The section list pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -455,22 +456,24 @@ impl Engine {
     /// Renders one planned page.
     pub fn render(&self, site: &Site, job: Job) -> Result<String, Diagnostic> {
         let mut out = Vec::new();
-        self.render_to(site, job, &mut out)?;
+        self.render_to(site, job, &CardCache::new(site.items.len()), &mut out)?;
         String::from_utf8(out).map_err(|_| {
             Diagnostic::error("templates", Pos::START, "a template produced invalid UTF-8")
         })
     }
 
     /// Renders one planned page into `out` (cleared first, so a caller can
-    /// reuse one buffer), returning what the page was made from and its template.
+    /// reuse one buffer), returning what the page was made from. `cards`
+    /// holds the cards of items already listed on other pages of the pass.
     pub fn render_to(
         &self,
         site: &Site,
         job: Job,
+        cards: &CardCache,
         out: &mut Vec<u8>,
     ) -> Result<Rendered, Diagnostic> {
         out.clear();
-        let views = Views::new(site, &self.strings);
+        let views = Views::with_cards(site, &self.strings, cards);
         if let Job::Alias(i, _) = job {
             out.extend_from_slice(alias_page(&views.url(i), &views.item(i).meta.title).as_bytes());
             return Ok(Rendered {
@@ -646,7 +649,7 @@ fn fill_context<'a>(
                     cx.insert("latest_news", &v.cards(&news));
                     cx.insert(
                         "latest_report",
-                        &v.of_kind(Kind::Report).first().map(|&r| v.card(r)),
+                        &v.of_kind(Kind::Report).first().map(|&r| v.card_value(r)),
                     );
                     cx.insert(
                         "counts",
@@ -708,7 +711,7 @@ fn fill_context<'a>(
                 Kind::Organization => {
                     let l = v.links_of(i);
                     cx.insert("station", &l.station.map(|s| v.link(s)));
-                    cx.insert("mentor", &l.mentor.map(|m| v.card(m)));
+                    cx.insert("mentor", &l.mentor.map(|m| v.card_value(m)));
                     cx.insert("mentees", &v.cards(&l.mentees));
                     cx.insert("services", &v.cards(&l.services));
                     cx.insert("projects", &v.cards(&l.projects));
@@ -819,7 +822,7 @@ fn fill_context<'a>(
                             items: courses
                                 .iter()
                                 .filter(|&&c| v.item(c).course().is_some_and(|x| &x.level == level))
-                                .map(|&c| v.card(c))
+                                .map(|&c| v.card_value(c))
                                 .collect(),
                         })
                         .collect();
@@ -849,7 +852,7 @@ fn fill_context<'a>(
         Job::StationServices(s) => {
             cx.insert("section", "services");
             crumbs.push(section_link(Section::Services));
-            cx.insert("station", &v.card(s));
+            cx.insert("station", &v.card_value(s));
             cx.insert(
                 "services_by_category",
                 &v.by_category(&v.links_of(s).services),
@@ -1030,8 +1033,8 @@ fn attachments<'a>(v: &Views<'a>, c: usize) -> Vec<AttachmentView<'a>> {
 /// mentees before the entry, `leaf` closes its `<li>`, and each element of
 /// `close` closes one finished list of mentees (`</ul></li>`) after it.
 #[derive(Serialize)]
-struct TreeRow<'a> {
-    card: Card<'a>,
+struct TreeRow {
+    card: tera::Value,
     depth: usize,
     open: bool,
     leaf: bool,
@@ -1041,7 +1044,7 @@ struct TreeRow<'a> {
 /// The organizations that have no mentor, each followed by those it brings
 /// up, transitively; trees with mentees first. An organization in a mentor
 /// cycle (an error the link stage reports) is shown once.
-fn mentoring_tree<'a>(v: &Views<'a>) -> Vec<TreeRow<'a>> {
+fn mentoring_tree(v: &Views) -> Vec<TreeRow> {
     fn walk(
         v: &Views,
         o: usize,
@@ -1080,7 +1083,7 @@ fn mentoring_tree<'a>(v: &Views<'a>) -> Vec<TreeRow<'a>> {
             let before = if n == 0 { 0 } else { order[n - 1].1 };
             let after = order.get(n + 1).map_or(0, |x| x.1);
             TreeRow {
-                card: v.card(o),
+                card: v.card_value(o),
                 depth,
                 open: n > 0 && depth > before,
                 leaf: after <= depth,
@@ -1174,7 +1177,7 @@ fn by_station_order(v: &Views, list: &[usize]) -> Vec<usize> {
 }
 
 /// Cards grouped under their station's name, in the order given.
-fn station_groups<'a>(v: &Views<'a>, members: &[usize]) -> Vec<Group<'a>> {
+fn station_groups(v: &Views, members: &[usize]) -> Vec<Group> {
     let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
     for &x in members {
         let station = v.links_of(x).station;

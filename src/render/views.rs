@@ -1,8 +1,10 @@
 //! What templates see: items as serialisable views with URLs and relations.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::Serialize;
+use tera::Value;
 
 use crate::config::Config;
 use crate::link::{Dep, Reads, Site};
@@ -66,10 +68,10 @@ pub struct LinkGroup<'a> {
 
 /// A group of cards under a heading (a category, a station, a level).
 #[derive(Serialize)]
-pub struct Group<'a> {
+pub struct Group {
     pub name: String,
     pub url: Option<String>,
-    pub items: Vec<Card<'a>>,
+    pub items: Vec<Value>,
 }
 
 /// Cuts text to about `max` characters at a sentence or word end.
@@ -107,12 +109,25 @@ pub fn term_slug(term: &str) -> String {
     }
 }
 
+/// Each item's card as a template value, made once per render pass and
+/// shared by every page that lists the item (tera values are reference
+/// counted, so a page holds a clone, not a copy), with what it read.
+pub struct CardCache(Vec<OnceLock<(Value, Vec<Dep>)>>);
+
+impl CardCache {
+    /// An empty cache for a site of `items` items.
+    pub fn new(items: usize) -> Self {
+        CardCache((0..items).map(|_| OnceLock::new()).collect())
+    }
+}
+
 /// The site as templates see it: cards, links and page views made from a
 /// [`Reads`], so every read is recorded.
 pub struct Views<'a> {
     reads: Reads<'a>,
     /// Read once: nearly every view needs it for its URLs.
     config: &'a Config,
+    cards: Option<&'a CardCache>,
 }
 
 impl<'a> std::ops::Deref for Views<'a> {
@@ -124,9 +139,25 @@ impl<'a> std::ops::Deref for Views<'a> {
 
 impl<'a> Views<'a> {
     pub fn new(site: &'a Site, strings: &'a BTreeMap<String, String>) -> Self {
-        let reads = Reads::new(site, strings);
+        Self::of(Reads::new(site, strings), None)
+    }
+
+    /// Views whose cards come from (and go into) `cards`.
+    pub fn with_cards(
+        site: &'a Site,
+        strings: &'a BTreeMap<String, String>,
+        cards: &'a CardCache,
+    ) -> Self {
+        Self::of(Reads::new(site, strings), Some(cards))
+    }
+
+    fn of(reads: Reads<'a>, cards: Option<&'a CardCache>) -> Self {
         let config = reads.config();
-        Views { reads, config }
+        Views {
+            reads,
+            config,
+            cards,
+        }
     }
 
     /// The settings (recorded when the views were made).
@@ -179,8 +210,23 @@ impl<'a> Views<'a> {
         }
     }
 
-    pub fn cards(&self, list: &[usize]) -> Vec<Card<'a>> {
-        list.iter().map(|&i| self.card(i)).collect()
+    /// Item `i`'s card as a template value: from the cache, recording what
+    /// making it read.
+    pub fn card_value(&self, i: usize) -> Value {
+        let Some(cache) = self.cards.and_then(|c| c.0.get(i)) else {
+            return Value::from_serializable(&self.card(i));
+        };
+        let (value, deps) = cache.get_or_init(|| {
+            let own = Views::of(self.shared().reads(), None);
+            let value = Value::from_serializable(&own.card(i));
+            (value, own.into_deps())
+        });
+        self.record_all(deps);
+        value.clone()
+    }
+
+    pub fn cards(&self, list: &[usize]) -> Vec<Value> {
+        list.iter().map(|&i| self.card_value(i)).collect()
     }
 
     pub fn links(&self, list: &[usize]) -> Vec<LinkView<'a>> {
@@ -228,19 +274,19 @@ impl<'a> Views<'a> {
     }
 
     /// A station's services grouped by category, in menu order.
-    pub fn by_category(&self, services: &[usize]) -> Vec<Group<'a>> {
+    pub fn by_category(&self, services: &[usize]) -> Vec<Group> {
         let mut groups: Vec<Group> = Vec::new();
         for &s in services {
             let category = self.item(s).service().map_or("", |x| x.category.as_str());
             match groups.last_mut() {
-                Some(g) if g.name == category => g.items.push(self.card(s)),
+                Some(g) if g.name == category => g.items.push(self.card_value(s)),
                 _ => groups.push(Group {
                     name: category.to_string(),
                     url: Some(
                         self.config
                             .link(&format!("categories/{}/", term_slug(category))),
                     ),
-                    items: vec![self.card(s)],
+                    items: vec![self.card_value(s)],
                 }),
             }
         }
