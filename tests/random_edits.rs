@@ -14,9 +14,9 @@
 //!
 //! The corpora are the demo site (`scaffold::init`) and, when python3 and
 //! `../shared/bench/gencorpus.py` are there, a generated site of two
-//! stations, each with its own copy of the default theme plus a component
-//! template (`templates/components.html`) used by a page template and a
-//! partial.
+//! stations. Each gets its own copy of the default theme plus a component
+//! template (`themes/default/templates/components.html`) used by a page
+//! template (`service.html`) and a partial (`partials/page_header.html`).
 //!
 //! `cargo test` runs a fixed list of seeds (1 and 2 on the demo site, 3 and
 //! 4 on the generated one). The long run:
@@ -891,6 +891,9 @@ impl Run {
             self.broken.push(change);
         }
         if let Some(problem) = outcome {
+            if self.verbose {
+                eprintln!("{problem}");
+            }
             self.failures.push(format!(
                 "seed {} ({:?} corpus), step {step}: {problem}\nedits so far:\n  {}\n",
                 self.seed,
