@@ -257,7 +257,7 @@ fn only_listed(dir: &Path, manifest: &Manifest) -> Result<(), String> {
             found += 1;
             true
         } else {
-            kind.is_file() && [MARKER, MANIFEST, INPUTS].contains(&rel.as_str())
+            kind.is_file() && [MANIFEST, INPUTS].contains(&rel.as_str())
         };
         if !listed {
             return Err(format!("`{rel}` is not a file of the last build"));
@@ -298,7 +298,7 @@ pub struct Refused {
     pub hint: String,
 }
 
-fn absolute(path: &Path) -> PathBuf {
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     if let Ok(p) = std::fs::canonicalize(path) {
         return p;
     }
@@ -487,7 +487,6 @@ impl Output {
             Some(old) => {
                 state.written.is_empty()
                     && state.reused.len() == old.files.len()
-                    && self.target.join(MARKER).is_file()
                     && only_listed(&self.target, old).is_ok()
             }
             None => false,
@@ -497,6 +496,11 @@ impl Output {
     /// Replaces the output folder with the staging folder, or, when the
     /// build made exactly the old output, keeps that and touches nothing.
     pub fn commit(self) -> io::Result<PathBuf> {
+        // The marker is a file of the output like the others (and reused).
+        if let Err(err) = self.write(MARKER, MARKER_TEXT) {
+            let _ = std::fs::remove_dir_all(&self.staging);
+            return Err(err);
+        }
         let mut state = std::mem::take(&mut *self.state());
         if self.unchanged(&state) {
             std::fs::remove_dir_all(&self.staging)?;
@@ -515,11 +519,8 @@ impl Output {
             }
         };
         state.written.extend(brought);
-        let finish = || -> io::Result<()> {
-            std::fs::write(self.staging.join(MARKER), MARKER_TEXT)?;
-            std::fs::write(self.staging.join(MANIFEST), Manifest::text(&state.written))
-        };
-        if let Err(err) = finish() {
+        let manifest = Manifest::text(&state.written);
+        if let Err(err) = std::fs::write(self.staging.join(MANIFEST), manifest) {
             let _ = std::fs::remove_dir_all(&self.staging);
             return Err(err);
         }
@@ -757,7 +758,7 @@ mod tests {
             b"page A"
         );
         let manifest = Manifest::read(&target).unwrap();
-        assert_eq!(manifest.files.len(), 3);
+        assert_eq!(manifest.files.len(), 4, "three pages and the marker");
         assert_eq!(check(&target, &manifest), Ok(()));
     }
 
