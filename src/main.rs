@@ -138,9 +138,9 @@ fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
     }
     match &report.written_to {
         Some(path) if report.up_to_date => eprintln!(
-            "nothing changed since the last build: {} is up to date ({} pages, {})",
-            path.display(),
+            "nothing changed since the last build: {} pages in {} are up to date ({})",
             report.pages,
+            path.display(),
             plural(warnings, "warning")
         ),
         Some(path) => eprintln!(

@@ -10,8 +10,7 @@ use std::path::Path;
 
 use common::TestSite;
 
-/// zhan's own bookkeeping in the output, which records inodes and paths.
-const BOOKKEEPING: [&str; 2] = [".zhan-manifest", ".zhan-inputs"];
+use common::BOOKKEEPING;
 
 /// (inode, modification time in ns) of every file under `dir`, by path.
 fn stamps(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {

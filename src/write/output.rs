@@ -275,7 +275,8 @@ pub struct Output {
     staging: PathBuf,
     /// The manifest of the output being replaced, if it has a usable one.
     old: Option<Manifest>,
-    state: Mutex<State>,
+    /// Boxed: an [`Output`] is moved around inside a [`Target`].
+    state: Box<Mutex<State>>,
     /// Makes a hard link (std's, or a failing one in tests).
     link: fn(&Path, &Path) -> io::Result<()>,
 }
@@ -400,7 +401,7 @@ impl Output {
             target: target_abs,
             staging,
             old,
-            state: Mutex::default(),
+            state: Box::default(),
             link: |from, to| std::fs::hard_link(from, to),
         })
     }
