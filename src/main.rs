@@ -137,6 +137,12 @@ fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
         return ExitCode::from(1);
     }
     match &report.written_to {
+        Some(path) if report.up_to_date => eprintln!(
+            "nothing changed since the last build: {} pages in {} are up to date ({})",
+            report.pages,
+            path.display(),
+            plural(warnings, "warning")
+        ),
         Some(path) => eprintln!(
             "built {} pages and copied {} files into {} ({})",
             report.pages,

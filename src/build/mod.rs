@@ -11,6 +11,7 @@
 
 pub mod deps;
 mod fingerprint;
+mod skip;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -102,6 +103,9 @@ pub struct Report {
     pub announced: Vec<String>,
     /// Time spent in each stage.
     pub timings: Vec<(&'static str, Duration)>,
+    /// Whether nothing changed since the last build into the output, which
+    /// was therefore left as it was without rendering anything.
+    pub up_to_date: bool,
 }
 
 impl Report {
@@ -1485,11 +1489,22 @@ fn merge_render_errors(
 /// Builds (or, with `write: false`, checks) a site once.
 pub fn run(options: &Options) -> Report {
     let started = Instant::now();
+    // What the build reads, taken before it reads it (see skip.rs).
+    let inputs = options.write.then(|| skip::Inputs::read(options)).flatten();
+    if let Some(report) = inputs
+        .as_ref()
+        .and_then(|i| skip::up_to_date(options, i, started))
+    {
+        return report;
+    }
     let mut ws = Workspace::open(options.clone());
     ws.keep_records = false;
     let opened = started.elapsed();
     let mut report = ws.build();
     report.timings.insert(0, ("load", opened));
+    if let Some(inputs) = inputs {
+        skip::record(inputs, &report);
+    }
     report
 }
 

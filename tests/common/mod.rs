@@ -163,7 +163,12 @@ impl TestSite {
     }
 }
 
-/// All files under `dir` with their bytes, by relative path.
+/// zhan's bookkeeping in an output folder, which records inodes and paths
+/// and so differs between two folders of the same site.
+pub const BOOKKEEPING: [&str; 2] = [".zhan-manifest", ".zhan-inputs"];
+
+/// All files under `dir` with their bytes, by relative path (zhan's
+/// bookkeeping left out).
 pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut files = std::collections::BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
@@ -175,6 +180,9 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
                 .expect("prefix")
                 .to_string_lossy()
                 .replace('\\', "/");
+            if BOOKKEEPING.contains(&rel.as_str()) {
+                continue;
+            }
             files.insert(rel, std::fs::read(entry.path()).expect("read"));
         }
     }
