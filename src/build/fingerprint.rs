@@ -12,10 +12,10 @@ use crate::link::{Dep, Links, Site, Taxonomy};
 use crate::load::Asset;
 use crate::model::Kind;
 
+/// The hash of an output's bytes, the same as the output manifest's (so a
+/// page is hashed once for both).
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
+    crate::write::output::hash_bytes(bytes)
 }
 
 pub fn combine(parts: &[u64]) -> u64 {

@@ -834,7 +834,7 @@ impl Workspace {
                 }
                 if let Some(target @ Target::Staging(_)) = target.as_ref().filter(|_| changed) {
                     target
-                        .write(&p.path, buffer)
+                        .write_hashed(&p.path, buffer, hash)
                         .map_err(|e| (write_error(&p.path, &e), None))?;
                 }
                 Ok((
@@ -934,30 +934,32 @@ impl Workspace {
                 &mut made,
                 &mut diagnostics,
             );
-            search = index;
+            // A one-off build has no next update to bring the index up to
+            // date for: let it go before the files are made.
+            search = index.filter(|_| self.keep_records);
             search_uids = uids;
             timer.lap("search");
         }
         let mut copies = None;
         if !diagnostics.has_errors() {
             let same = |deps: &[Dep]| changes.as_ref().is_some_and(|c| c.none_of(deps));
-            let outputs = self.make_files(site, engine, planned, &wanted, &same);
-            for (key, record, bytes) in outputs {
-                let mut changed = Vec::new();
-                for ((path, hash), data) in record.files.iter().zip(&bytes) {
-                    if must_write(old_hash(&key, path), *hash) {
-                        if let Err(e) = target.write(path, data) {
-                            diagnostics.push(write_error(path, &e));
-                        }
-                        changed.push(path.clone());
-                    }
+            // Each file is written as soon as it is made, so a big site's
+            // calendars and open data are never all in memory at once.
+            let write_file = |key: &OutputKey, path: &str, data: &[u8], hash: u64| {
+                if !must_write(old_hash(key, path), hash) {
+                    return Ok(false);
                 }
-                report.copied += changed.len();
-                made.push(Made {
-                    key,
-                    record,
-                    changed,
-                });
+                target
+                    .write_hashed(path, data, hash)
+                    .map(|()| true)
+                    .map_err(|e| write_error(path, &e))
+            };
+            for (done, errors) in
+                self.make_files(site, engine, planned, &wanted, &same, &write_file)
+            {
+                report.copied += done.changed.len();
+                errors.into_iter().for_each(|d| diagnostics.push(d));
+                made.push(done);
             }
             copies = self.copy_files(&target, site, engine, &mut report, &mut diagnostics);
         }
@@ -1276,25 +1278,41 @@ impl Workspace {
         planned: &[Planned],
         wanted: &(dyn Fn(&OutputKey) -> bool + Sync),
         same: &(dyn Fn(&[Dep]) -> bool + Sync),
-    ) -> Vec<(OutputKey, Record, Vec<Vec<u8>>)> {
+        write_file: &WriteFile<'_>,
+    ) -> Vec<(Made, Vec<Diagnostic>)> {
         let strings = engine.strings();
         let finish = |key: OutputKey, r: Reads, files: Vec<(String, Vec<u8>)>| {
-            let (names, bytes): (Vec<(String, u64)>, Vec<Vec<u8>>) = files
-                .into_iter()
-                .map(|(path, data)| ((path, hash_bytes(&data)), data))
-                .unzip();
+            let mut names = Vec::with_capacity(files.len());
+            let mut changed = Vec::new();
+            let mut errors = Vec::new();
+            for (path, data) in files {
+                let hash = hash_bytes(&data);
+                match write_file(&key, &path, &data, hash) {
+                    Ok(true) => changed.push(path.clone()),
+                    Ok(false) => {}
+                    Err(d) => errors.push(d),
+                }
+                names.push((path, hash));
+            }
             let record = Record {
                 deps: r.into_deps(),
                 files: names,
             };
-            (key, record, bytes)
+            (
+                Made {
+                    key,
+                    record,
+                    changed,
+                },
+                errors,
+            )
         };
         let jobs: Vec<(OutputKey, write::ContentJob)> = write::content_plan(site)
             .into_iter()
             .map(|job| (OutputKey::Content(job.key(site)), job))
             .filter(|(key, _)| wanted(key))
             .collect();
-        let mut outputs: Vec<(OutputKey, Record, Vec<Vec<u8>>)> = jobs
+        let mut outputs: Vec<(Made, Vec<Diagnostic>)> = jobs
             .into_par_iter()
             .map(|(key, job)| {
                 let r = Reads::new(site, strings);
@@ -1417,6 +1435,10 @@ impl Workspace {
         ok.then_some(files)
     }
 }
+
+/// Writes one file of an output (its key, path, bytes and their hash) if it
+/// must be; says whether it did.
+type WriteFile<'a> = dyn Fn(&OutputKey, &str, &[u8], u64) -> Result<bool, Diagnostic> + Sync + 'a;
 
 /// An output made in this pass: what it read, what it wrote, and the files
 /// whose bytes changed.

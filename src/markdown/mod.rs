@@ -379,7 +379,13 @@ pub fn render(source: &Source, cx: &Context) -> Body {
     body.toc = build_toc(&headings);
     let mut html = String::with_capacity(source.body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    // Every body stays in memory for the whole build (and a whole `zhan
+    // serve` session): give back what the growing strings over-allocated.
+    html.shrink_to_fit();
     body.html = html;
+    body.text.shrink_to_fit();
+    body.first_paragraph.shrink_to_fit();
+    body.links.shrink_to_fit();
     body
 }
 

@@ -16,7 +16,6 @@
 //! An output without a manifest (made by an older zhan) is replaced whole.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -41,19 +40,14 @@ const MARKER_TEXT: &[u8] = b"This folder is made by zhan; it is replaced on each
 /// The first word of a manifest and the version of its format.
 const MANIFEST_HEADER: &str = "zhan-manifest 1";
 
-/// The hash of a file's bytes.
-///
-/// std's SipHash-1-3 (`DefaultHasher` with its fixed keys): fast (about 2 GB/s,
-/// a small part of a build that renders the bytes first), well mixed, and in
-/// std. It guards against accidents, not attacks: a match also needs the same
-/// size, and nobody gains from forging an output file. std does not promise
-/// the same algorithm in every release, so the manifest records the hash of a
-/// probe and is ignored when that differs: a changed algorithm costs one full
-/// write, never a wrong reuse.
+/// The hash of a file's bytes: XXH3 (64 bits), which runs at memory speed,
+/// so hashing every output file costs next to nothing beside making it. It
+/// guards against accidents, not attacks: a match also needs the same size,
+/// and nobody gains from forging an output file. The manifest records the
+/// hash of a probe and is ignored when that differs: a changed algorithm
+/// costs one full write, never a wrong reuse.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 fn probe() -> u64 {
@@ -434,7 +428,11 @@ impl Output {
     /// Writes a file, `rel` being `/`-separated inside the output; a file
     /// the old output has with the same bytes is reused instead.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
-        let hash = hash_bytes(bytes);
+        self.write_hashed(rel, bytes, hash_bytes(bytes))
+    }
+
+    /// [`Output::write`] of bytes whose [`hash_bytes`] the caller has.
+    pub fn write_hashed(&self, rel: &str, bytes: &[u8], hash: u64) -> io::Result<()> {
         if !self.state().written.contains_key(rel) {
             if let Some(entry) = self.reusable(rel, bytes, hash) {
                 self.state().reused.insert(rel.to_string(), entry);
@@ -654,8 +652,13 @@ pub enum Target {
 
 impl Target {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        self.write_hashed(rel, bytes, hash_bytes(bytes))
+    }
+
+    /// [`Target::write`] of bytes whose [`hash_bytes`] the caller has.
+    pub fn write_hashed(&self, rel: &str, bytes: &[u8], hash: u64) -> io::Result<()> {
         match self {
-            Target::Staging(out) => out.write(rel, bytes),
+            Target::Staging(out) => out.write_hashed(rel, bytes, hash),
             Target::InPlace(dir) => replace_file(&dir.join(rel), |tmp| std::fs::write(tmp, bytes)),
         }
     }
