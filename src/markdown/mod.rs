@@ -52,8 +52,9 @@ pub struct Body {
     pub links: Vec<LinkUse>,
     /// The first paragraph as plain text (for summaries and descriptions).
     pub first_paragraph: String,
-    /// All the text, blocks on lines of their own (for the search index).
-    pub text: String,
+    /// All the text, blocks on lines of their own (for the search index,
+    /// which shares it).
+    pub text: std::sync::Arc<str>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -263,7 +264,7 @@ pub fn render(source: &Source, cx: &Context) -> Body {
         )
     }));
     let mut body = Body {
-        text: plain_text(&events),
+        text: plain_text(&events).into(),
         ..Body::default()
     };
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
@@ -383,7 +384,6 @@ pub fn render(source: &Source, cx: &Context) -> Body {
     // serve` session): give back what the growing strings over-allocated.
     html.shrink_to_fit();
     body.html = html;
-    body.text.shrink_to_fit();
     body.first_paragraph.shrink_to_fit();
     body.links.shrink_to_fit();
     body
@@ -698,9 +698,9 @@ mod tests {
     #[test]
     fn plain_text_keeps_sentences_and_separates_blocks() {
         let body = render_body("## 标题\n\n这是**第一段**，\n接着写。\n\n- 一项\n- two\n  words\n");
-        assert_eq!(body.text, "标题\n这是第一段，接着写。\n一项\ntwo words\n");
+        assert_eq!(&*body.text, "标题\n这是第一段，接着写。\n一项\ntwo words\n");
         let joined = render_body("社区社\n工站\n");
-        assert_eq!(joined.text, "社区社工站\n");
+        assert_eq!(&*joined.text, "社区社工站\n");
     }
 
     #[test]

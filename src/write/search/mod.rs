@@ -44,7 +44,7 @@ pub struct SearchDoc {
     pub category: String,
     /// Summary, tags, category, audience, station: searched after titles.
     pub summary: String,
-    pub body: String,
+    pub body: std::sync::Arc<str>,
 }
 
 impl SearchDoc {
