@@ -42,6 +42,8 @@ pub struct DepIndex {
     /// By slot; a removed output leaves its slot empty.
     records: Vec<Option<(OutputKey, Record)>>,
     slot_of: HashMap<OutputKey, u32>,
+    /// The paths of the pages recorded, to look one up without a key.
+    pages: HashSet<String>,
     /// For each dep, the slots whose output read it. May hold stale slots
     /// (an output made again may read other things); [`select`] checks
     /// each against its record.
@@ -55,6 +57,9 @@ impl DepIndex {
             Some(&slot) => slot,
             None => {
                 let slot = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
+                if let OutputKey::Page(path) = &key {
+                    self.pages.insert(path.clone());
+                }
                 self.records.push(None);
                 self.slot_of.insert(key.clone(), slot);
                 slot
@@ -74,6 +79,9 @@ impl DepIndex {
 
     pub fn remove(&mut self, key: &OutputKey) -> Option<Record> {
         let slot = self.slot_of.remove(key)?;
+        if let OutputKey::Page(path) = key {
+            self.pages.remove(path);
+        }
         self.records[slot as usize].take().map(|(_, r)| r)
     }
 
@@ -84,6 +92,11 @@ impl DepIndex {
 
     pub fn contains(&self, key: &OutputKey) -> bool {
         self.slot_of.contains_key(key)
+    }
+
+    /// Whether the page at `path` is recorded.
+    pub fn has_page(&self, path: &str) -> bool {
+        self.pages.contains(path)
     }
 
     pub fn len(&self) -> usize {
@@ -189,6 +202,7 @@ mod tests {
         assert!(index.remove(&page("a/")).is_some());
         assert_eq!(selected(&index, &[Dep::Item(1)]), [page("b/")]);
         assert!(!index.contains(&page("a/")));
+        assert!(!index.has_page("a/") && index.has_page("b/"));
         assert_eq!(index.len(), 1);
         // Recorded again after removal, it is selected again.
         index.set(page("a/"), record(&[Dep::Item(1)]));

@@ -154,6 +154,11 @@ impl Fingerprints {
         }
     }
 
+    /// The fingerprint of the plan (the output's list of pages).
+    pub fn plan(&self) -> u64 {
+        self.whole.plan
+    }
+
     /// What reads differently now than in `old`.
     pub fn diff(&self, old: &Fingerprints) -> Changes {
         let per_uid = |new: &[Option<u64>], old: &[Option<u64>]| -> Vec<bool> {

@@ -171,6 +171,8 @@ struct Written {
     /// The search index the output holds, and the uids of its pages in order.
     search: Option<SearchIndex>,
     search_uids: Vec<u32>,
+    /// Where each page is in the plan, by path.
+    plan_positions: HashMap<String, usize>,
 }
 
 /// The site in memory, kept up to date between builds.
@@ -732,6 +734,7 @@ impl Workspace {
         engine.set_site(site);
         let engine = &*engine;
         let fingerprints = Fingerprints::of(site, item_fps, self.whole(engine, planned));
+        timer.lap("fingerprints");
 
         // In place after the first good build; otherwise through a staging folder.
         let in_place = pass != Pass::Clean && self.written.is_some();
@@ -765,15 +768,44 @@ impl Workspace {
                 .and_then(|r| r.files.iter().find(|(p, _)| p == path))
                 .map(|(_, h)| *h)
         };
-        let page_keys: Vec<OutputKey> = planned
-            .iter()
-            .map(|p| OutputKey::Page(p.path.clone()))
-            .collect();
-        let todo: Vec<(&Planned, &OutputKey)> = planned
-            .iter()
-            .zip(&page_keys)
-            .filter(|(_, k)| wanted(k))
-            .collect();
+        timer.lap("select");
+        // Pages by path, without making a key for each of the site's pages.
+        let selected_pages: Option<HashSet<&str>> = selected.as_ref().map(|selected| {
+            selected
+                .iter()
+                .filter_map(|k| match k {
+                    OutputKey::Page(path) => Some(path.as_str()),
+                    _ => None,
+                })
+                .collect()
+        });
+        let page_wanted = |path: &str| match (&selected_pages, previous) {
+            (Some(selected), Some(w)) => selected.contains(path) || !w.index.has_page(path),
+            _ => true,
+        };
+        // With the same plan as before no page is new: the selected pages'
+        // places in the plan are known, and the plan need not be scanned.
+        let same_plan = changes.as_ref().is_some_and(|c| !c.contains(Dep::Plan))
+            && previous.is_some_and(|w| w.plan_positions.len() == planned.len());
+        let todo_keys: Vec<(&Planned, OutputKey)> = match (&selected_pages, previous) {
+            (Some(selected), Some(w)) if same_plan => {
+                let mut at: Vec<usize> = selected
+                    .iter()
+                    .filter_map(|path| w.plan_positions.get(*path).copied())
+                    .filter(|&n| n < planned.len())
+                    .collect();
+                at.sort_unstable();
+                at.into_iter()
+                    .map(|n| (&planned[n], OutputKey::Page(planned[n].path.clone())))
+                    .collect()
+            }
+            _ => planned
+                .iter()
+                .filter(|p| page_wanted(&p.path))
+                .map(|p| (p, OutputKey::Page(p.path.clone())))
+                .collect(),
+        };
+        let todo: Vec<(&Planned, &OutputKey)> = todo_keys.iter().map(|(p, k)| (*p, k)).collect();
         timer.lap("plan");
 
         // Write only when everything so far is good; otherwise render in
@@ -978,10 +1010,14 @@ impl Workspace {
             current.extend(search_uids.iter().map(|&u| OutputKey::Search(u)));
         }
         current.extend(content_keys);
-        let count = page_keys.len() + current.len();
+        let count = planned.len() + current.len();
         let anything_new = previous.is_some_and(|w| made.iter().any(|m| !w.index.contains(&m.key)));
         let gone: Vec<(OutputKey, Vec<String>)> = match previous {
             Some(w) if anything_new || count != w.index.len() => {
+                let page_keys: Vec<OutputKey> = planned
+                    .iter()
+                    .map(|p| OutputKey::Page(p.path.clone()))
+                    .collect();
                 let mut keys: HashSet<&OutputKey> = page_keys.iter().collect();
                 keys.extend(current.iter());
                 w.index
@@ -1073,6 +1109,7 @@ impl Workspace {
             report.everything |= pass == Pass::Everything;
             self.remember(
                 in_place,
+                planned,
                 made,
                 gone,
                 fingerprints,
@@ -1109,6 +1146,7 @@ impl Workspace {
     fn remember(
         &mut self,
         in_place: bool,
+        planned: &[Planned],
         made: Vec<Made>,
         gone: Vec<(OutputKey, Vec<String>)>,
         fingerprints: Fingerprints,
@@ -1129,6 +1167,15 @@ impl Workspace {
         }
         for m in made {
             written.index.set(m.key, m.record);
+        }
+        let same_plan = written.plan_positions.len() == planned.len()
+            && written.fingerprints.plan() == fingerprints.plan();
+        if !same_plan {
+            written.plan_positions = planned
+                .iter()
+                .enumerate()
+                .map(|(n, p)| (p.path.clone(), n))
+                .collect();
         }
         written.fingerprints = fingerprints;
         written.copies = copies.unwrap_or_default();
