@@ -912,27 +912,30 @@ mod tests {
         );
     }
 
+    /// Every file of an output and its bytes, in path order.
+    fn contents(target: &Path) -> Vec<(String, Vec<u8>)> {
+        walkdir::WalkDir::new(target)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(target).unwrap();
+                (
+                    rel.to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn an_error_while_moving_the_new_files_in_puts_every_old_file_back() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("output");
         build(&target, &FILES).commit().unwrap();
         age(&target);
-        let before: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&target)
-            .sort_by_file_name()
-            .into_iter()
-            .map(|e| e.unwrap())
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(&target)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                (rel, std::fs::read(e.path()).unwrap())
-            })
-            .collect();
+        let before = contents(&target);
         // A changed page, a new page, a page gone; the new page's move fails
         // after the others were done.
         let mut out = build(
@@ -947,21 +950,7 @@ mod tests {
             }
         };
         assert!(out.commit().is_err());
-        let after: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&target)
-            .sort_by_file_name()
-            .into_iter()
-            .map(|e| e.unwrap())
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(&target)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                (rel, std::fs::read(e.path()).unwrap())
-            })
-            .collect();
+        let after = contents(&target);
         assert_eq!(after, before, "the old output was not put back");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "the staging folder is removed");

@@ -482,23 +482,10 @@ impl SearchIndex {
         let same_pages = docs.len() == self.docs.len()
             && docs.iter().zip(&self.docs).all(|(a, b)| a.url == b.url);
         if !same_pages {
-            let before: BTreeMap<String, Vec<u8>> = self.files().into_iter().collect();
-            *self = SearchIndex::new(
-                std::mem::take(&mut self.kinds),
-                std::mem::take(&mut self.categories),
-                docs,
-            );
-            let after = self.files();
-            let remove = before
-                .keys()
-                .filter(|p| !after.iter().any(|(q, _)| q == *p))
-                .cloned()
-                .collect();
-            let write = after
-                .into_iter()
-                .filter(|(p, b)| before.get(p) != Some(b))
-                .collect();
-            return Changed { write, remove };
+            let new = SearchIndex::new(self.kinds.clone(), self.categories.clone(), docs);
+            let changed = self.changes_to(&new);
+            *self = new;
+            return changed;
         }
         let edits: Vec<(usize, SearchDoc)> = docs
             .into_iter()
@@ -512,9 +499,10 @@ impl SearchIndex {
     pub fn changes_to(&self, new: &SearchIndex) -> Changed {
         let before: BTreeMap<String, Vec<u8>> = self.files().into_iter().collect();
         let after = new.files();
+        let kept: HashSet<&str> = after.iter().map(|(p, _)| p.as_str()).collect();
         let remove = before
             .keys()
-            .filter(|p| !after.iter().any(|(q, _)| q == *p))
+            .filter(|p| !kept.contains(p.as_str()))
             .cloned()
             .collect();
         let write = after
