@@ -40,6 +40,7 @@ use std::time::Instant;
 
 use serde_yaml::{Mapping, Value};
 use zhan::build::{self, Options, Report, Workspace};
+use zhan::model::Kind;
 
 // ---------------------------------------------------------------------------
 // The pseudo-random generator.
@@ -110,34 +111,9 @@ impl Rng {
 // ---------------------------------------------------------------------------
 // What the site holds, read from disk before each edit.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Home,
-    Station,
-    Service,
-    Organization,
-    Course,
-    Lesson,
-    Project,
-    Report,
-    News,
-    Page,
-}
-
+/// The kind of a content file, as the engine itself decides it.
 fn kind_of(rel: &str) -> Kind {
-    let parts: Vec<&str> = rel.split('/').collect();
-    match parts.as_slice() {
-        ["_index.md"] => Kind::Home,
-        ["stations", _] => Kind::Station,
-        ["services", _, _] => Kind::Service,
-        ["organizations", _] => Kind::Organization,
-        ["training", _, "_index.md"] => Kind::Course,
-        ["training", _, _] => Kind::Lesson,
-        ["projects", _] => Kind::Project,
-        ["reports", _] => Kind::Report,
-        ["news", _] => Kind::News,
-        _ => Kind::Page,
-    }
+    zhan::model::classify(rel).map_or(Kind::Page, |p| p.kind)
 }
 
 fn stem(rel: &str) -> String {
@@ -1225,7 +1201,7 @@ impl Run {
                     doc.set("station", s(&station));
                     format!("station {station}")
                 }),
-                Kind::Home | Kind::Page => None,
+                Kind::Home | Kind::Page | Kind::Section => None,
             };
             if let Some(done) = done {
                 return done;
