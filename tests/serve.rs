@@ -351,17 +351,9 @@ fn a_burst_of_saves_ends_with_every_page_up_to_date() {
 #[test]
 fn serving_starts_before_the_first_build_ends() {
     let site = TestSite::new();
-    let built = common::zhan()
-        .arg("--root")
-        .arg(site.path())
-        .arg("build")
-        .output()
-        .expect("build");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    if let Err((code, stderr)) = site.build() {
+        panic!("the first build failed ({code}): {stderr}");
+    }
     // Many pages, so that the first build of `serve` takes a while.
     for n in 0..400 {
         site.write(
