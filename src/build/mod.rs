@@ -288,12 +288,17 @@ impl Workspace {
     /// Reads everything again and renders every page, in place (after the
     /// watcher lost track of events, say).
     pub fn rebuild_everything(&mut self) -> Report {
-        let mut timer = Timer::new();
+        self.reread(Pass::Everything, Timer::new())
+    }
+
+    /// Reads the settings, the theme and every content file again, then
+    /// makes the outputs `pass` says.
+    fn reread(&mut self, pass: Pass, mut timer: Timer) -> Report {
         self.read_settings();
         self.read_all_content();
         self.render_bodies(true, &HashSet::new(), &HashSet::new());
         timer.lap("reload");
-        self.render_site(Pass::Everything, None, timer)
+        self.render_site(pass, None, timer)
     }
 
     pub fn paths(&self) -> &SitePaths {
@@ -590,11 +595,7 @@ impl Workspace {
             // The settings decide the vocabularies, the theme and the address
             // of every page: read everything again, then make the outputs
             // whose inputs changed (with the settings, nearly all).
-            self.read_settings();
-            self.read_all_content();
-            self.render_bodies(true, &HashSet::new(), &HashSet::new());
-            timer.lap("reload");
-            return self.render_site(Pass::Changed, None, timer);
+            return self.reread(Pass::Changed, timer);
         }
         if theme_changed {
             self.read_theme();
@@ -912,9 +913,7 @@ impl Workspace {
                         let bytes = match bytes {
                             Some(bytes) => bytes,
                             None => {
-                                engine
-                                    .render_to(site, job, &cards, buffer)
-                                    .map_err(|d| d.clone())?;
+                                engine.render_to(site, job, &cards, buffer)?;
                                 std::mem::take(buffer)
                             }
                         };

@@ -455,19 +455,6 @@ impl Output {
         self.write(rel, &bytes)
     }
 
-    /// Whether the staging folder would hold exactly the old output: every
-    /// old file reused, none added, none left out, nothing else in the folder.
-    fn unchanged(&self, state: &State) -> bool {
-        match &self.old {
-            Some(old) => {
-                state.written.is_empty()
-                    && state.reused.len() == old.files.len()
-                    && only_listed(&self.target, old).is_ok()
-            }
-            None => false,
-        }
-    }
-
     /// Replaces the output folder with the staging folder, or, when the
     /// build made exactly the old output, keeps that and touches nothing.
     pub fn commit(self) -> io::Result<PathBuf> {
@@ -477,15 +464,11 @@ impl Output {
             return Err(err);
         }
         let state = std::mem::take(&mut *self.state());
-        if self.unchanged(&state) {
-            std::fs::remove_dir_all(&self.staging)?;
-            return Ok(self.target.clone());
-        }
-        if self.old.is_some() {
+        if let Some(old) = &self.old {
             // Bring the old output to the new one in place: far fewer
             // folders to make and delete than a new tree (on some disks
             // deleting a tree costs more than building the site).
-            return match self.apply_in_place(&state) {
+            return match self.apply_in_place(old, &state) {
                 Ok(()) => Ok(self.target.clone()),
                 Err(err) => {
                     let _ = std::fs::remove_dir_all(&self.staging);
@@ -528,7 +511,7 @@ impl Output {
     /// keeping each replaced or removed file in a backup folder until all
     /// moves succeeded: on an error every move is undone, so the old output
     /// is left as it was. Reused files are not touched at all.
-    fn apply_in_place(&self, state: &State) -> io::Result<()> {
+    fn apply_in_place(&self, old: &Manifest, state: &State) -> io::Result<()> {
         let backup = self.staging.join(".zhan-replaced");
         let keep: HashSet<&str> = state
             .written
@@ -562,6 +545,14 @@ impl Output {
             } else if !keep.contains(rel.as_str()) && rel != MANIFEST && rel != INPUTS {
                 gone.push(rel);
             }
+        }
+        // Exactly the old output: touch nothing, not even the manifest.
+        if state.written.is_empty()
+            && gone.is_empty()
+            && stray_folders.is_empty()
+            && state.reused.len() == old.files.len()
+        {
+            return std::fs::remove_dir_all(&self.staging);
         }
         // (path inside the output, whether an old file was put aside)
         let mut done: Vec<(String, bool)> = Vec::new();
