@@ -5,15 +5,15 @@
 //! (bodies to HTML, headings and links) → [`link`] (references, links,
 //! vocabularies resolved and checked) → [`render`] (templates) → [`write`]
 //! (the output folder, replaced only when the build succeeded).
-//! [`build`] drives it; [`scaffold`] makes new sites and files.
+//! [`pipeline`] drives it; [`scaffold`] makes new sites and files.
 
-pub mod build;
 pub mod config;
 pub mod diagnostics;
 pub mod link;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod pipeline;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

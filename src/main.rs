@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use zhan::build::{self as pipeline, Options};
 use zhan::diagnostics::Renderer;
+use zhan::pipeline::{self as pipeline, Options};
 use zhan::scaffold;
 
 #[derive(Parser)]

@@ -84,26 +84,6 @@ pub const NEW_KINDS: &[(&str, &str)] = &[
     ("page", "<path>, e.g. about or guide/contact"),
 ];
 
-/// Today's date in China (UTC+8), as YYYY-MM-DD.
-pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        + 8 * 3600;
-    let days = (secs / 86_400) as i64;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 /// Creates a content file of `kind` at `path` (as `NEW_KINDS` describes), with
 /// its front matter laid out to fill in. Returns the file written.
 pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal> {
@@ -196,7 +176,7 @@ fn first_station(root: &Path) -> Option<String> {
 }
 
 fn template(kind: &str, parts: &[&str], v: &Vocabularies, station: &str) -> String {
-    let today = today();
+    let today = crate::model::Date::today_in_china().to_string();
     let body = "\n在这里用 Markdown 写正文。\n\n## 小标题\n\n一段文字。\n";
     let front = match kind {
         "station" => format!(
@@ -238,11 +218,9 @@ fn template(kind: &str, parts: &[&str], v: &Vocabularies, station: &str) -> Stri
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn today_is_a_date() {
-        let t = today();
+        let t = crate::model::Date::today_in_china().to_string();
         assert!(crate::model::Date::parse(&t).is_some(), "{t}");
     }
 }

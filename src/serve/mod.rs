@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::build::{Options, Report, Workspace};
+use crate::pipeline::{Options, Report, Workspace};
 use reload::Hub;
 
 /// What the caller shows of each build (the CLI prints diagnostics).

@@ -463,12 +463,12 @@ impl Repeat {
     }
 
     fn matches(&self, date: Date) -> bool {
-        let day = weekday(date);
+        let day = date.weekday();
         match self {
             Repeat::Weekly(days) => days.contains(&day),
             Repeat::Monthly(wanted, weeks) => {
                 let from_start = (date.day as i8 - 1) / 7 + 1;
-                let last = add_days(date, 7).month != date.month;
+                let last = date.add_days(7).month != date.month;
                 *wanted == day && weeks.iter().any(|&w| w == from_start || (w == -1 && last))
             }
         }
@@ -550,53 +550,14 @@ fn eat(rest: &mut &str, prefix: &str) -> bool {
 /// which always finds one for the weeks `monthly_weeks` accepts).
 fn first_on_or_after(repeat: &Repeat, from: Date) -> Date {
     (0..366)
-        .map(|n| add_days(from, n))
+        .map(|n| from.add_days(n))
         .find(|&d| repeat.matches(d))
         .unwrap_or(from)
 }
 
-/// Days since 1970-01-01 (proleptic Gregorian calendar).
-fn day_number(date: Date) -> i64 {
-    let (m, d) = (i64::from(date.month), i64::from(date.day));
-    let y = i64::from(date.year) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date `n` days after day 0 (1970-01-01).
-fn from_day_number(n: i64) -> Date {
-    let z = n + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    Date {
-        year: year as i32,
-        month: month as u8,
-        day: day as u8,
-    }
-}
-
-fn add_days(date: Date, n: i64) -> Date {
-    from_day_number(day_number(date) + n)
-}
-
-fn weekday(date: Date) -> Weekday {
-    // 1970-01-01 was a Thursday.
-    Weekday::ALL[(day_number(date) + 3).rem_euclid(7) as usize]
-}
-
 /// A local date-time, `20261205T140000`; 24:00 is midnight of the next day.
 fn local(date: Date, minutes: u16) -> String {
-    let date = add_days(date, i64::from(minutes / 1440));
+    let date = date.add_days(i64::from(minutes / 1440));
     let minutes = minutes % 1440;
     format!(
         "{:04}{:02}{:02}T{:02}{:02}00",
@@ -839,10 +800,10 @@ mod tests {
 
     #[test]
     fn dates_count_days_and_weekdays() {
-        assert_eq!(day_number(date("1970-01-01")), 0);
-        assert_eq!(weekday(date("1970-01-01")), Weekday::Thu);
-        assert_eq!(weekday(date("2026-11-28")), Weekday::Sat);
-        assert_eq!(weekday(date("2024-02-29")), Weekday::Thu);
+        assert_eq!(date("1970-01-01").day_number(), 0);
+        assert_eq!(date("1970-01-01").weekday(), Weekday::Thu);
+        assert_eq!(date("2026-11-28").weekday(), Weekday::Sat);
+        assert_eq!(date("2024-02-29").weekday(), Weekday::Thu);
         for text in [
             "2019-01-01",
             "2024-02-28",
@@ -850,9 +811,9 @@ mod tests {
             "2026-12-31",
             "2100-03-01",
         ] {
-            assert_eq!(from_day_number(day_number(date(text))), date(text));
+            assert_eq!(Date::from_day_number(date(text).day_number()), date(text));
         }
-        assert_eq!(add_days(date("2026-12-31"), 1), date("2027-01-01"));
+        assert_eq!(date("2026-12-31").add_days(1), date("2027-01-01"));
         assert_eq!(local(date("2026-12-31"), 24 * 60), "20270101T000000");
         assert_eq!(local(date("2026-12-05"), 14 * 60 + 5), "20261205T140500");
     }

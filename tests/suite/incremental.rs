@@ -1,11 +1,11 @@
 //! Incremental rebuilds give the same bytes as a clean full build, after each
 //! edit of a sequence, while rendering only the pages an edit touches.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use zhan::build::{self, Options, Report, Workspace};
+use zhan::pipeline::{self, Options, Report, Workspace};
 
 struct Session {
     dir: tempfile::TempDir,
@@ -69,7 +69,7 @@ impl Session {
             .dir
             .path()
             .join(format!("full-{}", step.replace(' ', "-")));
-        let report = build::run(&Options {
+        let report = pipeline::run(&Options {
             output: Some(full.clone()),
             ..Options::new(self.dir.path().join("site"))
         });

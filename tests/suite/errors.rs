@@ -1,7 +1,7 @@
 //! One fixture per class of content error: each asserts the message, the file,
 //! the line and the column the author is pointed to, and the exit status.
 
-mod common;
+use crate::common;
 
 use common::{Printed, TestSite};
 

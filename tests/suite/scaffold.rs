@@ -1,6 +1,6 @@
 //! `zhan init` and `zhan new`.
 
-mod common;
+use crate::common;
 
 use common::zhan;
 

@@ -2,7 +2,7 @@
 //! iCalendar parser, one service's events checked in detail, paused and ended
 //! services left out, and two builds compared byte for byte.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

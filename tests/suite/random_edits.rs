@@ -7,7 +7,7 @@
 //! templates (the base layout, a page template, a tera component and a
 //! partial), interface strings, `site.yaml` and static files. After each step
 //! `Workspace::update` gets the paths a file watcher would report, and a
-//! clean `build::run` into a fresh folder must agree with it: both succeed
+//! clean `pipeline::run` into a fresh folder must agree with it: both succeed
 //! with identical folders, or both report the same errors while the live
 //! output stays as it was. Edits are mostly valid; a step that breaks the site
 //! is usually followed by its undo, or by creating the page a new link needs.
@@ -22,7 +22,7 @@
 //! 4 on the generated one). The long run:
 //!
 //! ```sh
-//! ZHAN_RANDOM_SEEDS=100 ZHAN_RANDOM_STEPS=200 cargo test --release --test random_edits -- --ignored
+//! ZHAN_RANDOM_SEEDS=100 ZHAN_RANDOM_STEPS=200 cargo test --release --test suite -- --ignored random_edits
 //! ```
 //!
 //! `ZHAN_RANDOM_SEED=N` (with the long run) starts the seeds at N and
@@ -31,7 +31,7 @@
 //! prints every step. A failure prints the seed, the step, every edit so far and the
 //! first differing files.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -39,8 +39,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde_yaml::{Mapping, Value};
-use zhan::build::{self, Options, Report, Workspace};
 use zhan::model::Kind;
+use zhan::pipeline::{self, Options, Report, Workspace};
 
 // ---------------------------------------------------------------------------
 // The pseudo-random generator.
@@ -785,7 +785,7 @@ impl Run {
             std::fs::remove_dir_all(&clean_dir).expect("remove the clean build");
         }
         let clean_started = Instant::now();
-        let clean = build::run(&options(&site, &clean_dir));
+        let clean = pipeline::run(&options(&site, &clean_dir));
         let cleaned = clean_started.elapsed();
         let rel_paths: Vec<String> = change
             .paths

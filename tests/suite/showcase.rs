@@ -3,7 +3,7 @@
 //! the report charts draw the numbers of the report's front matter, the same
 //! numbers as the table beside them.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

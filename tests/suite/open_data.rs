@@ -3,7 +3,7 @@
 //! opens, schema.org JSON-LD, Atom feeds; and the printable pages (service
 //! menus, course books, the mentoring tree, the home page's figures).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Builds the demo site of the repository and checks real pages: relations
 //! shown both ways, ordering, directories, site files, determinism.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -1,7 +1,7 @@
 //! The output folder: replaced only by a successful build, never damaged by a
 //! failed one, and never a folder zhan did not make.
 
-mod common;
+use crate::common;
 
 use common::TestSite;
 

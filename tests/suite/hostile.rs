@@ -1,7 +1,7 @@
 //! Hostile and odd input: an error (or, for BOM and CRLF, a normal build),
 //! never a crash or a hang.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

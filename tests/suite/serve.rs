@@ -1,7 +1,7 @@
 //! `zhan serve` end to end: a real server on a free port, the reload channel,
 //! edits, a broken save with its overlay, the fix; and what the server refuses.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -3,7 +3,7 @@
 //! CONTENT-MODEL.md; if the shared generator (../shared/bench/gencorpus.py)
 //! and Python are present, its corpus is built and checked the same way.
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! are reused (the same inode), an unchanged site writes nothing at all, and
 //! the output still equals a clean build byte for byte.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;

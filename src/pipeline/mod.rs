@@ -1,0 +1,802 @@
+//! The driver: runs the stages in order, keeps what each stage produced, and
+//! decides what reaches the disk.
+//!
+//! A [`Workspace`] holds the site in memory: every content file read and typed,
+//! every body rendered, and, for each output written, what it read (see
+//! [`deps`]). A full build fills it and writes through a staging folder; an
+//! incremental update ([`Workspace::update`]) re-reads only the files that
+//! changed, links the whole site again (cheap), and makes again only the
+//! outputs that read something whose fingerprint changed, writing in place
+//! the files whose bytes changed. Both end in the same bytes.
+
+pub mod deps;
+mod fingerprint;
+mod outputs;
+mod pass;
+mod skip;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::config::{self, Config};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::link::{self, Site};
+use crate::link::{Dep, Reads};
+use crate::load::{self, Asset, SitePaths};
+use crate::markdown::{self, Body, Target as LinkTarget};
+use crate::model::{self, Draft, Item, Kind, Read};
+use crate::render::{self, Engine, Job, Planned, theme};
+use crate::write::search::SearchIndex;
+use crate::write::{self, Output, Target};
+use deps::{DepIndex, OutputKey, Record};
+use fingerprint::{Fingerprints, Whole, hash_bytes};
+
+/// A content path ordered as a walk of its folders finds it (`a/b.md` before
+/// `a-b.md`), so items come in the same order however they were read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct WalkKey(String);
+
+impl Ord for WalkKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.split('/').cmp(other.0.split('/'))
+    }
+}
+
+impl PartialOrd for WalkKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What to build and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The site folder (with site.yaml and content/).
+    pub root: PathBuf,
+    /// Where to write; None means `<root>/output`.
+    pub output: Option<PathBuf>,
+    /// Include drafts.
+    pub drafts: bool,
+    /// Overrides site.yaml's base_url.
+    pub base_url: Option<String>,
+    /// False for `zhan check`: everything is checked and rendered, nothing written.
+    pub write: bool,
+}
+
+impl Options {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Options {
+            root: root.into(),
+            output: None,
+            drafts: false,
+            base_url: None,
+            write: true,
+        }
+    }
+    pub fn output_dir(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("output"))
+    }
+}
+
+/// The result of a build or an update.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Diagnostics,
+    /// Pages rendered (HTML files, redirects included).
+    pub pages: usize,
+    /// Files copied (assets and static files).
+    pub copied: usize,
+    /// Where the output went, if anything was written.
+    pub written_to: Option<PathBuf>,
+    /// The site paths (`/stations/huidong/`) of pages rendered or removed.
+    pub changed: Vec<String>,
+    /// Whether every page may have changed (styles, templates, settings).
+    pub everything: bool,
+    /// The site paths of `changed` already announced to the
+    /// [`Workspace::on_pages_written`] callback, before the other files
+    /// were written.
+    pub announced: Vec<String>,
+    /// Time spent in each stage.
+    pub timings: Vec<(&'static str, Duration)>,
+    /// Whether nothing changed since the last build into the output, which
+    /// was therefore left as it was without rendering anything.
+    pub up_to_date: bool,
+}
+
+impl Report {
+    pub fn succeeded(&self) -> bool {
+        !self.diagnostics.has_errors()
+    }
+}
+
+/// How much of the site a pass makes again, and where it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// A build: every output, into a staging folder that replaces the
+    /// output folder only when the whole build succeeded.
+    Clean,
+    /// In place, every output made again (after the watcher lost track of
+    /// events); only files whose bytes changed are written.
+    Everything,
+    /// In place, only the outputs that read something that changed since the
+    /// output was written, and outputs that are new.
+    Changed,
+}
+
+/// One content file as the stages left it.
+struct Source {
+    uid: u32,
+    /// Problems found reading and typing it.
+    problems: Vec<Diagnostic>,
+    item: Option<Arc<Item>>,
+    draft: Option<Draft>,
+    body: Option<Arc<Body>>,
+    /// Of what the item looks like on a page: its text, address and body HTML.
+    fingerprint: u64,
+    /// Of what the site's relations read of the item (see [`link::shape`]).
+    shape: Option<u64>,
+}
+
+/// The last linked site and its plan, kept to relink after edits that
+/// change no relation.
+struct Linked {
+    site: Site,
+    planned: Vec<Planned>,
+    plan_problems: Vec<Diagnostic>,
+}
+
+/// What the output folder holds, for the next update to compare with.
+#[derive(Default)]
+struct Written {
+    /// Every output made from the content: what it read and wrote.
+    index: DepIndex,
+    /// Of everything an output can read, as it was when they were made.
+    fingerprints: Fingerprints,
+    /// Files copied as they are (static files, assets) and a fingerprint of each.
+    copies: BTreeMap<String, u64>,
+    /// The search index the output holds, and the uids of its pages in order.
+    search: Option<SearchIndex>,
+    search_uids: Vec<u32>,
+    /// Where each page is in the plan, by path.
+    plan_positions: HashMap<String, usize>,
+}
+
+/// The site in memory, kept up to date between builds.
+pub struct Workspace {
+    options: Options,
+    paths: SitePaths,
+    config: Config,
+    /// Problems with settings and theme (site.yaml, templates, --base-url).
+    setup: Vec<Diagnostic>,
+    engine: Option<Engine>,
+    sources: BTreeMap<WalkKey, Source>,
+    /// Content path → site path of every published page (for link rewriting).
+    pages: HashMap<String, String>,
+    assets: HashMap<String, Asset>,
+    /// Problems with entries of content/ found while walking, by path.
+    walk_problems: Vec<(String, Diagnostic)>,
+    uids: HashMap<String, u32>,
+    written: Option<Written>,
+    linked: Option<Linked>,
+    /// The open-data files' entries as last made.
+    data_entries: Mutex<write::data::Entries>,
+    /// Whether to keep what each output read, for updates to come (not for
+    /// a one-off build).
+    keep_records: bool,
+    /// Told which pages changed as soon as they are written in place.
+    on_pages: Option<PagesWritten>,
+}
+
+/// A callback told the site paths of the pages an update wrote in place, as
+/// soon as they are written (the preview server reloads them while the
+/// calendars, open data and search index are still being written).
+pub type PagesWritten = Box<dyn FnMut(&[String]) + Send + Sync>;
+
+struct Timer {
+    started: Instant,
+    timings: Vec<(&'static str, Duration)>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Timer {
+            started: Instant::now(),
+            timings: Vec::new(),
+        }
+    }
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.timings.push((stage, now - self.started));
+        self.started = now;
+    }
+}
+
+fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('/').cmp(b.split('/'))
+}
+
+/// Whether `path` is `rel` or inside the folder `rel` (`""` is everything).
+fn inside(rel: &str, path: &str) -> bool {
+    rel.is_empty() || path == rel || path.strip_prefix(rel).is_some_and(|r| r.starts_with('/'))
+}
+
+/// The address of an output file, as a browser asks for it: `/stations/huidong/`.
+fn url_of(base_path: &str, output_path: &str) -> String {
+    format!(
+        "{base_path}{}",
+        output_path
+            .strip_suffix("index.html")
+            .unwrap_or(output_path)
+    )
+}
+
+impl Workspace {
+    /// Reads the settings, the theme and every content file.
+    pub fn open(options: Options) -> Workspace {
+        let paths = SitePaths::new(&options.root);
+        let mut ws = Workspace {
+            options,
+            paths,
+            config: Config::default(),
+            setup: Vec::new(),
+            engine: None,
+            sources: BTreeMap::new(),
+            pages: HashMap::new(),
+            assets: HashMap::new(),
+            walk_problems: Vec::new(),
+            uids: HashMap::new(),
+            written: None,
+            linked: None,
+            data_entries: Mutex::default(),
+            keep_records: true,
+            on_pages: None,
+        };
+        ws.read_settings();
+        ws.read_all_content();
+        ws
+    }
+
+    /// Sets the callback told which pages an update wrote, before the
+    /// other files are written.
+    pub fn on_pages_written(&mut self, callback: PagesWritten) {
+        self.on_pages = Some(callback);
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The theme the settings name.
+    pub fn theme_name(&self) -> &str {
+        &self.config.theme
+    }
+
+    /// Reads everything again and renders every page, in place (after the
+    /// watcher lost track of events, say).
+    pub fn rebuild_everything(&mut self) -> Report {
+        self.reread(Pass::Everything, Timer::new())
+    }
+
+    /// Reads the settings, the theme and every content file again, then
+    /// makes the outputs `pass` says.
+    fn reread(&mut self, pass: Pass, mut timer: Timer) -> Report {
+        self.read_settings();
+        self.read_all_content();
+        self.render_bodies(true, &HashSet::new(), &HashSet::new());
+        timer.lap("reload");
+        self.render_site(pass, None, timer)
+    }
+
+    pub fn paths(&self) -> &SitePaths {
+        &self.paths
+    }
+
+    fn read_settings(&mut self) {
+        let mut found = Diagnostics::new();
+        if !self.options.root.is_dir() {
+            found.push(
+                Diagnostic::error(self.paths.display(""), Pos::START, "the site folder does not exist")
+                    .with_hint("give the folder that holds site.yaml and content/ with --root, or make one with `zhan init DIR`"),
+            );
+        }
+        let (mut config, _) = Config::load(&self.paths, &mut found);
+        if let Some(url) = &self.options.base_url {
+            match config::normalise_base_url(url) {
+                Some((base_url, base_path)) => {
+                    config.base_url = base_url;
+                    config.base_path = base_path;
+                }
+                None => found.push(
+                    Diagnostic::error("--base-url", Pos::START, format!("`{url}` is not a site address"))
+                        .with_hint("write the full address, like https://example.org/ or http://127.0.0.1:1111/"),
+                ),
+            }
+        }
+        self.config = config;
+        self.setup = found.into_vec();
+        self.read_theme();
+    }
+
+    fn read_theme(&mut self) {
+        let mut found = Diagnostics::new();
+        let theme = theme::load(&self.paths, &self.config, &mut found);
+        self.engine = theme.and_then(|t| Engine::new(t, &self.config, &mut found));
+        self.setup
+            .retain(|d| d.file == self.paths.display(config::FILE) || d.file == "--base-url");
+        self.setup.extend(found.into_vec());
+    }
+
+    fn uid(&mut self, path: &str) -> u32 {
+        let next = u32::try_from(self.uids.len()).unwrap_or(u32::MAX);
+        *self.uids.entry(path.to_string()).or_insert(next)
+    }
+
+    fn read_all_content(&mut self) {
+        self.sources.clear();
+        self.pages.clear();
+        self.assets.clear();
+        self.walk_problems.clear();
+        if let Some(d) = load::check_content_dir(&self.paths) {
+            self.walk_problems.push((String::new(), d));
+            return;
+        }
+        self.add_walk("");
+    }
+
+    /// Walks `content/<under>` and reads what it finds (in parallel).
+    fn add_walk(&mut self, under: &str) {
+        let walked = load::walk(&self.paths, under);
+        self.walk_problems.extend(walked.problems);
+        for asset in walked.assets {
+            self.assets.insert(asset.path.clone(), asset);
+        }
+        self.read_sources(walked.markdown);
+    }
+
+    fn read_sources(&mut self, paths: Vec<String>) {
+        let uids: Vec<u32> = paths.iter().map(|p| self.uid(p)).collect();
+        let (site_paths, config, drafts) = (&self.paths, &self.config, self.options.drafts);
+        let read: Vec<(String, Source)> = paths
+            .into_par_iter()
+            .zip(uids)
+            .map(|(rel, uid)| {
+                let source = read_source(site_paths, config, drafts, &rel, uid);
+                (rel, source)
+            })
+            .collect();
+        for (rel, source) in read {
+            match source.item.as_ref().filter(|i| i.kind != Kind::Section) {
+                Some(item) => self.pages.insert(rel.clone(), item.site_path.clone()),
+                None => self.pages.remove(&rel),
+            };
+            self.sources.insert(WalkKey(rel), source);
+        }
+    }
+
+    /// Forgets every file at or under `rel` (a file or a folder of content/).
+    fn forget(&mut self, rel: &str) {
+        self.sources.retain(|p, _| !inside(rel, &p.0));
+        self.pages.retain(|p, _| !inside(rel, p));
+        self.assets.retain(|p, _| !inside(rel, p));
+        self.walk_problems.retain(|(p, _)| !inside(rel, p));
+    }
+
+    /// The published pages at or under `rel`.
+    fn published_under(&self, rel: &str) -> HashSet<String> {
+        self.pages
+            .keys()
+            .filter(|p| inside(rel, p))
+            .cloned()
+            .collect()
+    }
+
+    /// Renders the bodies that need it: all of them (`all`), or those of
+    /// `dirty` files and those that link to a page that appeared or
+    /// disappeared (their links change).
+    fn render_bodies(
+        &mut self,
+        all: bool,
+        dirty: &HashSet<String>,
+        appeared_or_gone: &HashSet<String>,
+    ) {
+        let mut todo: Vec<WalkKey> = if all {
+            self.sources.keys().cloned().collect()
+        } else {
+            dirty.iter().map(|p| WalkKey(p.clone())).collect()
+        };
+        if !all && !appeared_or_gone.is_empty() {
+            todo.extend(
+                self.sources
+                    .iter()
+                    .filter(|(_, s)| {
+                        s.body.as_ref().is_some_and(|b| {
+                            b.links.iter().any(|l| matches!(&l.target, LinkTarget::Page { path, .. } if appeared_or_gone.contains(path)))
+                        })
+                    })
+                    .map(|(p, _)| p.clone()),
+            );
+        }
+        let context = markdown::Context {
+            pages: &self.pages,
+            base_path: &self.config.base_path,
+        };
+        let sources = &self.sources;
+        let rendered: Vec<(WalkKey, Body)> = todo
+            .par_iter()
+            .filter_map(|p| {
+                let item = sources.get(p)?.item.as_ref()?;
+                let source = markdown::Source {
+                    path: &item.doc.path,
+                    display: &item.doc.display,
+                    body: item.doc.body(),
+                    first_line: item.doc.body_line,
+                };
+                Some((p.clone(), markdown::render(&source, &context)))
+            })
+            .collect();
+        for (path, body) in rendered {
+            if let Some(source) = self.sources.get_mut(&path) {
+                source.fingerprint = source.item.as_ref().map_or(0, |item| {
+                    fingerprint::combine(&[
+                        hash_bytes(item.doc.text.as_bytes()),
+                        hash_bytes(item.site_path.as_bytes()),
+                        hash_bytes(body.html.as_bytes()),
+                    ])
+                });
+                source.body = Some(Arc::new(body));
+            }
+        }
+    }
+
+    /// Links the items into a site, in walk order. Also returns each item's
+    /// fingerprint, in the site's order. With `edited` (files edited without
+    /// changing any relation) and a previous site, relinks cheaply instead.
+    fn assemble(
+        &self,
+        edited: Option<&HashSet<String>>,
+        diagnostics: &mut Diagnostics,
+    ) -> (Site, Vec<u64>) {
+        let count = self.sources.len();
+        let mut items = Vec::with_capacity(count);
+        let mut bodies = Vec::with_capacity(count);
+        let mut uids = Vec::with_capacity(count);
+        let mut fingerprints = Vec::with_capacity(count);
+        let mut draft_keys = HashSet::new();
+        let mut draft_paths = HashSet::new();
+        for source in self.sources.values() {
+            source
+                .problems
+                .iter()
+                .for_each(|d| diagnostics.push(d.clone()));
+            if let (Some(item), Some(body)) = (&source.item, &source.body) {
+                items.push(Arc::clone(item));
+                bodies.push(Arc::clone(body));
+                uids.push(source.uid);
+                fingerprints.push(source.fingerprint);
+            }
+            if let Some(d) = &source.draft {
+                draft_keys.insert((d.kind, d.key.clone()));
+                draft_paths.insert(d.path.clone());
+            }
+        }
+        let mut assets: Vec<Asset> = self.assets.values().cloned().collect();
+        assets.sort_by(|a, b| walk_order(&a.path, &b.path));
+        if let (Some(edited), Some(previous)) = (edited, &self.linked) {
+            let changed: Option<Vec<usize>> = edited
+                .iter()
+                .map(|p| previous.site.index_of_path(p))
+                .collect();
+            if let Some(changed) = changed.filter(|_| previous.site.items.len() == items.len()) {
+                let relinked = link::relink(&previous.site, items, bodies, &changed, diagnostics);
+                // Debug builds (the tests) check the shortcut against a full link.
+                #[cfg(debug_assertions)]
+                {
+                    let mut expected = Diagnostics::new();
+                    let parts = link::Parts {
+                        config: self.config.clone(),
+                        items: relinked.items.clone(),
+                        bodies: relinked.bodies.clone(),
+                        uids,
+                        assets,
+                        draft_keys,
+                        draft_paths,
+                    };
+                    let full = link::link(parts, &mut expected);
+                    link::assert_same_relations(&relinked, &full);
+                    let mut got = Diagnostics::new();
+                    relinked.emit_into(&mut got);
+                    got.sort();
+                    expected.sort();
+                    assert_eq!(
+                        got.into_vec(),
+                        expected.into_vec(),
+                        "relinking found other problems than linking"
+                    );
+                }
+                return (relinked, fingerprints);
+            }
+        }
+        let parts = link::Parts {
+            config: self.config.clone(),
+            items,
+            bodies,
+            uids,
+            assets,
+            draft_keys,
+            draft_paths,
+        };
+        (link::link(parts, diagnostics), fingerprints)
+    }
+
+    /// A full build: renders every page and, when writing, replaces the output
+    /// folder through a staging folder.
+    pub fn build(&mut self) -> Report {
+        let mut timer = Timer::new();
+        self.render_bodies(true, &HashSet::new(), &HashSet::new());
+        timer.lap("markdown");
+        self.render_site(Pass::Clean, None, timer)
+    }
+
+    /// Brings the site up to date after `changed` files or folders (absolute
+    /// or relative to the current folder) were created, modified or deleted.
+    /// Writes only what changed, in place; with errors, writes nothing.
+    pub fn update(&mut self, changed: &[PathBuf]) -> Report {
+        let mut timer = Timer::new();
+        let root = &self.options.root;
+        let within = |p: &Path, dir: &Path| {
+            p.strip_prefix(dir)
+                .ok()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+        };
+        let absolute = |p: &Path| {
+            std::fs::canonicalize(p).ok().or_else(|| {
+                // A deleted path: resolve its parent.
+                let parent = std::fs::canonicalize(p.parent()?).ok()?;
+                Some(parent.join(p.file_name()?))
+            })
+        };
+        let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        let content_abs = root_abs.join("content");
+        let theme_dir = root_abs.join("themes").join(&self.config.theme);
+        let mut settings = false;
+        let mut theme_changed = false;
+        let mut content: BTreeSet<String> = BTreeSet::new();
+        for path in changed {
+            let Some(abs) = absolute(path) else { continue };
+            if abs == root_abs.join(config::FILE) {
+                settings = true;
+            } else if let Some(rel) = within(&abs, &content_abs) {
+                let name = rel.rsplit('/').next().unwrap_or_default();
+                if !rel.split('/').any(load::is_editor_litter) || name.is_empty() {
+                    content.insert(rel);
+                }
+            } else if abs.starts_with(&theme_dir)
+                || abs.starts_with(root_abs.join("templates"))
+                || abs.starts_with(root_abs.join("static"))
+            {
+                theme_changed = true;
+            }
+        }
+        if settings {
+            // The settings decide the vocabularies, the theme and the address
+            // of every page: read everything again, then make the outputs
+            // whose inputs changed (with the settings, nearly all).
+            return self.reread(Pass::Changed, timer);
+        }
+        if theme_changed {
+            self.read_theme();
+        }
+        let mut appeared_or_gone: HashSet<String> = HashSet::new();
+        let mut dirty: HashSet<String> = HashSet::new();
+        // Whether the edits can change how items relate: files or folders
+        // added or removed, assets, or an item whose shape changed.
+        let mut relations_may_change = false;
+        for rel in &content {
+            let before = self.published_under(rel);
+            let old_shape = self
+                .sources
+                .get(&WalkKey(rel.clone()))
+                .and_then(|s| s.shape);
+            let had_walk_problem = self.walk_problems.iter().any(|(p, _)| inside(rel, p));
+            self.forget(rel);
+            let abs = self.paths.content_dir().join(rel);
+            if abs.is_dir() {
+                relations_may_change = true;
+                self.add_walk(rel);
+                dirty.extend(
+                    self.sources
+                        .keys()
+                        .filter(|p| inside(rel, &p.0))
+                        .map(|p| p.0.clone()),
+                );
+            } else if abs.is_file() && rel.ends_with(".md") {
+                self.read_sources(vec![rel.clone()]);
+                dirty.insert(rel.clone());
+                let new_shape = self
+                    .sources
+                    .get(&WalkKey(rel.clone()))
+                    .and_then(|s| s.shape);
+                relations_may_change |= old_shape.is_none() || old_shape != new_shape;
+            } else {
+                relations_may_change = true;
+                if let Some(asset) = Asset::at(&self.paths, rel) {
+                    self.assets.insert(rel.clone(), asset);
+                }
+            }
+            relations_may_change |= had_walk_problem;
+            let after = self.published_under(rel);
+            appeared_or_gone.extend(before.symmetric_difference(&after).cloned());
+        }
+        relations_may_change |= !appeared_or_gone.is_empty();
+        timer.lap("load");
+        self.render_bodies(false, &dirty, &appeared_or_gone);
+        timer.lap("markdown");
+        let edited = (!relations_may_change).then_some(dirty);
+        self.render_site(Pass::Changed, edited, timer)
+    }
+
+    /// Links, checks, renders and writes, as much as `pass` says.
+    fn render_site(
+        &mut self,
+        pass: Pass,
+        edited: Option<HashSet<String>>,
+        mut timer: Timer,
+    ) -> Report {
+        let mut diagnostics = Diagnostics::new();
+        self.setup.iter().for_each(|d| diagnostics.push(d.clone()));
+        self.walk_problems
+            .iter()
+            .for_each(|(_, d)| diagnostics.push(d.clone()));
+        let (site, item_fps) = self.assemble(edited.as_ref(), &mut diagnostics);
+        timer.lap("link");
+        let Some(mut engine) = self.engine.take() else {
+            diagnostics.sort();
+            return Report {
+                diagnostics,
+                timings: timer.timings,
+                ..Report::default()
+            };
+        };
+        // The same pages as before when no relation changed.
+        let (planned, plan_problems) = match (&edited, &self.linked) {
+            (Some(_), Some(previous)) => (previous.planned.clone(), previous.plan_problems.clone()),
+            _ => {
+                let mut found = Diagnostics::new();
+                let planned = render::plan(&site, &mut found);
+                (planned, found.into_vec())
+            }
+        };
+        plan_problems
+            .iter()
+            .for_each(|d| diagnostics.push(d.clone()));
+        let report = self.render_with(
+            &mut engine,
+            &site,
+            &planned,
+            &item_fps,
+            pass,
+            diagnostics,
+            timer,
+        );
+        self.engine = Some(engine);
+        self.linked = Some(Linked {
+            site,
+            planned,
+            plan_problems,
+        });
+        report
+    }
+
+    /// The fingerprints of what every output reads as a whole.
+    fn whole(&self, engine: &Engine, planned: &[Planned]) -> Whole {
+        let mut plan = std::hash::DefaultHasher::new();
+        for p in planned {
+            std::hash::Hash::hash(&p.path, &mut plan);
+        }
+        let of_map = |map: &BTreeMap<String, String>| {
+            let mut h = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(map, &mut h);
+            std::hash::Hasher::finish(&h)
+        };
+        Whole {
+            settings: hash_bytes(format!("{:?}", self.config).as_bytes()),
+            strings: of_map(engine.strings()),
+            templates: of_map(engine.sources()),
+            plan: std::hash::Hasher::finish(&plan),
+        }
+    }
+}
+
+/// Reads and types one content file.
+fn read_source(paths: &SitePaths, config: &Config, drafts: bool, rel: &str, uid: u32) -> Source {
+    let mut source = Source {
+        uid,
+        problems: Vec::new(),
+        item: None,
+        draft: None,
+        body: None,
+        fingerprint: 0,
+        shape: None,
+    };
+    match load::read_document(paths, rel) {
+        Ok(doc) => match model::read_document(doc, config, drafts, &mut source.problems) {
+            Read::Item(item) => {
+                source.shape = Some(link::shape(&item));
+                source.item = Some(Arc::from(item));
+            }
+            Read::Draft(d) => source.draft = Some(d),
+            Read::Failed => {}
+        },
+        Err(found) => source.problems = found,
+    }
+    source
+}
+
+fn write_error(path: &str, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(path, Pos::START, format!("cannot write the output: {err}"))
+        .with_hint("check the free disk space and that you may write to the output folder")
+}
+
+/// One diagnostic per template mistake, however many pages hit it.
+fn merge_render_errors(
+    failures: Vec<(Diagnostic, Option<usize>)>,
+    site: &Site,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut grouped: BTreeMap<(String, Pos, String), (Diagnostic, Vec<usize>)> = BTreeMap::new();
+    for (d, page) in failures {
+        let entry = grouped
+            .entry((d.file.clone(), d.pos, d.message.clone()))
+            .or_insert_with(|| (d, Vec::new()));
+        entry.1.extend(page);
+    }
+    for (_, (mut d, pages)) in grouped {
+        if let Some(&first) = pages.iter().min_by_key(|&&p| &site.items[p].doc.path) {
+            let others = pages.len() - 1;
+            let more = if others > 0 {
+                format!(" and {others} other pages")
+            } else {
+                String::new()
+            };
+            d.message = format!(
+                "{} (while rendering {}{more})",
+                d.message, site.items[first].doc.display
+            );
+        }
+        diagnostics.push(d);
+    }
+}
+
+/// Builds (or, with `write: false`, checks) a site once.
+pub fn run(options: &Options) -> Report {
+    let started = Instant::now();
+    // What the build reads, taken before it reads it (see skip.rs).
+    let inputs = options.write.then(|| skip::Inputs::read(options)).flatten();
+    if let Some(report) = inputs
+        .as_ref()
+        .and_then(|i| skip::up_to_date(options, i, started))
+    {
+        return report;
+    }
+    let mut ws = Workspace::open(options.clone());
+    ws.keep_records = false;
+    let opened = started.elapsed();
+    let mut report = ws.build();
+    report.timings.insert(0, ("load", opened));
+    if let Some(inputs) = inputs {
+        skip::record(inputs, &report);
+    }
+    report
+}
+
+/// Whether a folder is (probably) a site, for the CLI's messages.
+pub fn looks_like_site(root: &Path) -> bool {
+    config::looks_like_site(root)
+}

@@ -1,0 +1,19 @@
+//! The integration tests, in one binary (as mdBook does): one link of the
+//! test crate instead of one per file, so a test rebuild stays short.
+//! Each module was a file of its own under tests/ before.
+
+mod common;
+
+mod calendar;
+mod corpus;
+mod demo_site;
+mod errors;
+mod hostile;
+mod incremental;
+mod open_data;
+mod output;
+mod random_edits;
+mod reuse;
+mod scaffold;
+mod serve;
+mod showcase;
