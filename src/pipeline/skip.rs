@@ -4,20 +4,27 @@
 //! and rendered the whole site to know it. So a successful build also records,
 //! in the output folder ([`INPUTS`]), everything it read: every file of the
 //! site that zhan may read (settings, content, themes, the site's templates
-//! and static files) by path, size and a hash of its bytes, the options, and
-//! zhan itself (its version and a hash of its executable, which holds the
-//! code and the built-in theme). The next build compares the inputs as they
+//! and static files) by path, size and stamp, the options, and zhan itself
+//! (its version and the stamp of its executable, which holds the code and
+//! the built-in theme). A stamp is the file's modification and status-change
+//! times and inode, as make, cargo and git compare files, so checking costs
+//! a `stat` per file, not a read. A file modified within the last few
+//! seconds could change again within the same tick of the file system's
+//! clock (2 s on a FAT-formatted USB stick) and keep its times, so its stamp
+//! is a hash of its bytes instead (git's "racily clean" files); the next
+//! build then builds again rather than trust it. The next build compares the inputs as they
 //! are now; when they are all the same and the output folder still holds
 //! exactly what its manifest records, the output is what a full build would
 //! write (builds are deterministic), and nothing is rendered or written.
 //! Whenever anything cannot be read or compared, the full build runs.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use super::fingerprint::combine;
 use super::{Options, Report};
 use crate::config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
@@ -25,7 +32,7 @@ use crate::load::is_editor_litter;
 use crate::write::output::{self, INPUTS, Manifest, hash_bytes};
 
 /// The format of the record; another number is ignored.
-const RECORD_VERSION: u64 = 1;
+const RECORD_VERSION: u64 = 2;
 
 /// The folders of the site a build reads (beside `site.yaml`).
 const FOLDERS: [&str; 4] = ["content", "themes", "templates", "static"];
@@ -39,7 +46,7 @@ pub struct Inputs {
     /// The options that decide what is written and what is said.
     pub options: String,
     /// Every file (and folder, with a trailing `/`) of the site zhan may
-    /// read, relative to the site folder, in walk order: (path, size, hash).
+    /// read, relative to the site folder, in walk order: (path, size, stamp).
     pub files: Vec<(String, u64, u64)>,
 }
 
@@ -109,19 +116,81 @@ pub fn decide(
     }
 }
 
-/// A hash of the running executable, or None if it cannot be read.
-fn executable_hash() -> Option<u64> {
+/// How recent a modification makes a file's times untrustworthy: the
+/// coarsest clock of a file system zhan may meet (FAT's 2 s), and some.
+const RACY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The stamp of the file with metadata `meta` (see the module's comment);
+/// `bytes` reads the file when its times cannot be trusted.
+fn stamp(
+    meta: &std::fs::Metadata,
+    now: SystemTime,
+    bytes: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<u64> {
+    let modified = meta.modified().ok()?;
+    let racy = now.duration_since(modified).map_or(true, |age| age < RACY);
+    if racy {
+        return Some(combine(&[1, hash_bytes(&bytes()?)]));
+    }
+    let nanos = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    };
+    Some(combine(&[
+        0,
+        nanos(modified),
+        status_change(meta),
+        inode(meta),
+    ]))
+}
+
+#[cfg(unix)]
+fn status_change(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    (meta.ctime() as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(meta.ctime_nsec() as u64)
+}
+
+#[cfg(unix)]
+fn inode(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.ino()
+}
+
+// Elsewhere the size and modification time must do.
+#[cfg(not(unix))]
+fn status_change(_meta: &std::fs::Metadata) -> u64 {
+    0
+}
+
+#[cfg(not(unix))]
+fn inode(_meta: &std::fs::Metadata) -> u64 {
+    0
+}
+
+/// The stamp of the running executable, or None if it cannot be read.
+fn executable_stamp(now: SystemTime) -> Option<u64> {
     // On Linux /proc/self/exe is the file this process runs, even when a
     // newer build has replaced it on disk since.
-    let bytes = std::fs::read("/proc/self/exe")
-        .or_else(|_| std::env::current_exe().and_then(std::fs::read))
-        .ok()?;
-    Some(hash_bytes(&bytes))
+    let path = PathBuf::from("/proc/self/exe");
+    let path = if path.exists() {
+        path
+    } else {
+        std::env::current_exe().ok()?
+    };
+    let meta = std::fs::metadata(&path).ok()?;
+    stamp(&meta, now, || std::fs::read(&path).ok())
 }
 
 /// Lists the files under `root/top` a build may read (skipping editor litter,
-/// as the loaders do), hashing each; None when anything cannot be read.
-fn walk_inputs(root: &Path, top: &str, out: &mut Vec<(String, u64, u64)>) -> Option<()> {
+/// as the loaders do), with their stamps; None when anything cannot be read.
+fn walk_inputs(
+    root: &Path,
+    top: &str,
+    now: SystemTime,
+    out: &mut Vec<(String, u64, u64)>,
+) -> Option<()> {
     let start = root.join(top);
     if std::fs::symlink_metadata(&start).is_err() {
         return Some(());
@@ -149,8 +218,9 @@ fn walk_inputs(root: &Path, top: &str, out: &mut Vec<(String, u64, u64)>) -> Opt
     let hashed: Option<Vec<(String, u64, u64)>> = files
         .into_par_iter()
         .map(|(rel, path)| {
-            let bytes = std::fs::read(path).ok()?;
-            Some((rel, bytes.len() as u64, hash_bytes(&bytes)))
+            let meta = std::fs::metadata(&path).ok()?;
+            let stamp = stamp(&meta, now, || std::fs::read(&path).ok())?;
+            Some((rel, meta.len(), stamp))
         })
         .collect();
     out.extend(hashed?);
@@ -163,7 +233,12 @@ impl Inputs {
     pub fn read(options: &Options) -> Option<Inputs> {
         let root = &options.root;
         let canonical = |p: &Path| std::fs::canonicalize(p).ok();
-        let zhan = format!("{} {:016x}", env!("CARGO_PKG_VERSION"), executable_hash()?);
+        let now = SystemTime::now();
+        let zhan = format!(
+            "{} {:016x}",
+            env!("CARGO_PKG_VERSION"),
+            executable_stamp(now)?
+        );
         let options_text = format!(
             "root={:?} ({:?}) output={:?} drafts={} base_url={:?}",
             root,
@@ -173,9 +248,9 @@ impl Inputs {
             options.base_url,
         );
         let mut files = Vec::new();
-        walk_inputs(root, config::FILE, &mut files)?;
+        walk_inputs(root, config::FILE, now, &mut files)?;
         for folder in FOLDERS {
-            walk_inputs(root, folder, &mut files)?;
+            walk_inputs(root, folder, now, &mut files)?;
         }
         Some(Inputs {
             zhan,
@@ -457,7 +532,67 @@ mod tests {
     fn a_record_reads_back_as_written() {
         let record = record();
         assert_eq!(Record::from_json(&record.to_json()), Some(record));
-        assert_eq!(Record::from_json("{\"version\": 2}"), None);
+        assert_eq!(Record::from_json("{\"version\": 1}"), None);
         assert_eq!(Record::from_json("not json"), None);
+    }
+
+    fn stamp_of(path: &Path, now: SystemTime) -> u64 {
+        let meta = std::fs::metadata(path).expect("metadata");
+        stamp(&meta, now, || std::fs::read(path).ok()).expect("stamp")
+    }
+
+    #[test]
+    fn a_same_size_rewrite_with_its_old_time_still_changes_the_stamp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, "标题一").expect("write");
+        let old_time = SystemTime::now() - std::time::Duration::from_secs(3600);
+        let set_time = |t| {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(t))
+                .expect("set time")
+        };
+        set_time(old_time);
+        let now = SystemTime::now();
+        let before = stamp_of(&path, now);
+        assert_eq!(before, stamp_of(&path, now), "a stamp is stable");
+        // What an editor that keeps the modification time would do: same
+        // size, time set back. The status-change time still moves.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, "标题二").expect("write");
+        set_time(old_time);
+        assert_ne!(before, stamp_of(&path, SystemTime::now()));
+    }
+
+    #[test]
+    fn a_file_modified_just_now_is_stamped_by_its_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.md");
+        let now = SystemTime::now();
+        std::fs::write(&path, "first").expect("write");
+        let first = stamp_of(&path, now);
+        // Rewritten within the same clock tick: times may be equal, the
+        // bytes are not.
+        let time = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("time");
+        std::fs::write(&path, "other").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(time))
+            .expect("set time");
+        assert_ne!(first, stamp_of(&path, now));
+        // Once old enough, its times are trusted and its bytes not read.
+        let later = now + RACY + std::time::Duration::from_secs(1);
+        let meta = std::fs::metadata(&path).expect("metadata");
+        assert!(
+            stamp(&meta, later, || panic!(
+                "read a file whose times are trusted"
+            ))
+            .is_some()
+        );
     }
 }

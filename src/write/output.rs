@@ -16,7 +16,7 @@
 //! An output without a manifest (made by an older zhan) is replaced whole.
 
 use std::collections::{HashMap, HashSet};
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -283,6 +283,9 @@ pub struct Output {
 struct State {
     /// Files written into the staging folder.
     written: HashMap<String, Entry>,
+    /// Folders of the staging folder made so far (`/`-separated): each is
+    /// made once, not once per file written into it.
+    folders: HashSet<String>,
     /// Files of the old output that are the same as the new ones: left
     /// where they are.
     reused: HashMap<String, Entry>,
@@ -440,9 +443,17 @@ impl Output {
             }
         }
         let path = self.staging.join(rel);
-        create_parent(&path)?;
-        std::fs::write(&path, bytes)?;
-        let stamp = Stamp::of(&std::fs::symlink_metadata(&path)?);
+        if let Some((folder, _)) = rel.rsplit_once('/') {
+            if !self.state().folders.contains(folder) {
+                create_parent(&path)?;
+                self.state().folders.insert(folder.to_string());
+            }
+        }
+        // The stamp from the open file: no second lookup of the path.
+        let mut file = std::fs::File::create(&path)?;
+        file.write_all(bytes)?;
+        let stamp = Stamp::of(&file.metadata()?);
+        drop(file);
         let mut state = self.state();
         state.reused.remove(rel);
         state.written.insert(rel.to_string(), Entry { hash, stamp });
