@@ -346,37 +346,86 @@ fn fit(text: &str, size: f64, room: f64) -> String {
     out
 }
 
+/// Where the parts of one chart go, worked out from its numbers.
+struct Layout {
+    /// Whether entries have a baseline bar above their value bar.
+    has_baseline: bool,
+    /// Decimals of the numbers at the bar ends.
+    decimals: usize,
+    axis: Axis,
+    /// The values of the scale's ticks, from 0.
+    ticks: Vec<f64>,
+    /// Left end of the bars.
+    x0: f64,
+    /// Width of a bar at the axis maximum.
+    plot: f64,
+    /// Bars per entry: 2 with baselines, else 1.
+    bars: f64,
+    /// Height of one entry: its name, then its bars.
+    row: f64,
+    /// Top of the scale, under the last entry.
+    bottom: f64,
+}
+
+impl Layout {
+    fn of(entries: &[Entry], decimals: usize) -> Layout {
+        let has_baseline = entries.iter().any(|e| e.baseline.is_some());
+        let whole = decimals == 0;
+        let numbers = || {
+            entries
+                .iter()
+                .flat_map(|e| [Some(e.value), e.baseline])
+                .flatten()
+        };
+        let largest = numbers().fold(0.0, f64::max);
+        let axis = axis(largest, whole);
+        let ticks: Vec<f64> = (0..)
+            .map(|k| f64::from(k) * axis.step)
+            .take_while(|&t| t <= axis.max * (1.0 + 1e-9))
+            .collect();
+        // Room at the right for the longest number at a bar end, and for
+        // half of the last tick label, which is centred on its tick.
+        let label_room = numbers()
+            .map(|x| text_width(&number(x, decimals), SMALL))
+            .fold(0.0, f64::max)
+            + 6.0;
+        let tick_room = text_width(&number(axis.max, axis.decimals), SMALL) / 2.0;
+        let x0 = PAD;
+        let x1 = WIDTH - PAD - label_room.max(tick_room);
+        let bars = if has_baseline { 2.0 } else { 1.0 };
+        let row = 22.0 + bars * (BAR + 2.0) + 6.0;
+        Layout {
+            has_baseline,
+            decimals,
+            axis,
+            ticks,
+            x0,
+            plot: x1 - x0,
+            bars,
+            row,
+            bottom: LEGEND + row * entries.len() as f64,
+        }
+    }
+
+    /// The length of the bar for `x`, clamped to the plot.
+    fn length(&self, x: f64) -> f64 {
+        (x.max(0.0) / self.axis.max * self.plot).min(self.plot)
+    }
+
+    fn row_top(&self, n: usize) -> f64 {
+        LEGEND + self.row * n as f64
+    }
+
+    /// The top of bar `k` (0 the first) of entry `n`.
+    fn bar_y(&self, n: usize, k: f64) -> f64 {
+        self.row_top(n) + 22.0 + k * (BAR + 2.0)
+    }
+}
+
 /// The SVG of one chart.
 fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize) -> String {
-    let has_baseline = entries.iter().any(|e| e.baseline.is_some());
-    let whole = decimals == 0;
-    let largest = entries
-        .iter()
-        .flat_map(|e| [Some(e.value), e.baseline])
-        .flatten()
-        .fold(0.0, f64::max);
-    let axis = axis(largest, whole);
-    let ticks: Vec<f64> = (0..)
-        .map(|k| f64::from(k) * axis.step)
-        .take_while(|&t| t <= axis.max * (1.0 + 1e-9))
-        .collect();
-    let label_room = entries
-        .iter()
-        .flat_map(|e| [Some(e.value), e.baseline])
-        .flatten()
-        .map(|x| text_width(&number(x, decimals), SMALL))
-        .fold(0.0, f64::max)
-        + 6.0;
-    let tick_room = text_width(&number(axis.max, axis.decimals), SMALL) / 2.0;
-    let x0 = PAD;
-    let x1 = WIDTH - PAD - label_room.max(tick_room);
-    let plot = x1 - x0;
-    let length = |x: f64| (x.max(0.0) / axis.max * plot).min(plot);
-    let bars = if has_baseline { 2.0 } else { 1.0 };
-    let row = 22.0 + bars * (BAR + 2.0) + 6.0;
-    let bottom = LEGEND + row * entries.len() as f64;
-    let height = bottom + 20.0;
-
+    let layout = Layout::of(entries, decimals);
+    let height = layout.bottom + 20.0;
     let mut out = String::with_capacity(2048);
     let _ = write!(
         out,
@@ -388,7 +437,7 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
         escape_html(title),
         escape_html(&words.desc),
     );
-    if has_baseline {
+    if layout.has_baseline {
         let _ = write!(
             out,
             "<defs><pattern id=\"{id}-h\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
@@ -396,7 +445,17 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
              <path d=\"M1.5 0V6\" stroke=\"{BASE_LINE}\" stroke-width=\"2\"/></pattern></defs>"
         );
     }
-    // Legend, and the unit at the right.
+    draw_legend(&mut out, id, words, layout.has_baseline);
+    draw_grid(&mut out, &layout, entries.len());
+    draw_names(&mut out, words, entries, &layout);
+    draw_bars(&mut out, id, entries, &layout);
+    draw_scale(&mut out, &layout);
+    out.push_str("</svg>");
+    out
+}
+
+/// The legend, and the unit at the right.
+fn draw_legend(out: &mut String, id: &str, words: &Words, has_baseline: bool) {
     let mut x = PAD;
     let mut swatch = |out: &mut String, fill: &str, stroke: bool, text: &str| {
         let outline = if stroke {
@@ -415,9 +474,9 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
         x += 18.0 + text_width(text, FONT) + 14.0;
     };
     if has_baseline {
-        swatch(&mut out, &format!("url(#{id}-h)"), true, words.baseline);
+        swatch(out, &format!("url(#{id}-h)"), true, words.baseline);
     }
-    swatch(&mut out, VALUE_FILL, false, words.value);
+    swatch(out, VALUE_FILL, false, words.value);
     if let Some(unit) = &words.unit {
         let _ = write!(
             out,
@@ -426,14 +485,21 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
             escape_html(unit)
         );
     }
-    let row_top = |n: usize| LEGEND + row * n as f64;
-    let bar_y = |n: usize, k: f64| row_top(n) + 22.0 + k * (BAR + 2.0);
-    // Grid at the ticks, beside the bars only (not across the names); the
-    // zero line darker.
-    let spans: Vec<(f64, f64)> = (0..entries.len())
-        .map(|n| (bar_y(n, 0.0) - 3.0, bar_y(n, bars - 1.0) + BAR + 3.0))
-        .chain([(bottom - 5.0, bottom)])
+}
+
+/// Grid lines at the ticks, beside the bars only (not across the names);
+/// the zero line darker.
+fn draw_grid(out: &mut String, layout: &Layout, entries: usize) {
+    let spans: Vec<(f64, f64)> = (0..entries)
+        .map(|n| {
+            (
+                layout.bar_y(n, 0.0) - 3.0,
+                layout.bar_y(n, layout.bars - 1.0) + BAR + 3.0,
+            )
+        })
+        .chain([(layout.bottom - 5.0, layout.bottom)])
         .collect();
+    let ticks = &layout.ticks;
     for (colour, from, to) in [(GRID, 1, ticks.len()), (BASE_LINE, 0, 1)] {
         let _ = write!(out, "<path stroke=\"{colour}\" d=\"");
         for &t in &ticks[from..to] {
@@ -441,7 +507,7 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
                 let _ = write!(
                     out,
                     "M{} {}V{}",
-                    coord(x0 + length(t)),
+                    coord(layout.x0 + layout.length(t)),
                     coord(top),
                     coord(end)
                 );
@@ -449,10 +515,13 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
         }
         out.push_str("\"/>");
     }
-    // Station names, and the change at the right of the same line.
+}
+
+/// Station names, and the change at the right of the same line.
+fn draw_names(out: &mut String, words: &Words, entries: &[Entry], layout: &Layout) {
     let _ = write!(out, "<g>");
     for (n, e) in entries.iter().enumerate() {
-        let change = if has_baseline {
+        let change = if layout.has_baseline {
             change_text(e.value, e.baseline, words)
         } else {
             String::new()
@@ -461,8 +530,8 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\">{}</text>",
-            coord(x0),
-            coord(row_top(n) + 16.0),
+            coord(layout.x0),
+            coord(layout.row_top(n) + 16.0),
             escape_html(&fit(e.label, FONT, room))
         );
         if !change.is_empty() {
@@ -470,76 +539,78 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
                 out,
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>",
                 coord(WIDTH - PAD),
-                coord(row_top(n) + 16.0),
+                coord(layout.row_top(n) + 16.0),
                 escape_html(&change)
             );
         }
     }
     out.push_str("</g>");
-    // The bars: baselines hatched and outlined, values solid.
-    if has_baseline {
+}
+
+/// The bars (baselines hatched and outlined, values solid) and the numbers
+/// at their ends.
+fn draw_bars(out: &mut String, id: &str, entries: &[Entry], layout: &Layout) {
+    let bar = |out: &mut String, n: usize, k: f64, x: f64| {
+        let _ = write!(
+            out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{BAR}\"/>",
+            coord(layout.x0),
+            coord(layout.bar_y(n, k)),
+            coord(layout.length(x))
+        );
+    };
+    if layout.has_baseline {
         let _ = write!(
             out,
             "<g class=\"bars-baseline\" fill=\"url(#{id}-h)\" stroke=\"{BASE_LINE}\">"
         );
         for (n, e) in entries.iter().enumerate() {
             if let Some(b) = e.baseline {
-                let _ = write!(
-                    out,
-                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{BAR}\"/>",
-                    coord(x0),
-                    coord(bar_y(n, 0.0)),
-                    coord(length(b))
-                );
+                bar(out, n, 0.0, b);
             }
         }
         out.push_str("</g>");
     }
     let _ = write!(out, "<g class=\"bars-value\" fill=\"{VALUE_FILL}\">");
     for (n, e) in entries.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{BAR}\"/>",
-            coord(x0),
-            coord(bar_y(n, bars - 1.0)),
-            coord(length(e.value))
-        );
+        bar(out, n, layout.bars - 1.0, e.value);
     }
     out.push_str("</g>");
-    // The numbers at the bar ends.
     let _ = write!(out, "<g font-size=\"{SMALL}\">");
     for (n, e) in entries.iter().enumerate() {
         let mut label = |x: f64, k: f64| {
             let _ = write!(
                 out,
                 "<text x=\"{}\" y=\"{}\">{}</text>",
-                coord(x0 + length(x) + 4.0),
-                coord(bar_y(n, k) + 12.0),
-                number(x, decimals)
+                coord(layout.x0 + layout.length(x) + 4.0),
+                coord(layout.bar_y(n, k) + 12.0),
+                number(x, layout.decimals)
             );
         };
         if let Some(b) = e.baseline {
             label(b, 0.0);
         }
-        label(e.value, bars - 1.0);
+        label(e.value, layout.bars - 1.0);
     }
     out.push_str("</g>");
-    // The scale under the bars.
+}
+
+/// The scale under the bars.
+fn draw_scale(out: &mut String, layout: &Layout) {
     let _ = write!(
         out,
         "<g class=\"ticks\" font-size=\"{SMALL}\" fill=\"{MUTED}\" text-anchor=\"middle\">"
     );
-    for &t in &ticks {
+    for &t in &layout.ticks {
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\">{}</text>",
-            coord(x0 + length(t)),
-            coord(bottom + 15.0),
-            number(t, axis.decimals)
+            coord(layout.x0 + layout.length(t)),
+            coord(layout.bottom + 15.0),
+            number(t, layout.axis.decimals)
         );
     }
-    out.push_str("</g></svg>");
-    out
+    out.push_str("</g>");
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::model::{Kind, Session, Weekday};
+use crate::config::Config;
+use crate::link::Links;
+use crate::model::{Course, Item, Kind, Organization, Service, Session, Station, Weekday};
 
 use super::views::Views;
 
@@ -36,197 +38,191 @@ pub fn of_item(v: &Views, i: usize) -> Option<String> {
     if !description.is_empty() {
         o.insert("description".into(), json!(description));
     }
-    let place = |s: usize| {
-        let station = v.item(s);
-        json!({
-            "@type": "GovernmentOffice",
-            "name": station.meta.title,
-            "url": config.absolute_url(&station.site_path),
-        })
-    };
     let links = v.links_of(i);
+    // An item without the data of its kind gets no JSON-LD rather than half.
     match item.kind {
-        Kind::Station => {
-            let st = item.station()?;
-            if st.address.is_some() || st.community.is_some() {
-                let mut address = Map::new();
-                address.insert("@type".into(), json!("PostalAddress"));
-                address.insert("addressCountry".into(), json!("CN"));
-                insert_some(&mut address, "streetAddress", st.address.as_deref());
-                insert_some(&mut address, "addressLocality", st.street.as_deref());
-                o.insert("address".into(), Value::Object(address));
-            }
-            insert_some(&mut o, "telephone", st.phone.as_deref());
-            insert_some(&mut o, "email", st.email.as_deref());
-            if let Some(d) = st.established {
-                o.insert("foundingDate".into(), json!(d));
-            }
-            if let Some(c) = &st.community {
-                o.insert(
-                    "areaServed".into(),
-                    json!({"@type": "AdministrativeArea", "name": c}),
-                );
-            }
-            let hours = opening_hours(&st.opening_hours);
-            if !hours.is_empty() {
-                o.insert("openingHoursSpecification".into(), json!(hours));
-            }
-        }
-        Kind::Service => {
-            let s = item.service()?;
-            o.insert("serviceType".into(), json!(s.category));
-            let mut providers: Vec<Value> = links.station.map(place).into_iter().collect();
-            providers.extend(links.organizations.iter().map(|&org| {
-                json!({
-                    "@type": "NGO",
-                    "name": v.item(org).meta.title,
-                    "url": config.absolute_url(&v.item(org).site_path),
-                })
-            }));
-            if !providers.is_empty() {
-                o.insert("provider".into(), json!(providers));
-            }
-            if !s.audience.is_empty() {
-                o.insert(
-                    "audience".into(),
-                    json!({"@type": "Audience", "audienceType": s.audience.join("、")}),
-                );
-            }
-            if let Some(fee) = &s.fee {
-                if fee.contains("免费") {
-                    o.insert("isAccessibleForFree".into(), json!(true));
-                }
-            }
-            let hours = opening_hours(&s.schedule);
-            if !hours.is_empty() {
-                o.insert("hoursAvailable".into(), json!(hours));
-            }
-            let mut channel = Map::new();
-            channel.insert("@type".into(), json!("ServiceChannel"));
-            channel.insert("serviceUrl".into(), json!(url));
-            if let Some(phone) = &s.contact {
-                channel.insert(
-                    "servicePhone".into(),
-                    json!({"@type": "ContactPoint", "telephone": phone}),
-                );
-            }
-            if let Some(place) = &s.location {
-                channel.insert(
-                    "serviceLocation".into(),
-                    json!({"@type": "Place", "name": place}),
-                );
-            }
-            o.insert("availableChannel".into(), Value::Object(channel));
-            if let Some(e) = &s.eligibility {
-                o.insert("termsOfService".into(), json!(e));
-            }
-        }
-        Kind::Organization => {
-            let org = item.organization()?;
-            if let Some(d) = org.founded {
-                o.insert("foundingDate".into(), json!(d));
-            }
-            if let Some(s) = links.station {
-                o.insert("location".into(), place(s));
-            }
-            if let Some(n) = org.members {
-                o.insert(
-                    "numberOfEmployees".into(),
-                    json!({"@type": "QuantitativeValue", "value": n}),
-                );
-            }
-            if !org.focus.is_empty() {
-                o.insert("knowsAbout".into(), json!(org.focus));
-            }
-            if let Some(m) = links.mentor {
-                o.insert(
-                    "sponsor".into(),
-                    json!({
-                        "@type": "NGO",
-                        "name": v.item(m).meta.title,
-                        "url": config.absolute_url(&v.item(m).site_path),
-                    }),
-                );
-            }
-        }
-        Kind::Course => {
-            let c = item.course()?;
-            o.insert(
-                "provider".into(),
-                json!({
-                    "@type": "Organization",
-                    "name": config.title,
-                    "url": config.absolute_url(""),
-                }),
-            );
-            o.insert("educationalLevel".into(), json!(c.level));
-            o.insert("inLanguage".into(), json!(config.language));
-            if let Some(h) = c.hours {
-                o.insert("timeRequired".into(), json!(format!("PT{}H", h.0)));
-            }
-            if !c.topics.is_empty() {
-                o.insert("teaches".into(), json!(c.topics));
-            }
-            let prerequisites: Vec<Value> = links
-                .prerequisites
-                .iter()
-                .map(|&p| {
-                    json!({
-                        "@type": "Course",
-                        "name": v.item(p).meta.title,
-                        "url": config.absolute_url(&v.item(p).site_path),
-                    })
-                })
-                .collect();
-            if !prerequisites.is_empty() {
-                o.insert("coursePrerequisites".into(), json!(prerequisites));
-            }
-            if let Some(format) = &c.format {
-                let mode = match format.as_str() {
-                    "online" => "online",
-                    "offline" => "onsite",
-                    _ => "blended",
-                };
-                let mut instance = json!({"@type": "CourseInstance", "courseMode": mode});
-                if !c.trainers.is_empty() {
-                    instance["instructor"] = c
-                        .trainers
-                        .iter()
-                        .map(|t| json!({"@type": "Person", "name": t}))
-                        .collect();
-                }
-                o.insert("hasCourseInstance".into(), instance);
-            }
-        }
-        Kind::News => {
-            if let Some(d) = item.meta.date {
-                o.insert("datePublished".into(), json!(d));
-            }
-            if let Some(d) = item.last_changed() {
-                o.insert("dateModified".into(), json!(d));
-            }
-            o.insert("mainEntityOfPage".into(), json!(url));
-            let publisher = json!({
-                "@type": "Organization",
-                "name": config.title,
-                "url": config.absolute_url(""),
-            });
-            o.insert("author".into(), publisher.clone());
-            o.insert("publisher".into(), publisher);
-            o.insert("inLanguage".into(), json!(config.language));
-            if let Some(s) = links.station {
-                o.insert("about".into(), place(s));
-            }
-            if let Some(cover) = item.meta.cover.as_ref().and_then(|c| c.path.as_deref()) {
-                o.insert("image".into(), json!(config.absolute_url(cover)));
-            }
-        }
+        Kind::Station => station(&mut o, item.station()?),
+        Kind::Service => service(&mut o, v, item.service()?, links, &url),
+        Kind::Organization => organization(&mut o, v, item.organization()?, links),
+        Kind::Course => course(&mut o, v, item.course()?, links),
+        Kind::News => news(&mut o, v, item, links, &url),
         _ => {}
     }
     if !item.meta.tags.is_empty() {
         o.insert("keywords".into(), json!(item.meta.tags.join(",")));
     }
     Some(script_safe(&Value::Object(o).to_string()))
+}
+
+/// Another item of the site as a named thing of schema.org type `ty`.
+fn named(v: &Views, ty: &str, i: usize) -> Value {
+    let item = v.item(i);
+    json!({
+        "@type": ty,
+        "name": item.meta.title,
+        "url": v.settings().absolute_url(&item.site_path),
+    })
+}
+
+/// The site itself, as the provider of its courses and the publisher of its news.
+fn site_organization(config: &Config) -> Value {
+    json!({
+        "@type": "Organization",
+        "name": config.title,
+        "url": config.absolute_url(""),
+    })
+}
+
+fn station(o: &mut Map<String, Value>, st: &Station) {
+    if st.address.is_some() || st.community.is_some() {
+        let mut address = Map::new();
+        address.insert("@type".into(), json!("PostalAddress"));
+        address.insert("addressCountry".into(), json!("CN"));
+        insert_some(&mut address, "streetAddress", st.address.as_deref());
+        insert_some(&mut address, "addressLocality", st.street.as_deref());
+        o.insert("address".into(), Value::Object(address));
+    }
+    insert_some(o, "telephone", st.phone.as_deref());
+    insert_some(o, "email", st.email.as_deref());
+    if let Some(d) = st.established {
+        o.insert("foundingDate".into(), json!(d));
+    }
+    if let Some(c) = &st.community {
+        o.insert(
+            "areaServed".into(),
+            json!({"@type": "AdministrativeArea", "name": c}),
+        );
+    }
+    let hours = opening_hours(&st.opening_hours);
+    if !hours.is_empty() {
+        o.insert("openingHoursSpecification".into(), json!(hours));
+    }
+}
+
+fn service(o: &mut Map<String, Value>, v: &Views, s: &Service, links: &Links, url: &str) {
+    o.insert("serviceType".into(), json!(s.category));
+    let mut providers: Vec<Value> = links
+        .station
+        .map(|st| named(v, "GovernmentOffice", st))
+        .into_iter()
+        .collect();
+    providers.extend(links.organizations.iter().map(|&org| named(v, "NGO", org)));
+    if !providers.is_empty() {
+        o.insert("provider".into(), json!(providers));
+    }
+    if !s.audience.is_empty() {
+        o.insert(
+            "audience".into(),
+            json!({"@type": "Audience", "audienceType": s.audience.join("、")}),
+        );
+    }
+    if let Some(fee) = &s.fee {
+        if fee.contains("免费") {
+            o.insert("isAccessibleForFree".into(), json!(true));
+        }
+    }
+    let hours = opening_hours(&s.schedule);
+    if !hours.is_empty() {
+        o.insert("hoursAvailable".into(), json!(hours));
+    }
+    let mut channel = Map::new();
+    channel.insert("@type".into(), json!("ServiceChannel"));
+    channel.insert("serviceUrl".into(), json!(url));
+    if let Some(phone) = &s.contact {
+        channel.insert(
+            "servicePhone".into(),
+            json!({"@type": "ContactPoint", "telephone": phone}),
+        );
+    }
+    if let Some(place) = &s.location {
+        channel.insert(
+            "serviceLocation".into(),
+            json!({"@type": "Place", "name": place}),
+        );
+    }
+    o.insert("availableChannel".into(), Value::Object(channel));
+    if let Some(e) = &s.eligibility {
+        o.insert("termsOfService".into(), json!(e));
+    }
+}
+
+fn organization(o: &mut Map<String, Value>, v: &Views, org: &Organization, links: &Links) {
+    if let Some(d) = org.founded {
+        o.insert("foundingDate".into(), json!(d));
+    }
+    if let Some(s) = links.station {
+        o.insert("location".into(), named(v, "GovernmentOffice", s));
+    }
+    if let Some(n) = org.members {
+        o.insert(
+            "numberOfEmployees".into(),
+            json!({"@type": "QuantitativeValue", "value": n}),
+        );
+    }
+    if !org.focus.is_empty() {
+        o.insert("knowsAbout".into(), json!(org.focus));
+    }
+    if let Some(m) = links.mentor {
+        o.insert("sponsor".into(), named(v, "NGO", m));
+    }
+}
+
+fn course(o: &mut Map<String, Value>, v: &Views, c: &Course, links: &Links) {
+    let config = v.settings();
+    o.insert("provider".into(), site_organization(config));
+    o.insert("educationalLevel".into(), json!(c.level));
+    o.insert("inLanguage".into(), json!(config.language));
+    if let Some(h) = c.hours {
+        o.insert("timeRequired".into(), json!(format!("PT{}H", h.0)));
+    }
+    if !c.topics.is_empty() {
+        o.insert("teaches".into(), json!(c.topics));
+    }
+    let prerequisites: Vec<Value> = links
+        .prerequisites
+        .iter()
+        .map(|&p| named(v, "Course", p))
+        .collect();
+    if !prerequisites.is_empty() {
+        o.insert("coursePrerequisites".into(), json!(prerequisites));
+    }
+    if let Some(format) = &c.format {
+        let mode = match format.as_str() {
+            "online" => "online",
+            "offline" => "onsite",
+            _ => "blended",
+        };
+        let mut instance = json!({"@type": "CourseInstance", "courseMode": mode});
+        if !c.trainers.is_empty() {
+            instance["instructor"] = c
+                .trainers
+                .iter()
+                .map(|t| json!({"@type": "Person", "name": t}))
+                .collect();
+        }
+        o.insert("hasCourseInstance".into(), instance);
+    }
+}
+
+fn news(o: &mut Map<String, Value>, v: &Views, item: &Item, links: &Links, url: &str) {
+    let config = v.settings();
+    if let Some(d) = item.meta.date {
+        o.insert("datePublished".into(), json!(d));
+    }
+    if let Some(d) = item.last_changed() {
+        o.insert("dateModified".into(), json!(d));
+    }
+    o.insert("mainEntityOfPage".into(), json!(url));
+    let publisher = site_organization(config);
+    o.insert("author".into(), publisher.clone());
+    o.insert("publisher".into(), publisher);
+    o.insert("inLanguage".into(), json!(config.language));
+    if let Some(s) = links.station {
+        o.insert("about".into(), named(v, "GovernmentOffice", s));
+    }
+    if let Some(cover) = item.meta.cover.as_ref().and_then(|c| c.path.as_deref()) {
+        o.insert("image".into(), json!(config.absolute_url(cover)));
+    }
 }
 
 fn insert_some(o: &mut Map<String, Value>, key: &str, value: Option<&str>) {
