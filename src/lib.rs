@@ -7,14 +7,14 @@
 //! (the output folder, replaced only when the build succeeded).
 //! [`pipeline`] drives it; [`scaffold`] makes new sites and files.
 
-pub mod config;
 pub mod diagnostics;
-pub mod link;
+pub(crate) mod escape;
+pub(crate) mod link;
 pub mod load;
-pub mod markdown;
+pub(crate) mod markdown;
 pub mod model;
 pub mod pipeline;
-pub mod render;
+pub(crate) mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod write;

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, Vocabularies};
 use crate::diagnostics::Diagnostics;
 use crate::load::SitePaths;
+use crate::model::config::{Config, Vocabularies};
 use crate::model::values::is_valid_id;
 use crate::render::theme::{DEFAULT_THEME, DEMO_SITE};
 

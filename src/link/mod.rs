@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean, list_of};
 use crate::load::Asset;
 use crate::markdown::{Body, Target};
+use crate::model::config::Config;
 use crate::model::{Item, Kind, Ref};
 
 pub mod reads;
-pub use reads::{Dep, Reads, Shared, Taxonomy};
+pub use reads::{Dep, Reads, Taxonomy};
 
 /// The relations of one item, as indices into [`Site::items`].
 #[derive(Debug, Default, Clone, PartialEq)]

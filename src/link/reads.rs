@@ -10,9 +10,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::{Links, Site};
-use crate::config::Config;
 use crate::load::Asset;
 use crate::markdown::Body;
+use crate::model::config::Config;
 use crate::model::{Item, Kind};
 
 /// The directories of services and tagged items.
@@ -111,11 +111,6 @@ impl<'a> Reads<'a> {
             site: self.site,
             strings: self.strings,
         }
-    }
-
-    /// How many items the site has (indices run below it). Reads nothing.
-    pub fn item_count(&self) -> usize {
-        self.site.items.len()
     }
 
     /// The session-stable number of item `i`: its identity, not its content.

@@ -10,6 +10,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, Pos};
+use crate::escape;
 use crate::model::values::resolve_relative;
 
 /// A heading in the table of contents, with the headings under it.
@@ -140,25 +141,6 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Decodes `%E6%9C%8D` sequences (editors write anchors and names that way).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
-}
-
 enum Dest {
     Keep(String),
     Rewrite(String, Target),
@@ -169,7 +151,7 @@ enum Dest {
 fn resolve_dest(dest: &str, source: &Source, cx: &Context, image: bool) -> Dest {
     let dest = dest.trim();
     if let Some(anchor) = dest.strip_prefix('#') {
-        let anchor = percent_decode(anchor);
+        let anchor = escape::percent_decode(anchor);
         return Dest::Rewrite(dest.to_string(), Target::Anchor(anchor));
     }
     let scheme = dest.split_once(':').map(|(s, _)| s).filter(|s| {
@@ -205,11 +187,11 @@ fn resolve_dest(dest: &str, source: &Source, cx: &Context, image: bool) -> Dest 
         return Dest::Keep(format!("{}{}", cx.base_path, site_path));
     }
     let (path_part, anchor) = match dest.split_once('#') {
-        Some((p, a)) => (p, Some(percent_decode(a))),
+        Some((p, a)) => (p, Some(escape::percent_decode(a))),
         None => (dest, None),
     };
     let path_part = path_part.split('?').next().unwrap_or(path_part);
-    let decoded = percent_decode(path_part);
+    let decoded = escape::percent_decode(path_part);
     let Some(resolved) = resolve_relative(source.path, &decoded) else {
         return Dest::Refuse(
             format!("this link leaves the content folder: `{dest}`"),
@@ -557,26 +539,10 @@ fn code_block(code: &str, language: &str) -> String {
     }
     match highlighted {
         Some(spans) => html.push_str(&spans),
-        None => html.push_str(&escape_html(code)),
+        None => html.push_str(&escape::html(code)),
     }
     html.push_str("</code></pre>\n");
     html
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Nests h2…h4 headings under each other; deeper ones stay out of the TOC.
@@ -701,11 +667,5 @@ mod tests {
         assert_eq!(&*body.text, "标题\n这是第一段，接着写。\n一项\ntwo words\n");
         let joined = render_body("社区社\n工站\n");
         assert_eq!(&*joined.text, "社区社工站\n");
-    }
-
-    #[test]
-    fn percent_encoded_anchors_decode() {
-        assert_eq!(percent_decode("%E6%9C%8D%E5%8A%A1"), "服务");
-        assert_eq!(percent_decode("100%"), "100%");
     }
 }

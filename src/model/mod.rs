@@ -3,6 +3,7 @@
 //! read and checked one by one. References to other items are kept as ids with
 //! their positions; the link stage resolves them.
 
+pub mod config;
 pub mod fields;
 mod parse;
 pub mod values;

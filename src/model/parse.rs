@@ -1,9 +1,9 @@
 //! Reading each document's front matter into a typed [`Item`].
 
+use super::config::Config;
 use super::fields::{Cx, Fields, FromNode, NonEmpty, one_of};
 use super::values::{FileRef, Num, Ref, is_valid_id, resolve_relative};
 use super::*;
-use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Pos};
 use crate::load::{Document, Node, Value};
 

@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::link::{self, Site};
 use crate::link::{Dep, Reads};
 use crate::load::{self, Asset, SitePaths};
 use crate::markdown::{self, Body, Target as LinkTarget};
+use crate::model::config::{self, Config};
 use crate::model::{self, Draft, Item, Kind, Read};
 use crate::render::{self, Engine, Job, Planned, theme};
 use crate::write::search::SearchIndex;

@@ -26,9 +26,9 @@ use serde_json::{Value, json};
 
 use super::fingerprint::combine;
 use super::{Options, Report};
-use crate::config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
 use crate::load::is_editor_litter;
+use crate::model::config;
 use crate::write::output::{self, INPUTS, Manifest, hash_bytes};
 
 /// The format of the record; another number is ignored.

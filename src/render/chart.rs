@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::string;
 use super::views::{LinkView, Views};
-use crate::markdown::escape_html;
+use crate::escape;
 
 /// The width of every chart in SVG units; it scales to the page.
 const WIDTH: f64 = 360.0;
@@ -434,8 +434,8 @@ fn draw(id: &str, title: &str, words: &Words, entries: &[Entry], decimals: usize
          <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
         coord(WIDTH),
         coord(height),
-        escape_html(title),
-        escape_html(&words.desc),
+        escape::html(title),
+        escape::html(&words.desc),
     );
     if layout.has_baseline {
         let _ = write!(
@@ -469,7 +469,7 @@ fn draw_legend(out: &mut String, id: &str, words: &Words, has_baseline: bool) {
              <text x=\"{}\" y=\"18\">{}</text>",
             coord(x),
             coord(x + 18.0),
-            escape_html(text)
+            escape::html(text)
         );
         x += 18.0 + text_width(text, FONT) + 14.0;
     };
@@ -482,7 +482,7 @@ fn draw_legend(out: &mut String, id: &str, words: &Words, has_baseline: bool) {
             out,
             "<text x=\"{}\" y=\"18\" text-anchor=\"end\" font-size=\"{SMALL}\" fill=\"{MUTED}\">{}</text>",
             coord(WIDTH - PAD),
-            escape_html(unit)
+            escape::html(unit)
         );
     }
 }
@@ -532,7 +532,7 @@ fn draw_names(out: &mut String, words: &Words, entries: &[Entry], layout: &Layou
             "<text x=\"{}\" y=\"{}\">{}</text>",
             coord(layout.x0),
             coord(layout.row_top(n) + 16.0),
-            escape_html(&fit(e.label, FONT, room))
+            escape::html(&fit(e.label, FONT, room))
         );
         if !change.is_empty() {
             let _ = write!(
@@ -540,7 +540,7 @@ fn draw_names(out: &mut String, words: &Words, entries: &[Entry], layout: &Layou
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>",
                 coord(WIDTH - PAD),
                 coord(layout.row_top(n) + 16.0),
-                escape_html(&change)
+                escape::html(&change)
             );
         }
     }

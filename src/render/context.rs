@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use tera::Context;
 
-use crate::config::Config;
 use crate::link::Taxonomy;
+use crate::model::config::Config;
 use crate::model::{Date, Kind, Num, Service};
 
 use super::plan::{Job, PER_PAGE, Section, page_count, page_path};

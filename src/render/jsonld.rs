@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::config::Config;
 use crate::link::Links;
+use crate::model::config::Config;
 use crate::model::{Course, Item, Kind, Organization, Service, Session, Station, Weekday};
 
 use super::views::Views;
@@ -51,7 +51,7 @@ pub fn of_item(v: &Views, i: usize) -> Option<String> {
     if !item.meta.tags.is_empty() {
         o.insert("keywords".into(), json!(item.meta.tags.join(",")));
     }
-    Some(script_safe(&Value::Object(o).to_string()))
+    Some(crate::escape::script_json(&Value::Object(o).to_string()))
 }
 
 /// Another item of the site as a named thing of schema.org type `ty`.
@@ -231,14 +231,6 @@ fn insert_some(o: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     }
 }
 
-/// `<` only occurs inside JSON strings; as `\u003c` it cannot end the script
-/// element (`</script>`) or open a comment, whatever the content says.
-fn script_safe(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
 /// Weekly sessions as `OpeningHoursSpecification`s; one-off sessions as the
 /// same with `validFrom`/`validThrough` that day.
 fn opening_hours(sessions: &[Session]) -> Vec<Value> {
@@ -293,7 +285,7 @@ mod tests {
     #[test]
     fn script_end_tags_in_content_cannot_close_the_script() {
         let json = Value::from("</script><script>alert(1)</script>").to_string();
-        let safe = script_safe(&json);
+        let safe = crate::escape::script_json(&json);
         assert!(!safe.contains('<'));
         let back: String = serde_json::from_str(&safe).expect("still JSON");
         assert_eq!(back, "</script><script>alert(1)</script>");

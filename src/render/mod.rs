@@ -23,12 +23,12 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera};
 
-use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
-pub use crate::link::{Dep, Taxonomy};
+pub use crate::link::Dep;
 use crate::link::{Reads, Site};
 use crate::model::Kind;
-pub use plan::{Job, PER_PAGE, Planned, Section, page_path, plan};
+use crate::model::config::Config;
+pub use plan::{Job, Planned, Section, plan};
 pub use theme::{Bytes, Theme};
 pub use views::CardCache;
 use views::{LinkView, Views, term_slug};
@@ -199,19 +199,6 @@ impl Engine {
         self.global_deps = deps;
     }
 
-    pub fn has_template(&self, name: &str) -> bool {
-        self.tera.contains_template(name)
-    }
-
-    /// Renders one planned page.
-    pub fn render(&self, site: &Site, job: Job) -> Result<String, Diagnostic> {
-        let mut out = Vec::new();
-        self.render_to(site, job, &CardCache::new(site.items.len()), &mut out)?;
-        String::from_utf8(out).map_err(|_| {
-            Diagnostic::error("templates", Pos::START, "a template produced invalid UTF-8")
-        })
-    }
-
     /// Renders one planned page into `out` (cleared first, so a caller can
     /// reuse one buffer), returning what the page was made from. `cards`
     /// holds the cards of items already listed on other pages of the pass.
@@ -261,8 +248,8 @@ pub struct Rendered {
 
 /// A redirect page for an old address: works without JavaScript.
 fn alias_page(url: &str, title: &str) -> String {
-    let url = crate::markdown::escape_html(url);
-    let title = crate::markdown::escape_html(title);
+    let url = crate::escape::html(url);
+    let title = crate::escape::html(title);
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <link rel=\"canonical\" href=\"{url}\"><meta http-equiv=\"refresh\" content=\"0; url={url}\">\

@@ -25,7 +25,7 @@ use std::sync::{Mutex, OnceLock};
 use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::{Color, EcLevel, QrCode};
 
-use crate::markdown::escape_html;
+use crate::escape;
 
 /// The light margin around the code, in modules, as the standard asks.
 pub const QUIET_ZONE: usize = 4;
@@ -446,7 +446,7 @@ fn draw(url: &str, label: &str) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" \
          shape-rendering=\"crispEdges\"><title>{}</title>\
          <rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path stroke=\"#000\" d=\"",
-        escape_html(label)
+        escape::html(label)
     );
     // The pen, in modules; the first move is absolute and puts it on the
     // middle line of a row (y + 0.5), later moves are relative and whole.

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::load::{self, SitePaths, Value, is_editor_litter};
+use crate::model::config::Config;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -59,7 +59,7 @@ fn theme_files(
         return Some((files, "(built-in default theme) ".to_string()));
     }
     diagnostics.push(
-        Diagnostic::error(paths.display(crate::config::FILE), Pos::START, format!("theme `{name}` not found: there is no folder themes/{name}/"))
+        Diagnostic::error(paths.display(crate::model::config::FILE), Pos::START, format!("theme `{name}` not found: there is no folder themes/{name}/"))
             .with_hint("write `theme: default` to use the built-in theme, or put the theme's folder in themes/"),
     );
     None
@@ -169,7 +169,7 @@ pub fn load(paths: &SitePaths, config: &Config, diagnostics: &mut Diagnostics) -
             };
             diagnostics.push(
                 Diagnostic::warning(
-                    paths.display(crate::config::FILE),
+                    paths.display(crate::model::config::FILE),
                     Pos::START,
                     format!("unknown interface string `{key}` in `strings`"),
                 )

@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use tera::Value;
 
-use crate::config::Config;
 use crate::link::{Dep, Reads, Site};
 use crate::markdown::TocEntry;
+use crate::model::config::Config;
 use crate::model::{Data, Date, Kind};
 
 /// A title with its link.
@@ -138,10 +138,6 @@ impl<'a> std::ops::Deref for Views<'a> {
 }
 
 impl<'a> Views<'a> {
-    pub fn new(site: &'a Site, strings: &'a BTreeMap<String, String>) -> Self {
-        Self::of(Reads::new(site, strings), None)
-    }
-
     /// Views whose cards come from (and go into) `cards`.
     pub fn with_cards(
         site: &'a Site,

@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, RwLock};
 
 use crate::diagnostics::Diagnostic;
-use crate::markdown::escape_html;
+use crate::escape;
 
 /// Where tabs listen for changes.
 pub const EVENTS_PATH: &str = "/__zhan/events";
@@ -150,15 +150,15 @@ pub fn overlay(diagnostics: &[Diagnostic]) -> String {
     for d in &errors {
         html.push_str(&format!(
             "<li style=\"margin-bottom:1rem\"><code style=\"font-size:1rem;background:#f4f6f8;padding:.1rem .3rem\">{}:{}:{}</code><br><strong>{}</strong>",
-            escape_html(&d.file),
+            escape::html(&d.file),
             d.pos.line,
             d.pos.col,
-            escape_html(&d.message)
+            escape::html(&d.message)
         ));
         if let Some(hint) = &d.hint {
             html.push_str(&format!(
                 "<br><span style=\"color:#4f4f4f\">提示 (hint): {}</span>",
-                escape_html(hint)
+                escape::html(hint)
             ));
         }
         html.push_str("</li>");

@@ -176,7 +176,7 @@ fn host_of(base_url: &str) -> String {
 fn page_url(r: &Reads, item: &Item) -> Option<String> {
     r.config().base_url.starts_with("http").then(|| {
         r.config()
-            .absolute_url(&super::encode_path(&item.site_path))
+            .absolute_url(&crate::escape::url_path(&item.site_path))
     })
 }
 

@@ -1,8 +1,8 @@
 //! Atom feeds (RFC 4287) of news: the whole site's at `atom.xml`, and each
 //! station's at `stations/<id>/atom.xml`.
 
+use crate::escape;
 use crate::link::Reads;
-use crate::markdown::escape_html;
 use crate::model::{Date, Kind};
 
 /// The newest entries a feed carries; readers keep older ones themselves.
@@ -71,30 +71,30 @@ fn feed(
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str(&format!(
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\" xml:base=\"{}\">\n",
-        xml_text(&config.language),
-        xml_text(&config.base_url)
+        escape::xml(&config.language),
+        escape::xml(&config.base_url)
     ));
-    out.push_str(&format!("  <title>{}</title>\n", xml_text(title)));
+    out.push_str(&format!("  <title>{}</title>\n", escape::xml(title)));
     if !config.description.is_empty() && page_path.is_empty() {
         out.push_str(&format!(
             "  <subtitle>{}</subtitle>\n",
-            xml_text(&config.description)
+            escape::xml(&config.description)
         ));
     }
     let self_url = config.absolute_url(path);
     out.push_str(&format!(
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
-        xml_text(&self_url)
+        escape::xml(&self_url)
     ));
     out.push_str(&format!(
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-        xml_text(&config.absolute_url(page_path))
+        escape::xml(&config.absolute_url(page_path))
     ));
-    out.push_str(&format!("  <id>{}</id>\n", xml_text(&self_url)));
+    out.push_str(&format!("  <id>{}</id>\n", escape::xml(&self_url)));
     out.push_str(&format!("  <updated>{updated}</updated>\n"));
     out.push_str(&format!(
         "  <author><name>{}</name></author>\n",
-        xml_text(&config.title)
+        escape::xml(&config.title)
     ));
     out.push_str("  <generator>zhan</generator>\n");
     for i in entries {
@@ -103,13 +103,13 @@ fn feed(
         out.push_str("  <entry>\n");
         out.push_str(&format!(
             "    <title>{}</title>\n",
-            xml_text(&item.meta.title)
+            escape::xml(&item.meta.title)
         ));
         out.push_str(&format!(
             "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            xml_text(&url)
+            escape::xml(&url)
         ));
-        out.push_str(&format!("    <id>{}</id>\n", xml_text(&url)));
+        out.push_str(&format!("    <id>{}</id>\n", escape::xml(&url)));
         if let Some(date) = item.meta.date {
             out.push_str(&format!("    <published>{}</published>\n", timestamp(date)));
         }
@@ -120,8 +120,8 @@ fn feed(
         if let Some(s) = r.links_of(i).station {
             out.push_str(&format!(
                 "    <category term=\"{}\" label=\"{}\"/>\n",
-                xml_text(&r.item(s).id),
-                xml_text(&r.item(s).meta.title)
+                escape::xml(&r.item(s).id),
+                escape::xml(&r.item(s).meta.title)
             ));
         }
         let summary = item
@@ -130,35 +130,17 @@ fn feed(
             .as_deref()
             .unwrap_or(&r.body(i).first_paragraph);
         if !summary.is_empty() {
-            out.push_str(&format!("    <summary>{}</summary>\n", xml_text(summary)));
+            out.push_str(&format!(
+                "    <summary>{}</summary>\n",
+                escape::xml(summary)
+            ));
         }
         out.push_str(&format!(
             "    <content type=\"html\">{}</content>\n",
-            xml_text(&r.body(i).html)
+            escape::xml(&r.body(i).html)
         ));
         out.push_str("  </entry>\n");
     }
     out.push_str("</feed>\n");
     out
-}
-
-/// Text escaped for XML, without the control characters XML 1.0 forbids
-/// (content is untrusted: one stray character would make the feed unreadable).
-fn xml_text(text: &str) -> String {
-    let allowed = |c: &char| !matches!(*c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
-    if text.chars().all(|c| allowed(&c)) {
-        escape_html(text)
-    } else {
-        escape_html(&text.chars().filter(allowed).collect::<String>())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forbidden_control_characters_are_dropped() {
-        assert_eq!(xml_text("a\u{0}b\u{c}<c>\n"), "ab&lt;c&gt;\n");
-    }
 }

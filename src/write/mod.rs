@@ -8,12 +8,12 @@ pub mod feed;
 pub mod output;
 pub mod search;
 
-pub use output::{MARKER, Output, Refused, Target};
+pub use output::{Output, Target};
 
-use crate::config::Config;
+use crate::escape;
 use crate::link::{Dep, Reads, Site};
-use crate::markdown::escape_html;
 use crate::model::Kind;
+use crate::model::config::Config;
 use crate::render::{Job, Planned};
 
 /// `sitemap.xml`: every page with its last change date.
@@ -22,7 +22,7 @@ pub fn sitemap(r: &Reads, planned: &[Planned]) -> String {
     r.record(Dep::Plan);
     let mut xml = String::with_capacity(planned.len() * 96 + 128);
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let base = escape_html(&r.config().absolute_url(""));
+    let base = escape::html(&r.config().absolute_url(""));
     for p in planned {
         let lastmod = match p.job {
             Job::Alias(..) | Job::NotFound => continue,
@@ -32,7 +32,7 @@ pub fn sitemap(r: &Reads, planned: &[Planned]) -> String {
         let path = p.path.strip_suffix("index.html").unwrap_or(&p.path);
         xml.push_str("  <url><loc>");
         xml.push_str(&base);
-        push_encoded(&mut xml, path);
+        escape::push_url_path(&mut xml, path);
         xml.push_str("</loc>");
         if let Some(date) = lastmod {
             let _ = write!(xml, "<lastmod>{date}</lastmod>");
@@ -41,20 +41,6 @@ pub fn sitemap(r: &Reads, planned: &[Planned]) -> String {
     }
     xml.push_str("</urlset>\n");
     xml
-}
-
-/// Appends `path` percent-encoded (its characters need no XML escaping then).
-fn push_encoded(out: &mut String, path: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
 }
 
 /// The kinds of pages the search index distinguishes, in code order.
@@ -69,11 +55,6 @@ pub const SEARCH_KINDS: [Kind; 9] = [
     Kind::News,
     Kind::Page,
 ];
-
-/// Whether an item of `kind` is a page the search index lists.
-pub fn searchable(kind: Kind) -> bool {
-    SEARCH_KINDS.contains(&kind)
-}
 
 /// The search index's view of item `i`: its title; its summary with the
 /// words that name it (tags, category, audience, station); its text.
@@ -113,13 +94,6 @@ pub fn search_doc(r: &Reads, i: usize) -> search::SearchDoc {
         station,
         category,
     }
-}
-
-/// Percent-encodes a site path for an absolute URL (Chinese directory names).
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    push_encoded(&mut out, path);
-    out
 }
 
 /// A file made from the content beside its pages.
@@ -210,17 +184,4 @@ pub fn robots(config: &Config) -> String {
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
         config.absolute_url("sitemap.xml")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_percent_encoded() {
-        assert_eq!(
-            encode_path("categories/助老/"),
-            "categories/%E5%8A%A9%E8%80%81/"
-        );
-    }
 }

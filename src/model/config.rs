@@ -5,9 +5,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::fields::{Cx, Fields, NonEmpty};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::load::{self, SitePaths, Value};
-use crate::model::fields::{Cx, Fields, NonEmpty};
 
 /// The values an author may choose from for the fields of the same name.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -150,7 +150,7 @@ impl Config {
             config.description = f.opt("description", cx).unwrap_or_default();
             if let Some(node) = f.node("base_url") {
                 let written: Option<String> =
-                    crate::model::fields::FromNode::from_node(node, "base_url", cx);
+                    super::fields::FromNode::from_node(node, "base_url", cx);
                 if let Some(url) = written {
                     match normalise_base_url(&url) {
                         Some((base_url, base_path)) => {
@@ -167,7 +167,7 @@ impl Config {
             }
             config.language = f.opt("language", cx).unwrap_or(config.language);
             config.theme = f.opt("theme", cx).unwrap_or(config.theme);
-            if !crate::model::values::is_valid_id(&config.theme) {
+            if !super::values::is_valid_id(&config.theme) {
                 cx.error_at(
                     f.pos(),
                     format!(
@@ -208,7 +208,7 @@ impl Config {
             if let Some(node) = f.node("strings") {
                 if let Some(map) = node.as_map() {
                     for (key, value) in map {
-                        let text: Option<String> = crate::model::fields::FromNode::from_node(
+                        let text: Option<String> = super::fields::FromNode::from_node(
                             value,
                             &format!("strings.{}", key.name),
                             cx,

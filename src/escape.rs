@@ -1,0 +1,136 @@
+//! Escaping, one home for every format zhan writes text into: HTML and XML
+//! text, JSON inside a `<script>` element, and paths in URLs (and back).
+//! Content is untrusted input: whatever it says, it must stay text.
+
+/// Escapes text for HTML (or XML) element content and attribute values.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text escaped for XML, without the control characters XML 1.0 forbids:
+/// one stray character would make a whole feed unreadable.
+pub fn xml(text: &str) -> String {
+    let allowed = |c: &char| {
+        !matches!(
+            *c,
+            '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}'
+        )
+    };
+    if text.chars().all(|c| allowed(&c)) {
+        html(text)
+    } else {
+        html(&text.chars().filter(allowed).collect::<String>())
+    }
+}
+
+/// JSON made safe inside a `<script>` element: `<`, `>` and `&` only occur
+/// inside JSON strings, and as `\u003c`… they cannot end the element
+/// (`</script>`) or open a comment, whatever the content says.
+pub fn script_json(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Appends `path` percent-encoded for a URL (Chinese folder names); the
+/// result needs no HTML or XML escaping.
+pub fn push_url_path(out: &mut String, path: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+}
+
+/// `path` percent-encoded for a URL (see [`push_url_path`]).
+pub fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    push_url_path(&mut out, path);
+    out
+}
+
+/// Decodes `%E6%9C%8D` sequences (editors write anchors and names that
+/// way). A `%` not followed by two hex digits stays as it is; bytes that do
+/// not decode to UTF-8 leave the whole text as it was.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(high << 4 | low);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_markup_and_quotes() {
+        assert_eq!(
+            html(r#"<a href="x">'服务' & </a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;服务&#39; &amp; &lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn xml_drops_forbidden_control_characters() {
+        assert_eq!(xml("a\u{0}b\u{c}<c>\n"), "ab&lt;c&gt;\n");
+    }
+
+    #[test]
+    fn script_json_cannot_end_the_script_element() {
+        let json = r#"{"name":"</script><!-- & -->"}"#;
+        let safe = script_json(json);
+        assert!(!safe.contains('<') && !safe.contains('>') && !safe.contains('&'));
+        assert_eq!(
+            safe,
+            r#"{"name":"\u003c/script\u003e\u003c!-- \u0026 --\u003e"}"#
+        );
+    }
+
+    #[test]
+    fn url_paths_are_percent_encoded_and_decode_back() {
+        let encoded = url_path("services/惠东/a b.html");
+        assert_eq!(encoded, "services/%E6%83%A0%E4%B8%9C/a%20b.html");
+        assert_eq!(percent_decode(&encoded), "services/惠东/a b.html");
+    }
+
+    #[test]
+    fn percent_decode_keeps_what_is_not_an_escape() {
+        assert_eq!(percent_decode("%E6%9C%8D%E5%8A%A1"), "服务");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        // A `%` before a multi-byte character: no slicing inside it.
+        assert_eq!(percent_decode("#%服"), "#%服");
+        assert_eq!(percent_decode("%服务"), "%服务");
+        // Not UTF-8 once decoded: the text as written.
+        assert_eq!(percent_decode("%FF"), "%FF");
+    }
+}
