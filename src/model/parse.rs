@@ -281,6 +281,11 @@ fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnos
         Kind::Home | Kind::Page | Kind::Section => Data::None,
     };
     f.finish(&known, cx);
+    // Everything the front matter says is now in the item, positions of
+    // what later stages check included: the parsed tree is not kept (it was
+    // a tenth of a big site's memory).
+    let mut doc = doc;
+    doc.front = None;
     Read::Item(Box::new(Item {
         kind: placement.kind,
         id: placement.id,
