@@ -74,6 +74,9 @@ pub struct Site {
     /// (duplicate ids, cycles).
     item_problems: Vec<Vec<Diagnostic>>,
     site_problems: Arc<Vec<Diagnostic>>,
+    /// Whether outputs record what they read ([`Reads`]), for the updates
+    /// to come. A one-off build has none: recording costs it time and memory.
+    pub record_reads: bool,
 }
 
 impl Site {
@@ -647,6 +650,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         draft_paths: Arc::new(draft_paths),
         item_problems,
         site_problems: Arc::new(out),
+        record_reads: true,
     };
     site.emit(diagnostics);
     site
@@ -654,6 +658,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
 
 /// Panics unless two sites relate their items the same way (a check of
 /// [`relink`] against [`link`] in debug builds).
+#[cfg(debug_assertions)]
 pub fn assert_same_relations(a: &Site, b: &Site) {
     assert!(*a.links == *b.links, "relinked relations differ");
     assert!(*a.by_kind == *b.by_kind, "relinked order differs");
@@ -724,6 +729,7 @@ pub fn relink(
         draft_paths: Arc::clone(&previous.draft_paths),
         item_problems,
         site_problems: Arc::clone(&previous.site_problems),
+        record_reads: previous.record_reads,
     };
     site.emit(diagnostics);
     site

@@ -81,19 +81,27 @@ impl<'a> Reads<'a> {
         Reads {
             site,
             strings,
-            deps: RefCell::new(Vec::with_capacity(16)),
+            deps: RefCell::new(if site.record_reads {
+                Vec::with_capacity(16)
+            } else {
+                Vec::new()
+            }),
         }
     }
 
     /// Records a read made some other way (the engine's templates and the
     /// values every page sees).
     pub fn record(&self, dep: Dep) {
-        self.deps.borrow_mut().push(dep);
+        if self.site.record_reads {
+            self.deps.borrow_mut().push(dep);
+        }
     }
 
     /// Records reads made on another `Reads`, e.g. a cached entry's.
     pub fn record_all(&self, deps: &[Dep]) {
-        self.deps.borrow_mut().extend_from_slice(deps);
+        if self.site.record_reads {
+            self.deps.borrow_mut().extend_from_slice(deps);
+        }
     }
 
     /// What was read, sorted and without repeats.

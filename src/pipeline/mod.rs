@@ -654,7 +654,8 @@ impl Workspace {
         self.walk_problems
             .iter()
             .for_each(|(_, d)| diagnostics.push(d.clone()));
-        let (site, item_fps) = self.assemble(edited.as_ref(), &mut diagnostics);
+        let (mut site, item_fps) = self.assemble(edited.as_ref(), &mut diagnostics);
+        site.record_reads = self.keep_records;
         timer.lap("link");
         let Some(mut engine) = self.engine.take() else {
             diagnostics.sort();
