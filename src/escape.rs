@@ -38,9 +38,19 @@ pub fn xml(text: &str) -> String {
 /// inside JSON strings, and as `\u003c`… they cannot end the element
 /// (`</script>`) or open a comment, whatever the content says.
 pub fn script_json(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    let mut out = String::with_capacity(json.len() + 16);
+    let mut rest = json;
+    while let Some(at) = rest.find(['<', '>', '&']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            _ => "\\u0026",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Appends `path` percent-encoded for a URL (Chinese folder names); the

@@ -309,7 +309,7 @@ impl Record {
             "warnings": self.warnings.iter().map(diagnostic_json).collect::<Vec<_>>(),
             "files": files,
         });
-        value.to_string()
+        serde_json::to_string(&value).unwrap_or_default()
     }
 
     fn from_json(text: &str) -> Option<Record> {

@@ -51,7 +51,9 @@ pub fn of_item(v: &Views, i: usize) -> Option<String> {
     if !item.meta.tags.is_empty() {
         o.insert("keywords".into(), json!(item.meta.tags.join(",")));
     }
-    Some(crate::escape::script_json(&Value::Object(o).to_string()))
+    // Straight into a buffer: `to_string` goes through `fmt` and costs twice.
+    let json = serde_json::to_string(&Value::Object(o)).ok()?;
+    Some(crate::escape::script_json(&json))
 }
 
 /// Another item of the site as a named thing of schema.org type `ty`.
