@@ -104,6 +104,12 @@ impl<'a> Reads<'a> {
         }
     }
 
+    /// Whether reads are recorded: false in a one-off build, which has no
+    /// updates to come (nor should it keep anything for them).
+    pub fn recording(&self) -> bool {
+        self.site.record_reads
+    }
+
     /// What was read, sorted and without repeats.
     pub fn into_deps(self) -> Vec<Dep> {
         let mut deps = self.deps.into_inner();

@@ -540,8 +540,24 @@ impl Workspace {
     pub fn build(&mut self) -> Report {
         let mut timer = Timer::new();
         self.render_bodies(true, &HashSet::new(), &HashSet::new());
+        if !self.keep_records {
+            self.forget_texts();
+        }
         timer.lap("markdown");
         self.render_site(Pass::Clean, None, timer)
+    }
+
+    /// A one-off build reads a file's text only to render its body (the
+    /// front matter is typed by then): once every body is rendered the texts
+    /// can go, a tenth of a big site's memory. Updates render bodies again,
+    /// so a workspace that keeps records keeps them.
+    fn forget_texts(&mut self) {
+        for source in self.sources.values_mut() {
+            if let Some(item) = source.item.as_mut().and_then(Arc::get_mut) {
+                item.doc.text = String::new();
+                item.doc.body_start = 0;
+            }
+        }
     }
 
     /// Brings the site up to date after `changed` files or folders (absolute

@@ -83,8 +83,11 @@ impl Entries {
             out.extend_from_slice(e);
         }
         out.extend_from_slice(b"\n]}\n");
-        for (uid, deps, entry) in made {
-            self.0.insert(uid, (deps, entry));
+        // Kept for the next update to reuse; a one-off build has none.
+        if r.recording() {
+            for (uid, deps, entry) in made {
+                self.0.insert(uid, (deps, entry));
+            }
         }
         Some((path, out))
     }
