@@ -54,11 +54,10 @@ impl SearchDoc {
     /// The page's tokens, once each: the key with the fields it is in in
     /// the low bits. `scratch` is reused from page to page.
     fn tokens<'a>(&self, scratch: &'a mut Dedup) -> &'a [u64] {
-        scratch.found.clear();
-        tokens::tokens(&self.title, TITLE, &mut scratch.found);
-        tokens::tokens(&self.summary, SUMMARY, &mut scratch.found);
-        tokens::tokens(&self.body, BODY, &mut scratch.found);
-        scratch.unique()
+        tokens::tokens_to(&self.title, TITLE, scratch);
+        tokens::tokens_to(&self.summary, SUMMARY, scratch);
+        tokens::tokens_to(&self.body, BODY, scratch);
+        scratch.finish()
     }
 
     fn fragment(&self) -> Fragment<'_> {
@@ -106,22 +105,25 @@ struct Fragment<'a> {
     x: String,
 }
 
-/// A set of keys for one page at a time, cleared in constant time: an open
-/// addressing table whose slots are valid only for the current generation.
+/// The set of one page's keys, each with the fields it is in, filled as the
+/// tokenizer finds them: an open addressing table of keys with their field
+/// bits (0 for a free slot: a stored key always has a field bit set).
 pub struct Dedup {
-    found: Vec<(u64, u8)>,
-    slots: Vec<(u64, u32)>,
-    generation: u32,
+    slots: Vec<u64>,
+    /// Spreads a key over the slots: 64 minus log2 of their number.
+    shift: u32,
+    /// The slots in use, in order of first sight: what to read and clear.
     order: Vec<usize>,
     unique: Vec<u64>,
 }
 
+const DEDUP_FIRST_BITS: u32 = 11;
+
 impl Default for Dedup {
     fn default() -> Self {
         Dedup {
-            found: Vec::new(),
-            slots: vec![(0, 0); 1 << 12],
-            generation: 0,
+            slots: vec![0; 1 << DEDUP_FIRST_BITS],
+            shift: 64 - DEDUP_FIRST_BITS,
             order: Vec::new(),
             unique: Vec::new(),
         }
@@ -129,63 +131,64 @@ impl Default for Dedup {
 }
 
 impl Dedup {
-    /// The distinct keys of `found`, fields merged, in order of first sight.
-    fn unique(&mut self) -> &[u64] {
-        if self.found.len() * 2 > self.slots.len() {
-            let size = (self.found.len() * 2).next_power_of_two();
-            self.slots = vec![(0, 0); size];
-            self.generation = 0;
-        }
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.slots.iter_mut().for_each(|s| s.1 = 0);
-            self.generation = 1;
-        }
-        let mask = self.slots.len() - 1;
-        self.order.clear();
-        for &(key, field) in &self.found {
-            let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & mask;
-            loop {
-                let slot = &mut self.slots[at];
-                if slot.1 != self.generation {
-                    *slot = (key | u64::from(field), self.generation);
-                    self.order.push(at);
-                    break;
-                }
-                if slot.0 & !tokens::FIELD_BITS == key {
-                    slot.0 |= u64::from(field);
-                    break;
-                }
-                at = (at + 1) & mask;
-            }
-        }
+    fn slot_of(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The page's keys, fields merged, in order of first sight; the set is
+    /// left empty for the next page.
+    fn finish(&mut self) -> &[u64] {
         self.unique.clear();
-        self.unique
-            .extend(self.order.iter().map(|&at| self.slots[at].0));
+        for &at in &self.order {
+            self.unique.push(self.slots[at]);
+            self.slots[at] = 0;
+        }
+        self.order.clear();
         &self.unique
     }
-}
 
-/// Keys are hashes already: a map over them needs only to spread them over
-/// its buckets (a multiply), not to hash them again.
-#[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    /// Twice the slots, the keys so far moved over (in their order).
+    fn grow(&mut self) {
+        let entries: Vec<u64> = self.order.iter().map(|&at| self.slots[at]).collect();
+        self.slots = vec![0; self.slots.len() * 2];
+        self.shift -= 1;
+        self.order.clear();
+        let mask = self.slots.len() - 1;
+        for entry in entries {
+            let mut at = self.slot_of(entry & !tokens::FIELD_BITS);
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = entry;
+            self.order.push(at);
         }
     }
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-    }
 }
 
-type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+impl tokens::Sink for Dedup {
+    #[inline]
+    fn add(&mut self, key: u64, field: u8) {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot_of(key);
+        loop {
+            let found = self.slots[at];
+            if found == 0 {
+                self.slots[at] = key | u64::from(field);
+                self.order.push(at);
+                // At most half full, so probes stay short.
+                if self.order.len() * 2 > self.slots.len() {
+                    self.grow();
+                }
+                return;
+            }
+            if found & !tokens::FIELD_BITS == key {
+                self.slots[at] = found | u64::from(field);
+                return;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
 
 /// The search index of a site, kept in memory.
 pub struct SearchIndex {
@@ -631,6 +634,44 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn a_page_s_keys_come_once_each_with_all_their_fields() {
+        // Enough text to make the set grow a few times.
+        let body: String = (0..6000)
+            .map(|i| char::from_u32(0x4e00 + (i * 7919) % 2500).unwrap_or('中'))
+            .collect();
+        let page = SearchDoc {
+            summary: "社区 服务 a4纸".into(),
+            ..doc("/p/", "社区社工站", &body)
+        };
+        let mut expected: HashMap<u64, u8> = HashMap::new();
+        for (text, field) in [(&page.title, TITLE), (&page.summary, SUMMARY)] {
+            let mut found = Vec::new();
+            tokens::tokens(text, field, &mut found);
+            for (key, field) in found {
+                *expected.entry(key).or_default() |= field;
+            }
+        }
+        let mut found = Vec::new();
+        tokens::tokens(&page.body, BODY, &mut found);
+        for (key, field) in found {
+            *expected.entry(key).or_default() |= field;
+        }
+        let mut scratch = Dedup::default();
+        // Twice: the set must come out empty for the next page.
+        for _ in 0..2 {
+            let got = page.tokens(&mut scratch);
+            assert_eq!(got.len(), expected.len());
+            for &entry in got {
+                let key = entry & !tokens::FIELD_BITS;
+                assert_eq!(
+                    Some(&((entry & tokens::FIELD_BITS) as u8)),
+                    expected.get(&key)
+                );
+            }
+        }
     }
 
     #[test]

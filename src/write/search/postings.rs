@@ -13,8 +13,8 @@
 
 use std::ops::Range;
 
+use super::shard_of;
 use super::tokens::{BODY, FIELD_BITS, SUMMARY, TITLE};
-use super::{KeyMap, shard_of};
 
 /// The fields of an entry, in the order they are written.
 pub const FIELDS: [u8; 3] = [TITLE, SUMMARY, BODY];
@@ -290,19 +290,45 @@ fn slice_size(level: u8) -> usize {
     FIRST_SLICE << level.min(LAST_LEVEL)
 }
 
+/// Calls `each` with the pages of a bitmap, in order.
+fn bitmap_docs(bitmap: &[u8], mut each: impl FnMut(u32)) {
+    let mut words = bitmap.chunks_exact(8);
+    let mut base = 0u32;
+    for word in &mut words {
+        let mut bits = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        while bits != 0 {
+            each(base + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+        base += 64;
+    }
+    for &byte in words.remainder() {
+        let mut bits = byte;
+        while bits != 0 {
+            each(base + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+        base += 8;
+    }
+}
+
 /// One list (a token in one field) while the index is built. Pages come in
 /// increasing order. A list of one page keeps it in `last`; longer ones keep
 /// their gaps in the pool, until they are long enough that the list would
-/// rather be a bitmap: then it keeps a bitmap of every page of the site.
+/// rather be a bitmap: then it keeps a bitmap of every page of the site,
+/// where adding a page is setting a bit.
 #[derive(Debug, Clone)]
 struct Growing {
     count: u32,
     last: u32,
-    /// The size of the gaps' encoding, whatever the list is kept as: it
-    /// decides between gaps and bitmap in the end.
+    /// The size of the gaps kept in the pool (not kept for a bitmap: it is
+    /// counted from the bitmap in the end).
     gap_bytes: usize,
     /// Where the list is kept in the pool: the first slice, the next byte to
-    /// write and the end of the current slice's data; or the bitmap's start.
+    /// write and the end of the current slice's data (0: no slice yet); or
+    /// the bitmap's start.
     head: usize,
     write: usize,
     slice_end: usize,
@@ -311,21 +337,18 @@ struct Growing {
 }
 
 impl Growing {
-    fn new() -> Growing {
+    /// A list of one page.
+    fn new(doc: u32) -> Growing {
         Growing {
-            count: 0,
-            last: 0,
-            gap_bytes: 0,
+            count: 1,
+            last: doc,
+            gap_bytes: varint_len(u64::from(doc)),
             head: 0,
             write: 0,
             slice_end: 0,
             level: 0,
             bitmap: false,
         }
-    }
-
-    fn previous(&self) -> Option<u32> {
-        (self.count > 0).then_some(self.last)
     }
 
     /// Appends a byte of gaps, starting a new slice when the current one is full.
@@ -377,18 +400,12 @@ impl Growing {
     }
 
     /// The pages of the list, in order, to `each`.
-    fn docs_in(&self, pool: &[u8], bitmap_len: usize, mut each: impl FnMut(u32)) {
-        if self.count == 1 {
+    fn docs_in(&self, pool: &[u8], site_bitmap: usize, mut each: impl FnMut(u32)) {
+        if self.bitmap {
+            bitmap_docs(&pool[self.head..self.head + site_bitmap], each);
+        } else if self.count == 1 {
             each(self.last);
-        } else if self.bitmap {
-            for (byte_no, &byte) in pool[self.head..self.head + bitmap_len].iter().enumerate() {
-                let mut bits = byte;
-                while bits != 0 {
-                    each((byte_no * 8) as u32 + bits.trailing_zeros());
-                    bits &= bits - 1;
-                }
-            }
-        } else if self.count > 1 {
+        } else {
             let mut previous: Option<u32> = None;
             let (mut value, mut shift) = (0u64, 0);
             self.gap_bytes_in(pool, |byte| {
@@ -411,130 +428,212 @@ impl Growing {
 
     /// Adds page `doc` (after every page added so far). `site_bitmap` is the
     /// size of a bitmap of every page of the site.
+    #[inline]
     fn push(&mut self, doc: u32, pool: &mut Vec<u8>, site_bitmap: usize) {
-        let gap = gap(self.previous(), doc);
-        self.gap_bytes += varint_len(gap);
         if self.bitmap {
             pool[self.head + doc as usize / 8] |= 1 << (doc % 8);
-        } else if self.count >= 1 {
-            if self.count == 1 {
-                self.push_gap(u64::from(self.last), pool);
-            }
-            self.push_gap(gap, pool);
+        } else {
+            self.push_to_gaps(doc, pool, site_bitmap);
         }
         self.count += 1;
         self.last = doc;
+    }
+
+    fn push_to_gaps(&mut self, doc: u32, pool: &mut Vec<u8>, site_bitmap: usize) {
+        if self.count == 1 {
+            self.push_gap(u64::from(self.last), pool);
+        }
+        let gap = gap(Some(self.last), doc);
+        self.push_gap(gap, pool);
+        self.gap_bytes += varint_len(gap);
         // Memory only: kept as a bitmap, a long list costs a fixed size in
-        // the pool; which form is written is decided from `gap_bytes`.
-        if !self.bitmap && self.count > 1 && self.gap_bytes > (site_bitmap / 4).max(32) {
+        // the pool; which form is written is decided in the end.
+        if self.gap_bytes > (site_bitmap / 4).max(32) {
             let start = pool.len();
             pool.resize(start + site_bitmap, 0);
+            // The page being added is set by the caller, in the bitmap.
             let mut docs = Vec::with_capacity(self.count as usize);
             self.docs_in(pool, site_bitmap, |d| docs.push(d));
             for d in docs {
                 pool[start + d as usize / 8] |= 1 << (d % 8);
             }
+            pool[start + doc as usize / 8] |= 1 << (doc % 8);
             self.head = start;
             self.bitmap = true;
         }
     }
 
+    /// The size of the list's gaps, however it is kept.
+    fn final_gap_bytes(&self, pool: &[u8], site_bitmap: usize) -> usize {
+        if !self.bitmap {
+            return self.gap_bytes;
+        }
+        let mut total = 0;
+        let mut previous = None;
+        self.docs_in(pool, site_bitmap, |d| {
+            total += varint_len(gap(previous, d));
+            previous = Some(d);
+        });
+        total
+    }
+}
+
+/// A list done: where it is kept, and the size of its gaps (what decides
+/// between gaps and bitmap).
+#[derive(Clone, Copy)]
+struct Done<'a> {
+    list: &'a Growing,
+    gap_bytes: usize,
+}
+
+impl Done<'_> {
     /// The size of the list as [`encode_list`] writes it.
     fn encoded_len(&self) -> usize {
-        if self.count == 0 {
-            return 1;
-        }
-        let bitmap_len = self.last as usize / 8 + 1;
+        let bitmap_len = self.list.last as usize / 8 + 1;
         if bitmap_len < self.gap_bytes {
             varint_len(((bitmap_len as u64) << 1) | 1) + bitmap_len
         } else {
-            varint_len(u64::from(self.count) << 1) + self.gap_bytes
+            varint_len(u64::from(self.list.count) << 1) + self.gap_bytes
         }
     }
 
     /// Writes the list as [`encode_list`] would.
     fn encode(&self, pool: &[u8], site_bitmap: usize, out: &mut Vec<u8>) {
-        if self.count == 0 {
-            out.push(0);
-            return;
-        }
-        let bitmap_len = self.last as usize / 8 + 1;
+        let list = self.list;
+        let bitmap_len = list.last as usize / 8 + 1;
         if bitmap_len < self.gap_bytes {
             varint(((bitmap_len as u64) << 1) | 1, out);
-            if self.bitmap {
-                out.extend_from_slice(&pool[self.head..self.head + bitmap_len]);
+            if list.bitmap {
+                out.extend_from_slice(&pool[list.head..list.head + bitmap_len]);
             } else {
                 let start = out.len();
                 out.resize(start + bitmap_len, 0);
-                self.docs_in(pool, site_bitmap, |d| {
+                list.docs_in(pool, site_bitmap, |d| {
                     out[start + d as usize / 8] |= 1 << (d % 8);
                 });
             }
         } else {
-            varint(u64::from(self.count) << 1, out);
-            if self.count == 1 {
-                varint(u64::from(self.last), out);
-            } else if self.bitmap {
+            varint(u64::from(list.count) << 1, out);
+            if list.count == 1 {
+                varint(u64::from(list.last), out);
+            } else if list.bitmap {
                 let mut previous = None;
-                self.docs_in(pool, site_bitmap, |d| {
+                list.docs_in(pool, site_bitmap, |d| {
                     varint(gap(previous, d), out);
                     previous = Some(d);
                 });
             } else {
-                self.gap_bytes_in(pool, |b| out.push(b));
+                list.gap_bytes_in(pool, |b| out.push(b));
             }
         }
     }
 }
 
 /// The lists of the tokens of one part of the key space, while the index is
-/// built: keyed by the token's key with one field bit set.
+/// built, each under its token's key with one field bit set.
 pub struct Partition {
-    lists: KeyMap<Growing>,
+    /// Open addressing over `lists`: a list's key and its place in `lists`;
+    /// key 0 for a free slot (a list's key has a field bit set).
+    slots: Vec<(u64, usize)>,
+    /// Spreads a key over the slots: 64 minus log2 of their number.
+    shift: u32,
+    keys: Vec<u64>,
+    lists: Vec<Growing>,
     pool: Vec<u8>,
     site_bitmap: usize,
 }
+
+const PARTITION_FIRST_BITS: u32 = 8;
 
 impl Partition {
     /// A partition for a site of `docs` pages.
     pub fn new(docs: usize) -> Partition {
         Partition {
-            lists: KeyMap::default(),
+            slots: vec![(0, 0); 1 << PARTITION_FIRST_BITS],
+            shift: 64 - PARTITION_FIRST_BITS,
+            keys: Vec::new(),
+            lists: Vec::new(),
             pool: Vec::new(),
             site_bitmap: docs / 8 + 1,
         }
     }
 
+    fn slot_of(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
     /// Adds page `doc` (after every page added so far) to the lists of
     /// `entry`: a key with the fields it is in in the low bits.
+    #[inline]
     pub fn add(&mut self, entry: u64, doc: u32) {
         let key = entry & !FIELD_BITS;
-        for field in FIELDS {
-            if entry as u8 & field != 0 {
-                self.lists
-                    .entry(key | u64::from(field))
-                    .or_insert_with(Growing::new)
-                    .push(doc, &mut self.pool, self.site_bitmap);
+        let mut fields = entry & FIELD_BITS;
+        while fields != 0 {
+            let field = fields & fields.wrapping_neg();
+            fields &= fields - 1;
+            self.add_to(key | field, doc);
+        }
+    }
+
+    /// Adds page `doc` to the list of `list_key`, made if new.
+    #[inline]
+    fn add_to(&mut self, list_key: u64, doc: u32) {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot_of(list_key);
+        loop {
+            let (found, place) = self.slots[at];
+            if found == list_key {
+                self.lists[place].push(doc, &mut self.pool, self.site_bitmap);
+                return;
             }
+            if found == 0 {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = (list_key, self.lists.len());
+        self.keys.push(list_key);
+        self.lists.push(Growing::new(doc));
+        // At most half full, so probes stay short.
+        if self.lists.len() * 2 > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    fn grow(&mut self) {
+        self.slots = vec![(0, 0); self.slots.len() * 2];
+        self.shift -= 1;
+        let mask = self.slots.len() - 1;
+        for (place, &key) in self.keys.iter().enumerate() {
+            let mut at = self.slot_of(key);
+            while self.slots[at].0 != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = (key, place);
         }
     }
 
     /// The tokens of the partition, each with its lists.
     pub fn tokens(&self) -> Vec<Token<'_>> {
-        let mut lists: Vec<(u64, &Growing)> = self.lists.iter().map(|(k, g)| (*k, g)).collect();
-        lists.sort_unstable_by_key(|(k, _)| *k);
+        let mut order: Vec<usize> = (0..self.keys.len()).collect();
+        order.sort_unstable_by_key(|&i| self.keys[i]);
         let mut tokens: Vec<Token> = Vec::new();
-        for (entry, list) in lists {
+        for i in order {
+            let entry = self.keys[i];
             let key = entry & !FIELD_BITS;
             let slot = FIELDS
                 .iter()
                 .position(|f| u64::from(*f) == entry & FIELD_BITS)
                 .unwrap_or(2);
+            let done = Done {
+                list: &self.lists[i],
+                gap_bytes: self.lists[i].final_gap_bytes(&self.pool, self.site_bitmap),
+            };
             match tokens.last_mut() {
-                Some(token) if token.key == key => token.lists[slot] = Some(list),
+                Some(token) if token.key == key => token.lists[slot] = Some(done),
                 _ => {
                     let mut lists = [None; 3];
-                    lists[slot] = Some(list);
+                    lists[slot] = Some(done);
                     tokens.push(Token {
                         key,
                         lists,
@@ -551,7 +650,7 @@ impl Partition {
 #[derive(Clone, Copy)]
 pub struct Token<'a> {
     pub key: u64,
-    lists: [Option<&'a Growing>; 3],
+    lists: [Option<Done<'a>>; 3],
     partition: &'a Partition,
 }
 
@@ -561,7 +660,7 @@ impl Token<'_> {
         8 + self
             .lists
             .iter()
-            .map(|l| l.map_or(1, Growing::encoded_len))
+            .map(|l| l.map_or(1, |l| l.encoded_len()))
             .sum::<usize>()
     }
 
