@@ -15,12 +15,15 @@
 //! The index is kept between rebuilds: an edit re-tokenizes the pages it
 //! changed and rewrites only the shards and fragments they touch.
 
+mod postings;
 pub mod tokens;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
+
+use postings::{Change, Partition, Shard, Token};
 
 pub use tokens::{BODY, SUMMARY, TITLE};
 
@@ -50,12 +53,11 @@ pub struct SearchDoc {
 impl SearchDoc {
     /// The page's tokens, once each: the key with the fields it is in in
     /// the low bits. `scratch` is reused from page to page.
-    fn tokens(&self, scratch: &mut Dedup) -> Vec<u64> {
-        scratch.found.clear();
-        tokens::tokens(&self.title, TITLE, &mut scratch.found);
-        tokens::tokens(&self.summary, SUMMARY, &mut scratch.found);
-        tokens::tokens(&self.body, BODY, &mut scratch.found);
-        scratch.unique()
+    fn tokens<'a>(&self, scratch: &'a mut Dedup) -> &'a [u64] {
+        tokens::tokens_to(&self.title, TITLE, scratch);
+        tokens::tokens_to(&self.summary, SUMMARY, scratch);
+        tokens::tokens_to(&self.body, BODY, scratch);
+        scratch.finish()
     }
 
     fn fragment(&self) -> Fragment<'_> {
@@ -103,93 +105,88 @@ struct Fragment<'a> {
     x: String,
 }
 
-/// A set of keys for one page at a time, cleared in constant time: an open
-/// addressing table whose slots are valid only for the current generation.
+/// The set of one page's keys, each with the fields it is in, filled as the
+/// tokenizer finds them: an open addressing table of keys with their field
+/// bits (0 for a free slot: a stored key always has a field bit set).
 pub struct Dedup {
-    found: Vec<(u64, u8)>,
-    slots: Vec<(u64, u32)>,
-    generation: u32,
+    slots: Vec<u64>,
+    /// Spreads a key over the slots: 64 minus log2 of their number.
+    shift: u32,
+    /// The slots in use, in order of first sight: what to read and clear.
     order: Vec<usize>,
+    unique: Vec<u64>,
 }
+
+const DEDUP_FIRST_BITS: u32 = 11;
 
 impl Default for Dedup {
     fn default() -> Self {
         Dedup {
-            found: Vec::new(),
-            slots: vec![(0, 0); 1 << 12],
-            generation: 0,
+            slots: vec![0; 1 << DEDUP_FIRST_BITS],
+            shift: 64 - DEDUP_FIRST_BITS,
             order: Vec::new(),
+            unique: Vec::new(),
         }
     }
 }
 
 impl Dedup {
-    /// The distinct keys of `found`, fields merged, in order of first sight.
-    fn unique(&mut self) -> Vec<u64> {
-        if self.found.len() * 2 > self.slots.len() {
-            let size = (self.found.len() * 2).next_power_of_two();
-            self.slots = vec![(0, 0); size];
-            self.generation = 0;
+    fn slot_of(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The page's keys, fields merged, in order of first sight; the set is
+    /// left empty for the next page.
+    fn finish(&mut self) -> &[u64] {
+        self.unique.clear();
+        for &at in &self.order {
+            self.unique.push(self.slots[at]);
+            self.slots[at] = 0;
         }
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.slots.iter_mut().for_each(|s| s.1 = 0);
-            self.generation = 1;
-        }
-        let mask = self.slots.len() - 1;
         self.order.clear();
-        for &(key, field) in &self.found {
-            let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & mask;
-            loop {
-                let slot = &mut self.slots[at];
-                if slot.1 != self.generation {
-                    *slot = (key | u64::from(field), self.generation);
-                    self.order.push(at);
-                    break;
-                }
-                if slot.0 & !tokens::FIELD_BITS == key {
-                    slot.0 |= u64::from(field);
-                    break;
-                }
+        &self.unique
+    }
+
+    /// Twice the slots, the keys so far moved over (in their order).
+    fn grow(&mut self) {
+        let entries: Vec<u64> = self.order.iter().map(|&at| self.slots[at]).collect();
+        self.slots = vec![0; self.slots.len() * 2];
+        self.shift -= 1;
+        self.order.clear();
+        let mask = self.slots.len() - 1;
+        for entry in entries {
+            let mut at = self.slot_of(entry & !tokens::FIELD_BITS);
+            while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
-        }
-        self.order.iter().map(|&at| self.slots[at].0).collect()
-    }
-}
-
-/// Keys are hashes already: a map over them needs only to spread them over
-/// its buckets (a multiply), not to hash them again.
-#[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.slots[at] = entry;
+            self.order.push(at);
         }
     }
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-    }
 }
 
-type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
-
-/// Page numbers holding a token, by field.
-#[derive(Debug, Default, Clone, PartialEq)]
-struct Postings {
-    fields: [Vec<u32>; 3],
-}
-
-fn field_index(bit: u8) -> usize {
-    match bit {
-        TITLE => 0,
-        SUMMARY => 1,
-        _ => 2,
+impl tokens::Sink for Dedup {
+    #[inline]
+    fn add(&mut self, key: u64, field: u8) {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot_of(key);
+        loop {
+            let found = self.slots[at];
+            if found == 0 {
+                self.slots[at] = key | u64::from(field);
+                self.order.push(at);
+                // At most half full, so probes stay short.
+                if self.order.len() * 2 > self.slots.len() {
+                    self.grow();
+                }
+                return;
+            }
+            if found & !tokens::FIELD_BITS == key {
+                self.slots[at] = found | u64::from(field);
+                return;
+            }
+            at = (at + 1) & mask;
+        }
     }
 }
 
@@ -197,10 +194,9 @@ fn field_index(bit: u8) -> usize {
 pub struct SearchIndex {
     kinds: Vec<String>,
     docs: Vec<SearchDoc>,
-    postings: KeyMap<Postings>,
-    /// Each token's encoded entry, and the tokens of each shard (sorted).
-    encoded: KeyMap<Vec<u8>>,
-    shard_tokens: Vec<Vec<u64>>,
+    /// The shards' files as they are written: the only copy of the postings.
+    shards: Vec<Shard>,
+    /// The shards' bytes, all together (how many shards there are follows).
     total: usize,
     categories: Vec<String>,
     /// A hash of each page's entry, kept so the index's version (which
@@ -232,50 +228,6 @@ pub struct Changed {
     pub remove: Vec<String>,
 }
 
-fn varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn encode_list(docs: &[u32], out: &mut Vec<u8>) {
-    if docs.is_empty() {
-        out.push(0);
-        return;
-    }
-    let mut list = Vec::with_capacity(docs.len() * 2);
-    let mut previous: i64 = -1;
-    for &d in docs {
-        varint((i64::from(d) - previous - 1) as u64, &mut list);
-        previous = i64::from(d);
-    }
-    let last = docs[docs.len() - 1] as usize;
-    let bitmap_len = last / 8 + 1;
-    if bitmap_len < list.len() {
-        varint(((bitmap_len as u64) << 1) | 1, out);
-        let start = out.len();
-        out.resize(start + bitmap_len, 0);
-        for &d in docs {
-            out[start + d as usize / 8] |= 1 << (d % 8);
-        }
-    } else {
-        varint((docs.len() as u64) << 1, out);
-        out.extend_from_slice(&list);
-    }
-}
-
-fn encode_token(key: u64, postings: &Postings) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16);
-    out.extend_from_slice(&((key >> 32) as u32).to_le_bytes());
-    out.extend_from_slice(&(key as u32).to_le_bytes());
-    for docs in &postings.fields {
-        encode_list(docs, &mut out);
-    }
-    out
-}
-
 fn shard_count(total: usize) -> usize {
     (total / SHARD_TARGET)
         .max(1)
@@ -287,102 +239,130 @@ fn shard_of(key: u64, shards: usize) -> usize {
     ((key >> 32) as usize) % shards
 }
 
-impl SearchIndex {
-    /// Builds the index of `docs` (in the order given: page numbers).
-    /// `kinds` names the kind codes; `categories` the service categories.
-    pub fn new(kinds: Vec<String>, categories: Vec<String>, docs: Vec<SearchDoc>) -> SearchIndex {
-        // Each page's tokens, grouped by partition of the key space (the top
-        // bits), so that each partition then reads only its share of every
-        // page, in page order: its lists come out sorted.
-        const BITS: u32 = 6;
-        const PARTS: usize = 1 << BITS;
-        let part_of = |key: u64| (key >> (64 - BITS)) as usize;
-        let grouped: Vec<(Vec<u64>, [u32; PARTS + 1])> = docs
+fn shard_path(shard: usize) -> String {
+    format!("search/s/{shard}.bin")
+}
+
+fn chunk_path(chunk: usize) -> String {
+    format!("search/f/{chunk}.json")
+}
+
+/// Pages tokenized at a time while the index is built: enough to keep both
+/// cores busy, few enough that their tokens take little memory.
+const BATCH: usize = 512;
+
+/// The key space is cut by its top bits into this many partitions, each
+/// collecting its tokens' lists on its own.
+const PARTITION_BITS: u32 = 6;
+const PARTITIONS: usize = 1 << PARTITION_BITS;
+
+fn partition_of(key: u64) -> usize {
+    (key >> (64 - PARTITION_BITS)) as usize
+}
+
+/// The shards of `docs`: each page's tokens go to their partitions' lists,
+/// a batch of pages at a time, in page order (so every list comes sorted).
+fn build_shards(docs: &[SearchDoc]) -> (Vec<Shard>, usize) {
+    let mut partitions: Vec<Partition> = (0..PARTITIONS)
+        .map(|_| Partition::new(docs.len()))
+        .collect();
+    for (batch_no, batch) in docs.chunks(BATCH).enumerate() {
+        let first = batch_no * BATCH;
+        // Each page's tokens, in order of partition: a counting sort, two
+        // passes and no comparisons.
+        let grouped: Vec<(Vec<u64>, [u32; PARTITIONS + 1])> = batch
             .par_iter()
             .map_init(Dedup::default, |scratch, doc| {
-                // A counting sort by partition: two passes, no comparisons.
-                let toks = doc.tokens(scratch);
-                let mut starts = [0u32; PARTS + 1];
-                for k in &toks {
-                    starts[part_of(*k) + 1] += 1;
+                let tokens = doc.tokens(scratch);
+                let mut starts = [0u32; PARTITIONS + 1];
+                for &entry in tokens {
+                    starts[partition_of(entry) + 1] += 1;
                 }
-                for p in 0..PARTS {
+                for p in 0..PARTITIONS {
                     starts[p + 1] += starts[p];
                 }
                 let mut next = starts;
-                let mut sorted = vec![0u64; toks.len()];
-                for entry in toks {
-                    let p = part_of(entry);
+                let mut sorted = vec![0u64; tokens.len()];
+                for &entry in tokens {
+                    let p = partition_of(entry);
                     sorted[next[p] as usize] = entry;
                     next[p] += 1;
                 }
                 (sorted, starts)
             })
             .collect();
-        let parts: Vec<KeyMap<Postings>> = (0..PARTS)
-            .into_par_iter()
-            .map(|part| {
-                let mut map: KeyMap<Postings> = KeyMap::default();
-                for (doc, (toks, starts)) in grouped.iter().enumerate() {
-                    for &entry in &toks[starts[part] as usize..starts[part + 1] as usize] {
-                        let postings = map.entry(entry & !tokens::FIELD_BITS).or_default();
-                        for bit in [TITLE, SUMMARY, BODY] {
-                            if entry as u8 & bit != 0 {
-                                postings.fields[field_index(bit)].push(doc as u32);
-                            }
-                        }
+        partitions
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(p, partition)| {
+                for (offset, (tokens, starts)) in grouped.iter().enumerate() {
+                    let doc = (first + offset) as u32;
+                    for &entry in &tokens[starts[p] as usize..starts[p + 1] as usize] {
+                        partition.add(entry, doc);
                     }
                 }
-                map
-            })
-            .collect();
-        drop(grouped);
-        let mut postings: KeyMap<Postings> = KeyMap::with_capacity_and_hasher(
-            parts.iter().map(|p| p.len()).sum(),
-            Default::default(),
-        );
-        postings.extend(parts.into_iter().flatten());
-        let encoded: KeyMap<Vec<u8>> = postings
-            .par_iter()
-            .map(|(k, p)| (*k, encode_token(*k, p)))
-            .collect();
-        let total = encoded.values().map(Vec::len).sum();
+            });
+    }
+    let mut tokens: Vec<Token> = partitions
+        .par_iter()
+        .flat_map_iter(Partition::tokens)
+        .collect();
+    let sizes: Vec<usize> = tokens.par_iter().map(Token::encoded_len).collect();
+    let total: usize = sizes.iter().sum();
+    let count = shard_count(total);
+    let mut by_shard: Vec<(usize, usize)> = tokens
+        .iter()
+        .zip(&sizes)
+        .map(|(t, &size)| (shard_of(t.key, count), size))
+        .collect();
+    // Sorted by shard, then key: each shard is then a run of tokens.
+    let mut order: Vec<usize> = (0..tokens.len()).collect();
+    order.par_sort_unstable_by_key(|&i| (by_shard[i].0, tokens[i].key));
+    tokens = order.iter().map(|&i| tokens[i]).collect();
+    by_shard = order.iter().map(|&i| by_shard[i]).collect();
+    drop(order);
+    let mut runs: Vec<(usize, usize)> = vec![(0, 0); count];
+    for (i, &(shard, _)) in by_shard.iter().enumerate() {
+        if runs[shard].1 == 0 {
+            runs[shard].0 = i;
+        }
+        runs[shard].1 += 1;
+    }
+    let shards = runs
+        .par_iter()
+        .map(|&(start, len)| {
+            let run = start..start + len;
+            let mut shard = Shard {
+                bytes: Vec::with_capacity(by_shard[run.clone()].iter().map(|(_, s)| s).sum()),
+                tokens: len,
+            };
+            for token in &tokens[run] {
+                token.encode(&mut shard.bytes);
+            }
+            shard
+        })
+        .collect();
+    (shards, total)
+}
+
+impl SearchIndex {
+    /// Builds the index of `docs` (in the order given: page numbers).
+    /// `kinds` names the kind codes; `categories` the service categories.
+    pub fn new(kinds: Vec<String>, categories: Vec<String>, docs: Vec<SearchDoc>) -> SearchIndex {
+        let (shards, total) = build_shards(&docs);
         let doc_hashes = docs.par_iter().map(doc_hash).collect();
-        let mut index = SearchIndex {
+        SearchIndex {
             kinds,
             doc_hashes,
             docs,
-            postings,
-            encoded,
-            shard_tokens: Vec::new(),
+            shards,
             total,
             categories,
-        };
-        index.assign_shards();
-        index
-    }
-
-    fn assign_shards(&mut self) {
-        let shards = shard_count(self.total);
-        let mut shard_tokens = vec![Vec::new(); shards];
-        for &key in self.encoded.keys() {
-            shard_tokens[shard_of(key, shards)].push(key);
         }
-        shard_tokens.par_iter_mut().for_each(|t| t.sort_unstable());
-        self.shard_tokens = shard_tokens;
     }
 
     pub fn docs(&self) -> &[SearchDoc] {
         &self.docs
-    }
-
-    fn shard_bytes(&self, shard: usize) -> Vec<u8> {
-        let tokens = &self.shard_tokens[shard];
-        let mut out = Vec::with_capacity(tokens.iter().map(|k| self.encoded[k].len()).sum());
-        for key in tokens {
-            out.extend_from_slice(&self.encoded[key]);
-        }
-        out
     }
 
     fn chunk_bytes(&self, chunk: usize) -> Vec<u8> {
@@ -434,7 +414,7 @@ impl SearchIndex {
     fn manifest_bytes(&self, version: u64) -> Vec<u8> {
         let manifest = serde_json::json!({
             "format": 1,
-            "shards": self.shard_tokens.len(),
+            "shards": self.shards.len(),
             "docs": self.docs.len(),
             "chunk": CHUNK,
             "v": format!("{version:016x}"),
@@ -447,8 +427,8 @@ impl SearchIndex {
         let mut h = std::hash::DefaultHasher::new();
         self.total.hash(&mut h);
         self.docs.len().hash(&mut h);
-        for tokens in &self.shard_tokens {
-            tokens.len().hash(&mut h);
+        for shard in &self.shards {
+            shard.tokens.hash(&mut h);
         }
         self.doc_hashes.hash(&mut h);
         h.finish()
@@ -456,15 +436,17 @@ impl SearchIndex {
 
     /// Every file of the index.
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut files: Vec<(String, Vec<u8>)> = (0..self.shard_tokens.len())
-            .into_par_iter()
-            .map(|s| (format!("search/s/{s}.bin"), self.shard_bytes(s)))
+        let mut files: Vec<(String, Vec<u8>)> = self
+            .shards
+            .par_iter()
+            .enumerate()
+            .map(|(s, shard)| (shard_path(s), shard.bytes.clone()))
             .collect();
         let chunks = self.docs.len().div_ceil(CHUNK);
         files.par_extend(
             (0..chunks)
                 .into_par_iter()
-                .map(|c| (format!("search/f/{c}.json"), self.chunk_bytes(c))),
+                .map(|c| (chunk_path(c), self.chunk_bytes(c))),
         );
         files.push(("search/docs.json".to_string(), self.docs_bytes()));
         files.push((
@@ -530,110 +512,81 @@ impl SearchIndex {
         // The docs table (kinds, categories, title lengths) is small: compare
         // its bytes rather than list what in a page it is made of.
         let old_table = self.docs_bytes();
-        let old_shards = self.shard_tokens.len();
-        let mut touched_tokens: Vec<u64> = Vec::new();
+        let mut changes: Vec<Change> = Vec::new();
         let mut scratch = Dedup::default();
-        let split = |entries: Vec<u64>| -> Vec<(u64, u8)> {
+        // A page's tokens by key, with the fields each is in.
+        let by_key = |entries: &[u64]| -> HashMap<u64, u8> {
             entries
-                .into_iter()
-                .map(|e| (e & !tokens::FIELD_BITS, e as u8))
+                .iter()
+                .map(|&e| (e & !tokens::FIELD_BITS, (e & tokens::FIELD_BITS) as u8))
                 .collect()
         };
         for (i, new_doc) in edits {
-            let mut new_tokens = split(new_doc.tokens(&mut scratch));
+            let new_tokens = by_key(new_doc.tokens(&mut scratch));
             self.doc_hashes[i] = doc_hash(&new_doc);
-            let mut old_tokens =
-                split(std::mem::replace(&mut self.docs[i], new_doc).tokens(&mut scratch));
+            let old_doc = std::mem::replace(&mut self.docs[i], new_doc);
+            let old_tokens = by_key(old_doc.tokens(&mut scratch));
+            let doc = i as u32;
             // Only tokens the edit added, removed or moved between fields
             // change a list: a new title leaves the body's thousands alone.
-            let kept: HashSet<(u64, u8)> = {
-                let new_set: HashSet<(u64, u8)> = new_tokens.iter().copied().collect();
-                old_tokens
-                    .iter()
-                    .copied()
-                    .filter(|t| new_set.contains(t))
-                    .collect()
-            };
-            old_tokens.retain(|t| !kept.contains(t));
-            new_tokens.retain(|t| !kept.contains(t));
-            let doc = i as u32;
-            // Take the page out of its old tokens' lists and into the new ones'.
-            for &(key, fields) in &old_tokens {
-                if let Some(p) = self.postings.get_mut(&key) {
-                    for bit in [TITLE, SUMMARY, BODY] {
-                        if fields & bit != 0 {
-                            let list = &mut p.fields[field_index(bit)];
-                            if let Ok(at) = list.binary_search(&doc) {
-                                list.remove(at);
-                            }
-                        }
-                    }
+            for (&key, &fields) in &old_tokens {
+                match new_tokens.get(&key) {
+                    Some(&now) if now == fields => {}
+                    now => changes.push(Change {
+                        key,
+                        doc,
+                        remove: fields,
+                        add: now.copied().unwrap_or(0),
+                    }),
                 }
-                touched_tokens.push(key);
             }
-            for &(key, fields) in &new_tokens {
-                let p = self.postings.entry(key).or_default();
-                for bit in [TITLE, SUMMARY, BODY] {
-                    if fields & bit != 0 {
-                        let list = &mut p.fields[field_index(bit)];
-                        if let Err(at) = list.binary_search(&doc) {
-                            list.insert(at, doc);
-                        }
-                    }
+            for (&key, &fields) in &new_tokens {
+                if !old_tokens.contains_key(&key) {
+                    changes.push(Change {
+                        key,
+                        doc,
+                        remove: 0,
+                        add: fields,
+                    });
                 }
-                touched_tokens.push(key);
             }
         }
-        touched_tokens.sort_unstable();
-        touched_tokens.dedup();
-        for &key in &touched_tokens {
-            let empty = self
-                .postings
-                .get(&key)
-                .is_none_or(|p| p.fields.iter().all(Vec::is_empty));
-            if let Some(old) = self.encoded.remove(&key) {
-                self.total -= old.len();
-            }
-            if empty {
-                self.postings.remove(&key);
-            } else if let Some(p) = self.postings.get(&key) {
-                let bytes = encode_token(key, p);
-                self.total += bytes.len();
-                self.encoded.insert(key, bytes);
-            }
-        }
+        // By shard, then key; a stable sort keeps a key's changes in the
+        // order of the edits.
+        let count = self.shards.len();
+        changes.sort_by_key(|c| (shard_of(c.key, count), c.key));
         let mut changed = Changed::default();
-        if shard_count(self.total) != old_shards {
-            self.assign_shards();
-            changed.write.extend(
-                (0..self.shard_tokens.len())
-                    .map(|s| (format!("search/s/{s}.bin"), self.shard_bytes(s))),
-            );
-            changed
-                .remove
-                .extend((self.shard_tokens.len()..old_shards).map(|s| format!("search/s/{s}.bin")));
-        } else {
-            let shards = self.shard_tokens.len();
-            let mut touched_shards: Vec<usize> = touched_tokens
+        let mut rest = changes.as_slice();
+        let mut touched = Vec::new();
+        while let Some(first) = rest.first() {
+            let shard = shard_of(first.key, count);
+            let len = rest
                 .iter()
-                .map(|&k| shard_of(k, shards))
-                .collect();
-            touched_shards.sort_unstable();
-            touched_shards.dedup();
-            for &s in &touched_shards {
-                let tokens = &mut self.shard_tokens[s];
-                tokens.retain(|k| self.encoded.contains_key(k));
-                for &key in &touched_tokens {
-                    if shard_of(key, shards) == s && self.encoded.contains_key(&key) {
-                        if let Err(at) = tokens.binary_search(&key) {
-                            tokens.insert(at, key);
-                        }
-                    }
-                }
-                changed
-                    .write
-                    .push((format!("search/s/{s}.bin"), self.shard_bytes(s)));
-            }
+                .take_while(|c| shard_of(c.key, count) == shard)
+                .count();
+            let (here, after) = rest.split_at(len);
+            rest = after;
+            let edited = postings::edit_shard(&self.shards[shard], here);
+            self.total = self.total + edited.bytes.len() - self.shards[shard].bytes.len();
+            self.shards[shard] = edited;
+            touched.push(shard);
+        }
+        let now = shard_count(self.total);
+        if now != count {
+            self.shards = postings::reshard(&self.shards, now);
+            changed.write.extend(
+                self.shards
+                    .iter()
+                    .enumerate()
+                    .map(|(s, shard)| (shard_path(s), shard.bytes.clone())),
+            );
+            changed.remove.extend((now..count).map(shard_path));
+        } else {
+            changed.write.extend(
+                touched
+                    .into_iter()
+                    .map(|s| (shard_path(s), self.shards[s].bytes.clone())),
+            );
         }
         let mut chunks: Vec<usize> = edited.iter().map(|i| i / CHUNK).collect();
         chunks.sort_unstable();
@@ -641,7 +594,7 @@ impl SearchIndex {
         changed.write.extend(
             chunks
                 .into_iter()
-                .map(|c| (format!("search/f/{c}.json"), self.chunk_bytes(c))),
+                .map(|c| (chunk_path(c), self.chunk_bytes(c))),
         );
         let table = self.docs_bytes();
         if table != old_table {
@@ -684,18 +637,41 @@ mod tests {
     }
 
     #[test]
-    fn lists_and_bitmaps_are_chosen_by_size() {
-        let mut out = Vec::new();
-        encode_list(&[3, 500], &mut out);
-        assert_eq!(out, [4, 3, 0xF0, 0x03], "a short list of far apart pages");
-        out.clear();
-        encode_list(&[3, 5], &mut out);
-        assert_eq!(out, [3, 0b101000], "a bitmap of one byte is smaller");
-        out.clear();
-        let all: Vec<u32> = (0..64).collect();
-        encode_list(&all, &mut out);
-        assert_eq!(out[0], (8 << 1) | 1);
-        assert_eq!(&out[1..], &[0xff; 8]);
+    fn a_page_s_keys_come_once_each_with_all_their_fields() {
+        // Enough text to make the set grow a few times.
+        let body: String = (0..6000)
+            .map(|i| char::from_u32(0x4e00 + (i * 7919) % 2500).unwrap_or('中'))
+            .collect();
+        let page = SearchDoc {
+            summary: "社区 服务 a4纸".into(),
+            ..doc("/p/", "社区社工站", &body)
+        };
+        let mut expected: HashMap<u64, u8> = HashMap::new();
+        for (text, field) in [(&page.title, TITLE), (&page.summary, SUMMARY)] {
+            let mut found = Vec::new();
+            tokens::tokens(text, field, &mut found);
+            for (key, field) in found {
+                *expected.entry(key).or_default() |= field;
+            }
+        }
+        let mut found = Vec::new();
+        tokens::tokens(&page.body, BODY, &mut found);
+        for (key, field) in found {
+            *expected.entry(key).or_default() |= field;
+        }
+        let mut scratch = Dedup::default();
+        // Twice: the set must come out empty for the next page.
+        for _ in 0..2 {
+            let got = page.tokens(&mut scratch);
+            assert_eq!(got.len(), expected.len());
+            for &entry in got {
+                let key = entry & !tokens::FIELD_BITS;
+                assert_eq!(
+                    Some(&((entry & tokens::FIELD_BITS) as u8)),
+                    expected.get(&key)
+                );
+            }
+        }
     }
 
     #[test]
@@ -737,7 +713,7 @@ mod tests {
             })
             .collect();
         let mut index = SearchIndex::new(vec!["页".into()], vec![], docs.clone());
-        let shards = index.shard_tokens.len();
+        let shards = index.shards.len();
         assert!(shards >= 64, "{shards} shards");
         let mut edited = docs;
         edited[5].title = "第5页 新增".into();

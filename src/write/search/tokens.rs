@@ -104,7 +104,12 @@ fn unit_hashes(unit: &[u8]) -> (u32, u32) {
 /// The two hashes of a unit of one character that is not a word (Chinese,
 /// punctuation): from its code point, without encoding it.
 fn char_hashes(c: char) -> (u32, u32) {
-    let cp = c as u32;
+    code_hashes(c as u32)
+}
+
+/// [`char_hashes`] of a code point.
+#[inline(always)]
+fn code_hashes(cp: u32) -> (u32, u32) {
     let a = (cp ^ 0x9E37_79B9).wrapping_mul(0x85EB_CA6B);
     let b = (cp ^ 0x7F4A_7C15).wrapping_mul(0xC2B2_AE35);
     (a ^ (a >> 13), b ^ (b >> 16))
@@ -153,6 +158,23 @@ pub const BODY: u8 = 4;
 /// any of its beginnings. One pass over the text, without copying it: this
 /// runs over every character of the site.
 pub fn tokens(text: &str, field: u8, out: &mut Vec<(u64, u8)>) {
+    tokens_to(text, field, out);
+}
+
+/// Where [`tokens_to`] puts the keys it finds.
+pub trait Sink {
+    fn add(&mut self, key: u64, field: u8);
+}
+
+impl Sink for Vec<(u64, u8)> {
+    fn add(&mut self, key: u64, field: u8) {
+        self.push((key, field));
+    }
+}
+
+/// [`tokens`], to any sink: the index's builds put each key straight into
+/// the set of a page's keys rather than a list of repeats first.
+pub fn tokens_to<S: Sink>(text: &str, field: u8, out: &mut S) {
     let mut cutter = Cutter {
         field,
         window: Default::default(),
@@ -172,7 +194,7 @@ pub fn tokens(text: &str, field: u8, out: &mut Vec<(u64, u8)>) {
                 cutter.end_word(adjacent);
                 adjacent = true;
             }
-            cutter.push_char(c, true, adjacent);
+            cutter.push_han(c as u32, adjacent);
             adjacent = true;
             continue;
         }
@@ -232,7 +254,7 @@ impl Slot {
 }
 
 /// The state of [`tokens`] along a text.
-struct Cutter<'a> {
+struct Cutter<'a, S: Sink> {
     field: u8,
     /// The last units, a ring: `newest` is the last one; `filled` count.
     window: [Slot; MAX_GRAM],
@@ -244,7 +266,7 @@ struct Cutter<'a> {
     run: [(u32, u32); MAX_GRAM],
     /// The word being read.
     word: Vec<u8>,
-    out: &'a mut Vec<(u64, u8)>,
+    out: &'a mut S,
 }
 
 /// The ring position before `i`.
@@ -252,8 +274,9 @@ fn back(i: usize) -> usize {
     if i == 0 { MAX_GRAM - 1 } else { i - 1 }
 }
 
-impl Cutter<'_> {
+impl<S: Sink> Cutter<'_, S> {
     /// The slot for a new unit (its fields still the old unit's).
+    #[inline(always)]
     fn next_slot(&mut self, adjacent: bool, word: bool) -> &mut Slot {
         if !adjacent {
             self.filled = 0;
@@ -277,6 +300,39 @@ impl Cutter<'_> {
         self.emit();
     }
 
+    /// A Chinese character (its code point): [`Cutter::push_char`] and
+    /// [`Cutter::emit`] for the unit most text is made of, where no word is
+    /// near (then a token's key is its run state, with no word forms to pair).
+    #[inline(always)]
+    fn push_han(&mut self, code: u32, adjacent: bool) {
+        let field = self.field;
+        let slot = self.next_slot(adjacent, false);
+        let (a, b) = code_hashes(code);
+        slot.full = (a, b);
+        slot.cjk = true;
+        slot.forms = 0;
+        if self.words & 0b110 != 0 {
+            self.emit();
+            return;
+        }
+        let previous = self.run;
+        self.run = [
+            (combine(SEED_1, a), combine(SEED_2, b)),
+            (combine(previous[0].0, a), combine(previous[0].1, b)),
+            (combine(previous[1].0, a), combine(previous[1].1, b)),
+        ];
+        let run = &self.run;
+        if field != BODY {
+            self.out.add(key_of(run[0].0, run[0].1), field);
+        }
+        if self.filled >= 2 {
+            self.out.add(key_of(run[1].0, run[1].1), field);
+            if self.filled >= 3 {
+                self.out.add(key_of(run[2].0, run[2].1), field);
+            }
+        }
+    }
+
     fn end_word(&mut self, adjacent: bool) {
         let word = std::mem::take(&mut self.word);
         // Pieces longer than MAX_PREFIX are not looked up by pieces.
@@ -289,7 +345,7 @@ impl Cutter<'_> {
                 }
                 let (a, b) = unit_hashes(&word[start..end]);
                 self.out
-                    .push((key_of(combine(SEED_1, a), combine(SEED_2, b)), field));
+                    .add(key_of(combine(SEED_1, a), combine(SEED_2, b)), field);
             }
         }
         let slot = self.next_slot(adjacent, true);
@@ -310,6 +366,7 @@ impl Cutter<'_> {
     }
 
     /// The tokens ending at the newest unit, 1 to 3 units long.
+    #[inline]
     fn emit(&mut self) {
         let Cutter {
             window,
@@ -335,7 +392,7 @@ impl Cutter<'_> {
         // Words, and Chinese characters outside bodies; never a lone
         // punctuation mark.
         if last.forms != 0 || (last.cjk && field != BODY) {
-            out.push((key_of(run[0].0, run[0].1), field));
+            out.add(key_of(run[0].0, run[0].1), field);
         }
         if filled < 2 {
             return;
@@ -344,23 +401,23 @@ impl Cutter<'_> {
         // state: the forms of a word matter only at the ends.
         let before = back(newest);
         if *words & 0b11 == 0 {
-            out.push((key_of(run[1].0, run[1].1), field));
+            out.add(key_of(run[1].0, run[1].1), field);
         } else {
-            pairs(&window[before], &[], last, field, out);
+            pairs(&window[before], &[], last, field, &mut **out);
         }
         if filled < 3 {
             return;
         }
         let first = back(before);
         if *words & 0b101 == 0 {
-            out.push((key_of(run[2].0, run[2].1), field));
+            out.add(key_of(run[2].0, run[2].1), field);
         } else {
             pairs(
                 &window[first],
                 std::slice::from_ref(&window[before].full),
                 last,
                 field,
-                out,
+                &mut **out,
             );
         }
     }
@@ -368,7 +425,7 @@ impl Cutter<'_> {
 
 /// The keys of a token from `first` through `middle` (whole) to `last`, in
 /// every end form of the first unit and start form of the last.
-fn pairs(first: &Slot, middle: &[(u32, u32)], last: &Slot, field: u8, out: &mut Vec<(u64, u8)>) {
+fn pairs<S: Sink>(first: &Slot, middle: &[(u32, u32)], last: &Slot, field: u8, out: &mut S) {
     for &(f1, f2) in first.end_forms() {
         let (mut m1, mut m2) = (combine(SEED_1, f1), combine(SEED_2, f2));
         for &(a, b) in middle {
@@ -376,7 +433,7 @@ fn pairs(first: &Slot, middle: &[(u32, u32)], last: &Slot, field: u8, out: &mut 
             m2 = combine(m2, b);
         }
         for &(l1, l2) in last.start_forms() {
-            out.push((key_of(combine(m1, l1), combine(m2, l2)), field));
+            out.add(key_of(combine(m1, l1), combine(m2, l2)), field);
         }
     }
 }
