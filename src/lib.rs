@@ -17,4 +17,4 @@ pub mod pipeline;
 pub(crate) mod render;
 pub mod scaffold;
 pub mod serve;
-pub mod write;
+pub(crate) mod write;

@@ -361,10 +361,6 @@ impl SearchIndex {
         }
     }
 
-    pub fn docs(&self) -> &[SearchDoc] {
-        &self.docs
-    }
-
     fn chunk_bytes(&self, chunk: usize) -> Vec<u8> {
         let start = chunk * CHUNK;
         let end = (start + CHUNK).min(self.docs.len());
@@ -459,7 +455,9 @@ impl SearchIndex {
     /// Brings the index up to date with `docs` (the pages now, in order) and
     /// returns the files that changed. Pages edited in place touch only their
     /// tokens' shards and their fragment file; pages added or removed renumber
-    /// the pages after them, and everything is rebuilt.
+    /// the pages after them, and everything is rebuilt. (Builds use
+    /// [`SearchIndex::update_docs`]; the tests compare the two.)
+    #[cfg(test)]
     pub fn update(&mut self, docs: Vec<SearchDoc>) -> Changed {
         let same_pages = docs.len() == self.docs.len()
             && docs.iter().zip(&self.docs).all(|(a, b)| a.url == b.url);

@@ -46,6 +46,7 @@ pub const MAX_GRAM: usize = 3;
 /// that "3", "36" and "65" find "365".
 pub const MAX_PREFIX: usize = 16;
 
+#[cfg(test)]
 /// The units of a normalised text, as byte ranges, each with whether it
 /// directly follows the previous one (no space between).
 pub fn units(normalized: &str) -> Vec<(std::ops::Range<usize>, bool)> {
@@ -74,6 +75,7 @@ pub fn units(normalized: &str) -> Vec<(std::ops::Range<usize>, bool)> {
     out
 }
 
+#[cfg(test)]
 pub fn normalized(text: &str) -> String {
     text.chars().map(normalize).collect()
 }
@@ -115,6 +117,7 @@ fn code_hashes(cp: u32) -> (u32, u32) {
     (a ^ (a >> 13), b ^ (b >> 16))
 }
 
+#[cfg(test)]
 /// The hashes of a unit as written in a query.
 fn hashes_of(unit: &str) -> (u32, u32) {
     let mut chars = unit.chars();
@@ -124,6 +127,7 @@ fn hashes_of(unit: &str) -> (u32, u32) {
     }
 }
 
+#[cfg(test)]
 /// A token's key: two 32-bit hashes folded from its units' hashes, so each
 /// unit is hashed once however many tokens it is part of.
 pub fn key(units: &[&str]) -> u64 {
@@ -149,6 +153,7 @@ pub const TITLE: u8 = 1;
 pub const SUMMARY: u8 = 2;
 pub const BODY: u8 = 4;
 
+#[cfg(test)]
 /// Adds the keys of the tokens of `text` (one field of a page) to `out`,
 /// repeats included. In titles and summaries single Chinese characters are
 /// tokens too (a one-character query finds them there); in bodies tokens
@@ -438,6 +443,7 @@ fn pairs<S: Sink>(first: &Slot, middle: &[(u32, u32)], last: &Slot, field: u8, o
     }
 }
 
+#[cfg(test)]
 /// What a query asks for: phrases (the parts between spaces and
 /// punctuation), each to be found whole; a page must hold all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -449,6 +455,7 @@ pub struct Phrase {
     pub single_character: bool,
 }
 
+#[cfg(test)]
 impl Phrase {
     pub fn keys(&self) -> Vec<u64> {
         self.tokens
@@ -458,6 +465,7 @@ impl Phrase {
     }
 }
 
+#[cfg(test)]
 pub fn query(text: &str) -> Vec<Phrase> {
     let text = normalized(text);
     let units = units(&text);
