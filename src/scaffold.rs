@@ -215,12 +215,3 @@ fn template(kind: &str, parts: &[&str], v: &Vocabularies, station: &str) -> Stri
     };
     format!("---\n{front}---\n{body}")
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn today_is_a_date() {
-        let t = crate::model::Date::today_in_china().to_string();
-        assert!(crate::model::Date::parse(&t).is_some(), "{t}");
-    }
-}

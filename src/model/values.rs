@@ -437,6 +437,35 @@ pub fn resolve_relative(from: &str, relative: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn date(text: &str) -> Date {
+        Date::parse(text).expect("a date")
+    }
+
+    #[test]
+    fn dates_count_days_and_weekdays() {
+        assert_eq!(date("1970-01-01").day_number(), 0);
+        assert_eq!(date("1970-01-01").weekday(), Weekday::Thu);
+        assert_eq!(date("2026-11-28").weekday(), Weekday::Sat);
+        assert_eq!(date("2024-02-29").weekday(), Weekday::Thu);
+        for text in [
+            "2019-01-01",
+            "2024-02-28",
+            "2024-02-29",
+            "2026-12-31",
+            "2100-03-01",
+        ] {
+            assert_eq!(Date::from_day_number(date(text).day_number()), date(text));
+        }
+        assert_eq!(date("2026-12-31").add_days(1), date("2027-01-01"));
+        assert_eq!(date("2027-01-01").add_days(-1), date("2026-12-31"));
+    }
+
+    #[test]
+    fn today_in_china_is_a_real_date() {
+        let today = Date::today_in_china();
+        assert_eq!(Date::parse(&today.to_string()), Some(today));
+    }
+
     #[test]
     fn dates_are_checked_for_real_days() {
         assert_eq!(

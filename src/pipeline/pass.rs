@@ -29,9 +29,13 @@ struct Selection<'w> {
 }
 
 impl<'w> Selection<'w> {
-    fn new(pass: Pass, written: Option<&'w Written>, fingerprints: &Fingerprints) -> Self {
-        // In place after the first good build; otherwise through a staging folder.
-        let in_place = pass != Pass::Clean && written.is_some();
+    /// `in_place`: writing into the existing output (see `render_with`).
+    fn new(
+        pass: Pass,
+        in_place: bool,
+        written: Option<&'w Written>,
+        fingerprints: &Fingerprints,
+    ) -> Self {
         let previous = written.filter(|_| in_place);
         let changes = match (pass, previous) {
             (Pass::Changed, Some(w)) => Some(fingerprints.diff(&w.fingerprints)),
@@ -373,14 +377,15 @@ impl Workspace {
         let fingerprints = Fingerprints::of(site, item_fps, self.whole(engine, planned));
         timer.lap("fingerprints");
 
-        // Brought up to date in place (it is large), or put back on failure.
+        // In place after the first good build; otherwise through a staging folder.
         let in_place = pass != Pass::Clean && self.written.is_some();
+        // Brought up to date in place (it is large), or put back on failure.
         let mut previous_search = self
             .written
             .as_mut()
             .filter(|_| in_place)
             .and_then(|w| w.search.take());
-        let selection = Selection::new(pass, self.written.as_ref(), &fingerprints);
+        let selection = Selection::new(pass, in_place, self.written.as_ref(), &fingerprints);
         timer.lap("select");
         let todo = selection.pages(planned);
         timer.lap("plan");

@@ -12,8 +12,8 @@
 //! seconds could change again within the same tick of the file system's
 //! clock (2 s on a FAT-formatted USB stick) and keep its times, so its stamp
 //! is a hash of its bytes instead (git's "racily clean" files); the next
-//! build then builds again rather than trust it. The next build compares the inputs as they
-//! are now; when they are all the same and the output folder still holds
+//! build then builds again rather than trust it. The next build compares the
+//! inputs as they are now; when they are all the same and the output folder still holds
 //! exactly what its manifest records, the output is what a full build would
 //! write (builds are deterministic), and nothing is rendered or written.
 //! Whenever anything cannot be read or compared, the full build runs.
@@ -41,7 +41,7 @@ const FOLDERS: [&str; 4] = ["content", "themes", "templates", "static"];
 /// the build then shows as a change next time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inputs {
-    /// zhan's version and the hash of its executable.
+    /// zhan's version and the stamp of its executable.
     pub zhan: String,
     /// The options that decide what is written and what is said.
     pub options: String,
@@ -132,15 +132,14 @@ fn stamp(
     if racy {
         return Some(combine(&[1, hash_bytes(&bytes()?)]));
     }
-    let nanos = |t: SystemTime| {
-        t.duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64)
-    };
+    // The output manifest's stamp, and the status-change time beside it
+    // (which moving a file changes, so the manifest leaves it out).
+    let file = output::Stamp::of(meta);
     Some(combine(&[
         0,
-        nanos(modified),
+        file.mtime as u64,
         status_change(meta),
-        inode(meta),
+        file.inode,
     ]))
 }
 
@@ -152,20 +151,9 @@ fn status_change(meta: &std::fs::Metadata) -> u64 {
         .wrapping_add(meta.ctime_nsec() as u64)
 }
 
-#[cfg(unix)]
-fn inode(meta: &std::fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    meta.ino()
-}
-
 // Elsewhere the size and modification time must do.
 #[cfg(not(unix))]
 fn status_change(_meta: &std::fs::Metadata) -> u64 {
-    0
-}
-
-#[cfg(not(unix))]
-fn inode(_meta: &std::fs::Metadata) -> u64 {
     0
 }
 
