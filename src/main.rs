@@ -279,6 +279,10 @@ fn watch(root: PathBuf, drafts: bool, timings: bool) -> ExitCode {
         }
     }
 }
+/// Cargo.toml says why this allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
