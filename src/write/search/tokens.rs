@@ -8,9 +8,15 @@
 //! cannot run in the browser at the size of their dictionaries. Character
 //! n-grams, as Lucene's CJK analyzer uses, need no dictionary: the text is a
 //! sequence of units (one Chinese character, or one run of Latin letters and
-//! digits), and every run of 1 to 3 adjacent units is a token. A query of up
-//! to three units is then one exact token; a longer one is the overlapping
-//! 3-unit tokens it is made of, all of which a page containing it must hold.
+//! digits), and every pair of adjacent units is a token (single units too in
+//! titles and summaries). A query of one or two units is then one exact
+//! token; a longer one is the overlapping pairs it is made of, all of which a
+//! page containing it must hold.
+//!
+//! Pairs, not triples as the index had before: like Lucene's bigrams, a page
+//! holding every pair of a long query but not the query itself is found too
+//! (rarely: 老年 and 年人 apart, without 老年人), and in exchange a page has
+//! half the tokens. That halved the index's build time and size.
 
 /// Query and text are compared after this: full-width forms become their
 /// ASCII twins, ASCII letters lowercase.
@@ -41,7 +47,7 @@ pub fn is_separator(c: char) -> bool {
 }
 
 /// The longest token, in units.
-pub const MAX_GRAM: usize = 3;
+pub const MAX_GRAM: usize = 2;
 /// Words are also indexed by their pieces up to this many characters, so
 /// that "3", "36" and "65" find "365".
 pub const MAX_PREFIX: usize = 16;
@@ -267,7 +273,7 @@ struct Cutter<'a, S: Sink> {
     filled: usize,
     /// Which of the last units are words: bit 0 the newest.
     words: u8,
-    /// The hash states of the tokens of 1, 2 and 3 units ending at the newest.
+    /// The hash states of the tokens of 1 and 2 units ending at the newest.
     run: [(u32, u32); MAX_GRAM],
     /// The word being read.
     word: Vec<u8>,
@@ -316,7 +322,7 @@ impl<S: Sink> Cutter<'_, S> {
         slot.full = (a, b);
         slot.cjk = true;
         slot.forms = 0;
-        if self.words & 0b110 != 0 {
+        if self.words & 0b10 != 0 {
             self.emit();
             return;
         }
@@ -324,7 +330,6 @@ impl<S: Sink> Cutter<'_, S> {
         self.run = [
             (combine(SEED_1, a), combine(SEED_2, b)),
             (combine(previous[0].0, a), combine(previous[0].1, b)),
-            (combine(previous[1].0, a), combine(previous[1].1, b)),
         ];
         let run = &self.run;
         if field != BODY {
@@ -332,9 +337,6 @@ impl<S: Sink> Cutter<'_, S> {
         }
         if self.filled >= 2 {
             self.out.add(key_of(run[1].0, run[1].1), field);
-            if self.filled >= 3 {
-                self.out.add(key_of(run[2].0, run[2].1), field);
-            }
         }
     }
 
@@ -370,7 +372,7 @@ impl<S: Sink> Cutter<'_, S> {
         self.word.clear();
     }
 
-    /// The tokens ending at the newest unit, 1 to 3 units long.
+    /// The tokens ending at the newest unit, of 1 and 2 units.
     #[inline]
     fn emit(&mut self) {
         let Cutter {
@@ -385,14 +387,13 @@ impl<S: Sink> Cutter<'_, S> {
         } = self;
         let (newest, filled, field) = (*newest, *filled, *field);
         // The states of the tokens ending here, each from the one a unit
-        // shorter ending at the unit before: three folds per unit, not six.
+        // shorter ending at the unit before.
         let last = &window[newest];
         let (a, b) = last.full;
         let previous = *run;
         *run = [
             (combine(SEED_1, a), combine(SEED_2, b)),
             (combine(previous[0].0, a), combine(previous[0].1, b)),
-            (combine(previous[1].0, a), combine(previous[1].1, b)),
         ];
         // Words, and Chinese characters outside bodies; never a lone
         // punctuation mark.
@@ -402,41 +403,21 @@ impl<S: Sink> Cutter<'_, S> {
         if filled < 2 {
             return;
         }
-        // A token whose first and last units are not words is the run's
-        // state: the forms of a word matter only at the ends.
-        let before = back(newest);
+        // A pair of units that are not words is the run's state: the forms
+        // of a word matter only when it is one of the pair.
         if *words & 0b11 == 0 {
             out.add(key_of(run[1].0, run[1].1), field);
         } else {
-            pairs(&window[before], &[], last, field, &mut **out);
-        }
-        if filled < 3 {
-            return;
-        }
-        let first = back(before);
-        if *words & 0b101 == 0 {
-            out.add(key_of(run[2].0, run[2].1), field);
-        } else {
-            pairs(
-                &window[first],
-                std::slice::from_ref(&window[before].full),
-                last,
-                field,
-                &mut **out,
-            );
+            pairs(&window[back(newest)], last, field, &mut **out);
         }
     }
 }
 
-/// The keys of a token from `first` through `middle` (whole) to `last`, in
-/// every end form of the first unit and start form of the last.
-fn pairs<S: Sink>(first: &Slot, middle: &[(u32, u32)], last: &Slot, field: u8, out: &mut S) {
+/// The keys of the pair `first`, `last`, in every end form of the first unit
+/// and start form of the last.
+fn pairs<S: Sink>(first: &Slot, last: &Slot, field: u8, out: &mut S) {
     for &(f1, f2) in first.end_forms() {
-        let (mut m1, mut m2) = (combine(SEED_1, f1), combine(SEED_2, f2));
-        for &(a, b) in middle {
-            m1 = combine(m1, a);
-            m2 = combine(m2, b);
-        }
+        let (m1, m2) = (combine(SEED_1, f1), combine(SEED_2, f2));
         for &(l1, l2) in last.start_forms() {
             out.add(key_of(combine(m1, l1), combine(m2, l2)), field);
         }
@@ -448,7 +429,7 @@ fn pairs<S: Sink>(first: &Slot, middle: &[(u32, u32)], last: &Slot, field: u8, o
 /// punctuation), each to be found whole; a page must hold all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phrase {
-    /// The tokens the phrase is made of (one, or overlapping 3-unit ones),
+    /// The tokens the phrase is made of (one, or overlapping pairs),
     /// each as its units.
     pub tokens: Vec<Vec<String>>,
     /// A single Chinese character: only titles and summaries index it.
@@ -556,13 +537,13 @@ mod tests {
     }
 
     #[test]
-    fn long_queries_become_overlapping_trigrams_and_words_keep_prefixes() {
+    fn long_queries_become_overlapping_pairs_and_words_keep_prefixes() {
         let tokens: Vec<String> = query("社区社工站")[0]
             .tokens
             .iter()
             .map(|t| t.concat())
             .collect();
-        assert_eq!(tokens, ["社区社", "区社工", "社工站"]);
+        assert_eq!(tokens, ["社区", "区社", "社工", "工站"]);
         assert_eq!(query("垃圾 分类").len(), 2);
         assert!(query("老")[0].single_character);
         let keys = keys_of("拨打65571234", SUMMARY);

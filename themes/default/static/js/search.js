@@ -24,7 +24,7 @@
 })(typeof self !== "undefined" ? self : this, function () {
   "use strict";
 
-  var MAX_GRAM = 3;
+  var MAX_GRAM = 2;
   var TITLE = 0, SUMMARY = 1, BODY = 2;
   var WEIGHTS = [8, 3, 1];
   var PAGE = 10;
@@ -76,7 +76,7 @@
   }
 
   /* The phrases of a query: each a list of tokens (one, or the overlapping
-     three-unit ones), and whether it is one Chinese character. */
+     pairs of units), and whether it is one Chinese character. */
   function query(text) {
     var phrases = [];
     units(normalized(text)).forEach(function (unit) {
