@@ -153,7 +153,10 @@ fn rebuild_loop(
                     .filter(|p| report.announced.binary_search(p).is_err())
                     .cloned()
                     .collect();
-                if !rest.is_empty() || report.everything {
+                // Also when nothing changed but errors stood: a mistake
+                // undone (the file saved again as the last good build had
+                // it) leaves the output as it was, and the overlay must go.
+                if !rest.is_empty() || report.everything || hub.overlay().is_some() {
                     hub.changed(&rest, report.everything);
                 }
             } else {

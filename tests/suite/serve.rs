@@ -242,6 +242,33 @@ fn edits_reload_the_page_errors_show_an_overlay_and_clear() {
 }
 
 #[test]
+fn undoing_a_mistake_clears_the_overlay() {
+    let site = TestSite::new();
+    let file = "content/services/huidong/tanfang.md";
+    let good = std::fs::read_to_string(site.path().join(file)).expect("demo file");
+    let server = start(&site);
+    let events = Events::open(server.port);
+
+    site.write(
+        file,
+        &good.replacen("category: 助老服务", "category: 助老", 1),
+    );
+    events.next("errors");
+    assert!(
+        request(server.port, "GET", "/stations/huidong/")
+            .2
+            .contains("id=\"zhan-overlay\"")
+    );
+
+    // Ctrl+Z and save: the file is again exactly what the last good build
+    // read, so no page changes, but the errors are gone.
+    site.write(file, &good);
+    events.next("reload");
+    let (_, _, page) = request(server.port, "GET", "/stations/huidong/");
+    assert!(!page.contains("zhan-overlay"), "the overlay is gone");
+}
+
+#[test]
 fn the_server_refuses_what_it_must() {
     let site = TestSite::new();
     let server = start(&site);
