@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostics;
 use crate::load::SitePaths;
+use crate::model::Kind;
 use crate::model::config::{Config, Vocabularies};
+use crate::model::schema::{self, Field, Shape, Vocabulary};
 use crate::model::values::is_valid_id;
 use crate::render::theme::{DEFAULT_THEME, DEMO_SITE};
 
@@ -116,6 +118,25 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
             "ids are lowercase ASCII letters, digits and dashes, such as `laoren-tanfang` (pinyin works well)",
         ));
     }
+    // A service needs its station, a lesson its course: a file in a folder
+    // of a mistyped id would fail the build (or found a station by accident).
+    let parent = match kind {
+        "service" => Some(("station", stations(root), "zhan new station")),
+        "lesson" => Some(("course", courses(root), "zhan new course")),
+        _ => None,
+    };
+    if let Some((what, known, command)) = parent {
+        if !known.iter().any(|id| id == parts[0]) {
+            let hint = match crate::diagnostics::did_you_mean(
+                parts[0],
+                known.iter().map(String::as_str),
+            ) {
+                Some(close) => format!("did you mean `{close}`? Write `{close}/{}`", parts[1]),
+                None => format!("make the {what} first with `{command} {}`", parts[0]),
+            };
+            return Err(refuse(format!("there is no {what} `{}`", parts[0]), hint));
+        }
+    }
     let rel = match kind {
         "station" => format!("stations/{}.md", parts[0]),
         "service" => format!("services/{}/{}.md", parts[0], parts[1]),
@@ -150,17 +171,15 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
     Ok(file)
 }
 
-fn choices(list: &[String]) -> String {
-    list.join("、")
-}
-
-fn first(list: &[String]) -> &str {
-    list.first().map_or("", String::as_str)
-}
-
 /// The id of the first station of the site (alphabetically), to fill in `station:`.
 fn first_station(root: &Path) -> Option<String> {
+    stations(root).into_iter().next()
+}
+
+/// The ids of the site's stations, sorted.
+fn stations(root: &Path) -> Vec<String> {
     let mut ids: Vec<String> = walkdir::WalkDir::new(root.join("content/stations"))
+        .max_depth(1)
         .into_iter()
         .filter_map(Result::ok)
         .filter_map(|e| {
@@ -172,46 +191,195 @@ fn first_station(root: &Path) -> Option<String> {
         .filter(|id| is_valid_id(id))
         .collect();
     ids.sort();
-    ids.into_iter().next()
+    ids
 }
 
-fn template(kind: &str, parts: &[&str], v: &Vocabularies, station: &str) -> String {
-    let today = crate::model::Date::today_in_china().to_string();
-    let body = "\n在这里用 Markdown 写正文。\n\n## 小标题\n\n一段文字。\n";
-    let front = match kind {
-        "station" => format!(
-            "title: 某某社区社工站\nsummary: 一句话介绍本站。\nstreet: 某某街道\ncommunity: 某某社区\naddress: 北京市某区某某社区\nphone: \"010-00000000\"\nemail: station@example.org\nestablished: {today}\npilot: false\nopening_hours:\n  - days: [mon, tue, wed, thu, fri]   # mon tue wed thu fri sat sun\n    time: \"09:00-17:30\"\nspaces:\n  - name: 个案工作室\n    kind: casework            # casework、group、learning、office、other\n    capacity: 4\n    description: 兼作心理咨询室\nstaff:\n  - name: 王某\n    role: 站长\n    qualification: {}       # {}\n",
-            first(&v.qualification),
-            choices(&v.qualification)
-        ),
-        "service" => format!(
-            "title: 服务名称\nsummary: 一句话说明这项服务。\nstation: {station}\ncategory: {}          # {}\naudience: [{}]          # {}\nproviders: []              # 提供服务的组织的 id\nfee: 免费\nlocation: 服务地点\nonline: false\nschedule:\n  - days: [tue, thu]         # mon tue wed thu fri sat sun\n    time: \"09:00-11:30\"\n  # - date: {today}         # 单次活动\n  #   time: \"14:00-16:00\"\nhow_to_apply: [电话预约, 到站登记]\ncontact: \"010-00000000\"\nstatus: active              # active、paused、ended\n",
-            first(&v.service_category),
-            choices(&v.service_category),
-            first(&v.audience),
-            choices(&v.audience),
-            station = parts[0]
-        ),
-        "organization" => format!(
-            "title: 组织名称\nsummary: 一句话介绍这个组织。\nstation: {station}           # 所属社工站的 id\nkind: {}          # {}\nfounded: {today}\nstage: incubating          # incubating、filed、registered\n# mentor: 带教组织的-id     # 以老带新\nmembers: 10\nfocus: [{}]\n",
-            first(&v.org_kind),
-            choices(&v.org_kind),
-            first(&v.service_category)
-        ),
-        "course" => format!(
-            "title: 课程名称\nsummary: 一句话说明课程。\nlevel: {}          # {}\nformat: blended            # online、offline、blended\nhours: 6\ntrainers: [外部督导 某老师]\ntopics: [服务技能]\nprerequisites: []          # 先修课程的 id\nattachments: []\n#  - title: 课件\n#    file: slides.pdf        # 放在本课程文件夹里\n",
-            first(&v.training_level),
-            choices(&v.training_level)
-        ),
-        "lesson" => "title: 第1讲 标题\nweight: 1                  # 在课程中的顺序\nduration: 45               # 分钟\n".to_string(),
-        "project" => format!(
-            "title: 项目名称\nsummary: 一句话说明项目。\nstation: {station}           # 所属社工站的 id\norganizations: []\nstart: {today}\nend: {today}\nbudget: 10000              # 元\nstatus: planned            # planned、running、done\noutcomes:\n  - name: 参与居民\n    value: 0\n    unit: 人\n"
-        ),
-        "report" => format!(
-            "title: 报告标题\ndate: {today}\nstations: [{station}]\nmetrics:\n  - station: {station}\n    name: 服务人次\n    value: 0\n    unit: 人次\n    baseline: 0\n"
-        ),
-        "news" => format!("title: 新闻标题\ndate: {today}\nsummary: 一句话概括。\ntags: []\n"),
-        _ => "title: 页面标题\nsummary: 一句话概括。\n".to_string(),
+/// The ids of the site's courses (folders of `training/` with an `_index.md`).
+fn courses(root: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join("content/training")) else {
+        return Vec::new();
     };
-    format!("---\n{front}---\n{body}")
+    let mut ids: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("_index.md").is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|id| is_valid_id(id))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The placeholder text of a new file's body.
+pub const BODY_PLACEHOLDER: &str = "在这里用 Markdown 写正文。";
+/// The placeholder of a new file's `summary`.
+pub const SUMMARY_PLACEHOLDER: &str = "一句话概括。";
+
+/// What a new file of `kind` says before the author fills it in: every field
+/// of its type (`model::schema`), each with an example or a placeholder and a
+/// comment in Chinese that explains it and lists its choices.
+fn template(kind: &str, parts: &[&str], v: &Vocabularies, station: &str) -> String {
+    let kind = match kind {
+        "station" => Kind::Station,
+        "service" => Kind::Service,
+        "organization" => Kind::Organization,
+        "course" => Kind::Course,
+        "lesson" => Kind::Lesson,
+        "project" => Kind::Project,
+        "report" => Kind::Report,
+        "news" => Kind::News,
+        _ => Kind::Page,
+    };
+    // A service belongs to the station of its folder.
+    let station = if kind == Kind::Service {
+        parts[0]
+    } else {
+        station
+    };
+    let filler = Filler {
+        kind,
+        vocabularies: v,
+        station,
+        today: crate::model::Date::today_in_china().to_string(),
+    };
+    let mut front = String::new();
+    for field in schema::fields(kind) {
+        filler.write(&mut front, field, "");
+    }
+    format!("---\n{front}---\n\n{BODY_PLACEHOLDER}\n\n## 小标题\n\n一段文字。\n")
+}
+
+/// The title a new file of `kind` starts with.
+pub fn title_placeholder(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Station => "某某社区社工站",
+        Kind::Service => "服务名称",
+        Kind::Organization => "组织名称",
+        Kind::Course => "课程名称",
+        Kind::Lesson => "第1讲 标题",
+        Kind::Project => "项目名称",
+        Kind::Report => "报告标题",
+        Kind::News => "新闻标题",
+        _ => "页面标题",
+    }
+}
+
+struct Filler<'a> {
+    kind: Kind,
+    vocabularies: &'a Vocabularies,
+    station: &'a str,
+    today: String,
+}
+
+/// Comments start at this column, so that they line up.
+const COMMENT_COLUMN: usize = 28;
+
+impl Filler<'_> {
+    fn vocabulary(&self, which: Vocabulary) -> &[String] {
+        let v = self.vocabularies;
+        match which {
+            Vocabulary::ServiceCategory => &v.service_category,
+            Vocabulary::Audience => &v.audience,
+            Vocabulary::OrgKind => &v.org_kind,
+            Vocabulary::TrainingLevel => &v.training_level,
+            Vocabulary::Qualification => &v.qualification,
+        }
+    }
+
+    /// The value written for `field` (`top`: not in a group), and what the
+    /// comment adds to its help.
+    fn value(&self, field: &Field, top: bool) -> (String, String) {
+        let today = || self.today.clone();
+        match (field.key, field.shape) {
+            ("title", _) if top => (title_placeholder(self.kind).to_string(), String::new()),
+            ("summary", _) if top => (SUMMARY_PLACEHOLDER.to_string(), String::new()),
+            ("date", Shape::Date) if top && matches!(self.kind, Kind::News | Kind::Report) => {
+                (today(), String::new())
+            }
+            ("weight", _) if top && self.kind == Kind::Lesson => ("1".to_string(), String::new()),
+            (_, Shape::Choice(choices)) => (field.example.to_string(), schema::explain(choices)),
+            (_, Shape::Vocabulary(which)) => {
+                let list = self.vocabulary(which);
+                let first = list.first().cloned().unwrap_or_default();
+                (first, format!("可选：{}", list.join("、")))
+            }
+            (_, Shape::VocabularyList(which)) => {
+                let list = self.vocabulary(which);
+                let first = list.first().cloned().unwrap_or_default();
+                (format!("[{first}]"), format!("可选：{}", list.join("、")))
+            }
+            (_, Shape::Ref(Kind::Station)) => (self.station.to_string(), String::new()),
+            (_, Shape::Ref(_)) => (String::new(), String::new()),
+            (_, Shape::RefList(Kind::Station)) => (format!("[{}]", self.station), String::new()),
+            (_, Shape::Date)
+                if matches!(field.key, "established" | "founded" | "start" | "end") =>
+            {
+                (today(), String::new())
+            }
+            (_, Shape::TextList | Shape::RefList(_) | Shape::Paths) if field.example.is_empty() => {
+                ("[]".to_string(), String::new())
+            }
+            _ => (field.example.to_string(), String::new()),
+        }
+    }
+
+    /// Writes `field` at `indent`; a group as a list with one entry.
+    fn write(&self, out: &mut String, field: &Field, indent: &str) {
+        let mut comment = field.label.to_string();
+        comment.push('：');
+        comment.push_str(field.help);
+        if let Shape::Group(members) = field.shape {
+            // An entry that names a file is an example in a comment: the
+            // file does not exist yet, and the build would stop on it.
+            let example_only = members.iter().any(|m| m.required && m.shape == Shape::File);
+            if example_only {
+                line(out, &format!("{indent}{}: []", field.key), &comment);
+            } else {
+                line(out, &format!("{indent}{}:", field.key), &comment);
+            }
+            let comment_out = if example_only { "# " } else { "" };
+            for (i, member) in members.iter().enumerate() {
+                let lead = if i == 0 {
+                    format!("{indent}{comment_out}  - ")
+                } else {
+                    format!("{indent}{comment_out}    ")
+                };
+                let (value, more) = self.value(member, false);
+                let mut note = format!("{}：{}", member.label, member.help);
+                if !more.is_empty() {
+                    note.push_str(&more);
+                }
+                line(out, &join(&format!("{lead}{}:", member.key), &value), &note);
+            }
+            return;
+        }
+        let (value, more) = self.value(field, true);
+        if !more.is_empty() {
+            comment.push_str(&more);
+        }
+        line(
+            out,
+            &join(&format!("{indent}{}:", field.key), &value),
+            &comment,
+        );
+    }
+}
+
+/// `key:` and its value, if any.
+fn join(key: &str, value: &str) -> String {
+    if value.is_empty() {
+        key.to_string()
+    } else {
+        format!("{key} {value}")
+    }
+}
+
+/// Writes `text` and its comment, aligned.
+fn line(out: &mut String, text: &str, comment: &str) {
+    out.push_str(text);
+    let width: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    let pad = COMMENT_COLUMN.saturating_sub(width).max(1);
+    out.extend(std::iter::repeat_n(' ', pad));
+    out.push_str("# ");
+    out.push_str(comment);
+    out.push('\n');
 }

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod fields;
 mod parse;
+pub mod schema;
 pub mod values;
 
 use serde::Serialize;

@@ -164,4 +164,93 @@ fn new_makes_each_kind_of_file_and_the_site_still_builds() {
         .expect("new");
     assert_eq!(bad.status.code(), Some(2));
     assert!(!dir.path().join("escape.md").exists());
+    // A service of a station that does not exist, a lesson of no course.
+    for (kind, path, file) in [
+        ("service", "huidng/x", "content/services/huidng/x.md"),
+        ("lesson", "no-course/x", "content/training/no-course/x.md"),
+    ] {
+        let bad = zhan()
+            .arg("--root")
+            .arg(&site)
+            .args(["new", kind, path])
+            .output()
+            .expect("new");
+        assert_eq!(bad.status.code(), Some(2), "{kind}");
+        assert!(!site.join(file).exists(), "{file}");
+        if kind == "service" {
+            assert!(String::from_utf8_lossy(&bad.stderr).contains("`huidong`"));
+        }
+    }
+}
+
+#[test]
+fn new_files_hold_every_field_of_their_type_explained() {
+    let dir = tempfile::tempdir().expect("temp");
+    let site = dir.path().join("s");
+    assert!(
+        zhan()
+            .arg("init")
+            .arg(&site)
+            .status()
+            .expect("init")
+            .success()
+    );
+    let kinds = [
+        ("station", "xinzhan", "content/stations/xinzhan.md"),
+        ("service", "huidong/x", "content/services/huidong/x.md"),
+        ("organization", "x", "content/organizations/x.md"),
+        ("course", "x", "content/training/x/_index.md"),
+        ("lesson", "x/y", "content/training/x/y.md"),
+        ("project", "x", "content/projects/x.md"),
+        ("report", "x", "content/reports/x.md"),
+        ("news", "x", "content/news/x.md"),
+    ];
+    let mut texts = std::collections::HashMap::new();
+    for (kind, path, file) in kinds {
+        assert!(
+            zhan()
+                .arg("--root")
+                .arg(&site)
+                .args(["new", kind, path])
+                .status()
+                .expect("new")
+                .success()
+        );
+        let text = std::fs::read_to_string(site.join(file)).expect("file");
+        let front = text.split("---").nth(1).expect("front matter").to_string();
+        texts.insert(kind, front);
+    }
+    // A line of the field, also in a list entry or a commented example.
+    let has = |kind: &str, line_start: &str| {
+        texts[kind].lines().any(|l| {
+            l.trim_start_matches([' ', '#', '-'])
+                .starts_with(line_start)
+        })
+    };
+    // The fields the old templates left out, and a few of every type.
+    for key in [
+        "tags:",
+        "eligibility:",
+        "materials:",
+        "complaint_phone:",
+        "note:",
+        "cover:",
+    ] {
+        assert!(has("service", key), "service {key}");
+    }
+    for key in ["mascot:", "cover:", "opening_hours:", "qualification:"] {
+        assert!(has("station", key), "station {key}");
+    }
+    assert!(has("course", "file:") && has("lesson", "duration:") && has("report", "baseline:"));
+    // Coded values are explained in Chinese, vocabularies listed.
+    let status = texts["service"]
+        .lines()
+        .find(|l| l.starts_with("status:"))
+        .expect("status");
+    assert!(
+        status.contains("active 正常开展、paused 暂停、ended 已结束"),
+        "{status}"
+    );
+    assert!(texts["service"].contains("可选：助老服务、议事协商"));
+    assert!(texts["project"].contains("planned 筹备中"));
 }
