@@ -4,6 +4,7 @@
 pub mod frontmatter;
 pub mod node;
 pub mod positions;
+pub mod slips;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,294 @@
+//! The everyday slips of typing YAML with a Chinese input method.
+//!
+//! A station worker types front matter in Notepad with a Chinese keyboard
+//! layout on: the colon after a key comes out full-width (`title：`), an
+//! indent is a tab or a full-width space, the commas of a list are Chinese
+//! (`[老年人，儿童]`), quotes are curly (`“010-…”`). The YAML parser reports
+//! these, when it notices them at all, as "mapping values are not allowed
+//! here" somewhere after the slip. This module finds the slip itself, so the
+//! message can say what was typed and what to type instead.
+
+/// One slip, at a place in the front matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slip {
+    pub kind: SlipKind,
+    /// 1-based line within the text given, and column in characters.
+    pub line: u32,
+    pub col: u32,
+    /// How many characters the slip spans.
+    pub len: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlipKind {
+    /// `title：惠东` — a full-width colon where the key ends. Holds the key.
+    FullWidthColon { key: String },
+    /// A line indented with a tab.
+    TabIndent,
+    /// A line indented with full-width spaces (U+3000).
+    FullWidthSpaceIndent,
+    /// `[老年人，儿童]` — Chinese commas (or 、) between the items of a list.
+    ChineseCommaInList,
+    /// `“010-…”` — a value in curly quotes.
+    CurlyQuotes,
+    /// `【a, b】` or `［a, b］` — a list in full-width brackets.
+    FullWidthBrackets,
+}
+
+/// The slips of `text` (the front matter, without its `---` lines), in the
+/// order they appear. Lines inside block scalars (`|`, `>`) are text and are
+/// left alone; so are comments.
+pub fn find(text: &str) -> Vec<Slip> {
+    let mut slips = Vec::new();
+    // The indentation of a block scalar's key while we are inside it.
+    let mut block: Option<usize> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if let Some(key_indent) = block {
+            if line.trim().is_empty() || indent > key_indent {
+                continue;
+            }
+            block = None;
+        }
+        let content = strip_comment(line);
+        if content.trim().is_empty() {
+            continue;
+        }
+        // Indentation: spaces, then maybe a tab or full-width spaces.
+        let after_spaces = &line[indent..];
+        if after_spaces.starts_with('\t') {
+            slips.push(at(SlipKind::TabIndent, line_no, line, indent, 1));
+        } else if after_spaces.starts_with('\u{3000}') {
+            let n = after_spaces
+                .chars()
+                .take_while(|c| *c == '\u{3000}')
+                .count();
+            slips.push(at(SlipKind::FullWidthSpaceIndent, line_no, line, indent, n));
+        }
+        let body = content.trim_start_matches([' ', '\t', '\u{3000}']);
+        let start = content.len() - body.len();
+        // A list entry's content starts after `- `.
+        let (body, start) = match body.strip_prefix("- ") {
+            Some(rest) => (
+                rest.trim_start(),
+                start + (body.len() - rest.trim_start().len()),
+            ),
+            None => (body, start),
+        };
+        let value_start = match key_end(body) {
+            KeyEnd::Ascii(colon) => start + colon + 1,
+            KeyEnd::FullWidth(colon) => {
+                let key = body[..colon].trim_end().to_string();
+                slips.push(at(
+                    SlipKind::FullWidthColon { key },
+                    line_no,
+                    line,
+                    start + colon,
+                    1,
+                ));
+                start + colon + '：'.len_utf8()
+            }
+            KeyEnd::None => start,
+        };
+        let value = content[value_start..].trim();
+        if value.is_empty() {
+            continue;
+        }
+        let value_at = value_start
+            + (content[value_start..].len() - content[value_start..].trim_start().len());
+        if value.starts_with('|') || value.starts_with('>') {
+            block = Some(indent);
+            continue;
+        }
+        value_slips(value, value_at, line_no, line, &mut slips);
+    }
+    slips
+}
+
+/// Slips within a value that starts at byte `at` of `line`.
+fn value_slips(value: &str, at_byte: usize, line_no: u32, line: &str, slips: &mut Vec<Slip>) {
+    let first = value.chars().next().unwrap_or(' ');
+    if matches!(first, '“' | '”' | '‘' | '’') {
+        let len = value.chars().count();
+        slips.push(at(SlipKind::CurlyQuotes, line_no, line, at_byte, len));
+        return;
+    }
+    if matches!(first, '【' | '［') {
+        let len = value.chars().count();
+        slips.push(at(SlipKind::FullWidthBrackets, line_no, line, at_byte, len));
+        return;
+    }
+    if first == '[' {
+        // Inside the brackets, outside quotes.
+        let mut quote: Option<char> = None;
+        for (i, c) in value.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '，' | '、') => {
+                    slips.push(at(
+                        SlipKind::ChineseCommaInList,
+                        line_no,
+                        line,
+                        at_byte + i,
+                        1,
+                    ));
+                    return;
+                }
+                (None, ']') => return,
+                _ => {}
+            }
+        }
+    }
+}
+
+enum KeyEnd {
+    /// The byte of the ASCII colon that ends the key.
+    Ascii(usize),
+    /// The byte of a full-width colon where a key would end.
+    FullWidth(usize),
+    None,
+}
+
+/// Where the key of a `key: value` line ends. A key is a plain word (ASCII
+/// letters, digits, `_`, `-`): front-matter keys are such words, so a
+/// full-width colon after one is a slip, and one inside a sentence is not.
+fn key_end(body: &str) -> KeyEnd {
+    let word = body
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(body.len());
+    if word == 0 {
+        return KeyEnd::None;
+    }
+    let rest = &body[word..];
+    let gap = rest.len() - rest.trim_start_matches(' ').len();
+    let after = &rest[gap..];
+    if after.starts_with(':') && (after.len() == 1 || after[1..].starts_with([' ', '\t'])) {
+        KeyEnd::Ascii(word + gap)
+    } else if after.starts_with('：') {
+        KeyEnd::FullWidth(word + gap)
+    } else {
+        KeyEnd::None
+    }
+}
+
+/// The line without a trailing comment (`#` after a space, outside quotes).
+fn strip_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') if previous == ' ' || previous == '[' || previous == ',' => {
+                quote = Some(c)
+            }
+            (None, '#') if previous == ' ' || previous == '\t' || i == 0 => return &line[..i],
+            _ => {}
+        }
+        previous = c;
+    }
+    line
+}
+
+fn at(kind: SlipKind, line_no: u32, line: &str, byte: usize, len: usize) -> Slip {
+    let col = line[..byte.min(line.len())].chars().count() + 1;
+    Slip {
+        kind,
+        line: line_no,
+        col: u32::try_from(col).unwrap_or(u32::MAX),
+        len: u32::try_from(len.max(1)).unwrap_or(u32::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(SlipKind, u32, u32)> {
+        find(text)
+            .into_iter()
+            .map(|s| (s.kind, s.line, s.col))
+            .collect()
+    }
+
+    #[test]
+    fn a_full_width_colon_after_a_key_is_found_at_the_colon() {
+        assert_eq!(
+            kinds("title: 惠东\ncategory：助老服务\n"),
+            [(
+                SlipKind::FullWidthColon {
+                    key: "category".to_string()
+                },
+                2,
+                9
+            )]
+        );
+        // In a list entry, and before a space.
+        assert_eq!(
+            kinds("staff:\n  - name：王某\n")[0],
+            (
+                SlipKind::FullWidthColon {
+                    key: "name".to_string()
+                },
+                2,
+                9
+            )
+        );
+        // A full-width colon inside a value is just text.
+        assert!(kinds("summary: 时间：每周二\nnote: \"地点：站内\"\n").is_empty());
+    }
+
+    #[test]
+    fn tabs_and_full_width_spaces_used_to_indent_are_found() {
+        assert_eq!(
+            kinds("staff:\n\t- name: 王某\n"),
+            [(SlipKind::TabIndent, 2, 1)]
+        );
+        let slips = find("spaces:\n  - name: 个案室\n\u{3000}\u{3000}kind: casework\n");
+        assert_eq!(slips[0].kind, SlipKind::FullWidthSpaceIndent);
+        assert_eq!((slips[0].line, slips[0].col, slips[0].len), (3, 1, 2));
+    }
+
+    #[test]
+    fn chinese_commas_in_a_list_are_found_at_the_first_one() {
+        assert_eq!(
+            kinds("audience: [老年人，儿童]\n"),
+            [(SlipKind::ChineseCommaInList, 1, 15)]
+        );
+        assert_eq!(
+            kinds("materials: [身份证、户口本]\n")[0].0,
+            SlipKind::ChineseCommaInList
+        );
+        // Quoted text may hold them; so may a plain value.
+        assert!(kinds("tags: [\"老年人，儿童\"]\nsummary: 老人，儿童\n").is_empty());
+    }
+
+    #[test]
+    fn curly_quotes_and_full_width_brackets_are_found() {
+        assert_eq!(
+            kinds("contact: “010-65571234”\n"),
+            [(SlipKind::CurlyQuotes, 1, 10)]
+        );
+        assert_eq!(
+            kinds("audience: 【老年人, 儿童】\n"),
+            [(SlipKind::FullWidthBrackets, 1, 11)]
+        );
+        // Curly quotes inside a sentence are Chinese punctuation.
+        assert!(kinds("summary: 开展“楼门文化”活动\n").is_empty());
+    }
+
+    #[test]
+    fn block_text_and_comments_are_left_alone() {
+        let text = "description: |\n  时间：每周二\n  \t缩进的一行\nnote: 好 # 注释：没事\ntags: [a, b] # [老年人，儿童]\n";
+        assert!(kinds(text).is_empty(), "{:?}", kinds(text));
+    }
+
+    #[test]
+    fn crlf_lines_count_like_lf() {
+        assert_eq!(kinds("title: a\r\ncategory：b\r\n")[0].1, 2);
+    }
+}
