@@ -107,15 +107,22 @@ pub struct Loaded {
     pub assets: Vec<Asset>,
 }
 
-/// Files an editor leaves beside the ones it edits: never content.
+/// Files editors and the operating system leave beside the ones a person
+/// edits: never content, never published. Windows writes `Thumbs.db` and
+/// `desktop.ini` into folders of photos, Office a `~$name.docx` lock file
+/// while a document is open, macOS `.DS_Store` (hidden, as all dot files).
 pub fn is_editor_litter(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
     name.starts_with('.')
         || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
+        || name.starts_with("~$")
+        || lower.ends_with(".swp")
+        || lower.ends_with(".swx")
+        || lower.ends_with(".tmp")
+        || lower.ends_with(".bak")
         || (name.starts_with('#') && name.ends_with('#'))
         || name == "4913"
+        || matches!(lower.as_str(), "thumbs.db" | "ehthumbs.db" | "desktop.ini")
 }
 
 /// What a walk of (part of) the content folder found.
@@ -419,7 +426,20 @@ mod tests {
 
     #[test]
     fn editor_litter_is_recognised() {
-        for name in [".#a.md", "a.md~", ".a.md.swp", "4913", "#a.md#"] {
+        for name in [
+            ".#a.md",
+            "a.md~",
+            ".a.md.swp",
+            "4913",
+            "#a.md#",
+            "Thumbs.db",
+            "desktop.ini",
+            "Desktop.ini",
+            ".DS_Store",
+            "~$活动方案.docx",
+            "报告.docx.bak",
+            "photo.TMP",
+        ] {
             assert!(is_editor_litter(name), "{name}");
         }
         assert!(!is_editor_litter("a.md"));

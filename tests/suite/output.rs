@@ -129,3 +129,35 @@ fn base_url_option_changes_links() {
             .contains("<loc>https://jiedao.example.cn/gz/stations/huidong/</loc>")
     );
 }
+
+#[test]
+fn what_windows_office_and_editors_leave_behind_is_never_published() {
+    let site = TestSite::new();
+    let litter = [
+        "content/stations/Thumbs.db",
+        "content/stations/desktop.ini",
+        "content/news/~$活动方案.docx",
+        "content/news/活动方案.docx.bak",
+        "content/news/.DS_Store",
+        "content/news/photo.TMP",
+    ];
+    for rel in litter {
+        site.write_bytes(rel, b"not for the public");
+    }
+    site.write_bytes("content/news/kept.pdf", b"%PDF-1.4 kept");
+    site.build().expect("build");
+    let out = site.path().join("output");
+    let published: Vec<String> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for rel in litter {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        assert!(!published.iter().any(|p| p == name), "{name} was published");
+    }
+    assert!(
+        published.iter().any(|p| p == "kept.pdf"),
+        "a real attachment is"
+    );
+}
