@@ -209,11 +209,6 @@ fn courses(root: &Path) -> Vec<String> {
     ids
 }
 
-/// The placeholder text of a new file's body.
-pub const BODY_PLACEHOLDER: &str = "在这里用 Markdown 写正文。";
-/// The placeholder of a new file's `summary`.
-pub const SUMMARY_PLACEHOLDER: &str = "一句话概括。";
-
 /// What a new file of `kind` says before the author fills it in: every field
 /// of its type (`model::schema`), each with an example or a placeholder and a
 /// comment in Chinese that explains it and lists its choices.
@@ -245,22 +240,10 @@ fn template(kind: &str, parts: &[&str], v: &Vocabularies, station: &str) -> Stri
     for field in schema::fields(kind) {
         filler.write(&mut front, field, "");
     }
-    format!("---\n{front}---\n\n{BODY_PLACEHOLDER}\n\n## 小标题\n\n一段文字。\n")
-}
-
-/// The title a new file of `kind` starts with.
-pub fn title_placeholder(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Station => "某某社区社工站",
-        Kind::Service => "服务名称",
-        Kind::Organization => "组织名称",
-        Kind::Course => "课程名称",
-        Kind::Lesson => "第1讲 标题",
-        Kind::Project => "项目名称",
-        Kind::Report => "报告标题",
-        Kind::News => "新闻标题",
-        _ => "页面标题",
-    }
+    format!(
+        "---\n{front}---\n\n{}\n\n## 小标题\n\n一段文字。\n",
+        schema::BODY_PLACEHOLDER
+    )
 }
 
 struct Filler<'a> {
@@ -290,8 +273,11 @@ impl Filler<'_> {
     fn value(&self, field: &Field, top: bool) -> (String, String) {
         let today = || self.today.clone();
         match (field.key, field.shape) {
-            ("title", _) if top => (title_placeholder(self.kind).to_string(), String::new()),
-            ("summary", _) if top => (SUMMARY_PLACEHOLDER.to_string(), String::new()),
+            ("title", _) if top => (
+                schema::title_placeholder(self.kind).to_string(),
+                String::new(),
+            ),
+            ("summary", _) if top => (schema::SUMMARY_PLACEHOLDER.to_string(), String::new()),
             ("date", Shape::Date) if top && matches!(self.kind, Kind::News | Kind::Report) => {
                 (today(), String::new())
             }

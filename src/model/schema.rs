@@ -460,7 +460,7 @@ const LESSON: &[Field] =
 const OUTCOME: &[Field] = &[
     field("name", "指标", "成效的名称，如：参与居民。", Shape::Text)
         .required()
-        .placeholder("参与居民"),
+        .example("参与居民"),
     field("value", "数值", "一个数字，不加逗号和单位。", Shape::Number)
         .required()
         .example("0"),
@@ -515,7 +515,7 @@ const METRIC: &[Field] = &[
     .required(),
     field("name", "指标", "如：服务人次。", Shape::Text)
         .required()
-        .placeholder("服务人次"),
+        .example("服务人次"),
     field("value", "数值", "一个数字，不加逗号和单位。", Shape::Number)
         .required()
         .example("0"),
@@ -575,6 +575,72 @@ pub fn find(kind: Kind, group: Option<&str>, key: &str) -> Option<&'static Field
             _ => None,
         },
     }
+}
+
+/// The title a new file of `kind` starts with: a placeholder.
+pub fn title_placeholder(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Station => "某某社区社工站",
+        Kind::Service => "服务名称",
+        Kind::Organization => "组织名称",
+        Kind::Course => "课程名称",
+        Kind::Lesson => "第1讲 标题",
+        Kind::Project => "项目名称",
+        Kind::Report => "报告标题",
+        Kind::News => "新闻标题",
+        _ => "页面标题",
+    }
+}
+
+/// The `summary` a new file starts with: a placeholder.
+pub const SUMMARY_PLACEHOLDER: &str = "一句话概括。";
+/// The first line of a new file's body: a placeholder.
+pub const BODY_PLACEHOLDER: &str = "在这里用 Markdown 写正文。";
+
+/// A placeholder of a new file: where it is (a field, or a field of every
+/// entry of a group) and its text as read (quotes and brackets removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placeholder {
+    pub group: Option<&'static str>,
+    pub key: &'static str,
+    pub text: &'static str,
+}
+
+/// The placeholders `zhan new` writes into a file of `kind`: publishing one
+/// of them unchanged is a warning.
+pub fn placeholders(kind: Kind) -> Vec<Placeholder> {
+    let mut out = vec![
+        Placeholder {
+            group: None,
+            key: "title",
+            text: title_placeholder(kind),
+        },
+        Placeholder {
+            group: None,
+            key: "summary",
+            text: SUMMARY_PLACEHOLDER,
+        },
+    ];
+    let bare = |text: &'static str| text.trim_matches(|c| matches!(c, '"' | '[' | ']'));
+    for field in own_fields(kind) {
+        if field.placeholder {
+            out.push(Placeholder {
+                group: None,
+                key: field.key,
+                text: bare(field.example),
+            });
+        }
+        if let Shape::Group(members) = field.shape {
+            for member in members.iter().filter(|m| m.placeholder) {
+                out.push(Placeholder {
+                    group: Some(field.key),
+                    key: member.key,
+                    text: bare(member.example),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The codes of a choice, as the parser checks them.
@@ -648,6 +714,26 @@ mod tests {
             let all: Vec<Field> = fields(kind).copied().collect();
             check(&all, kind.noun());
         }
+    }
+
+    #[test]
+    fn placeholders_are_what_templates_write() {
+        let service = placeholders(Kind::Service);
+        let texts: Vec<(&str, &str)> = service.iter().map(|p| (p.key, p.text)).collect();
+        assert!(texts.contains(&("title", "服务名称")));
+        assert!(texts.contains(&("contact", "010-00000000")), "{texts:?}");
+        let station = placeholders(Kind::Station);
+        assert!(station.contains(&Placeholder {
+            group: Some("staff"),
+            key: "name",
+            text: "某某"
+        }));
+        // Real values a report uses are examples, not placeholders.
+        assert!(
+            !placeholders(Kind::Report)
+                .iter()
+                .any(|p| p.text == "服务人次")
+        );
     }
 
     #[test]
