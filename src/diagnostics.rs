@@ -8,6 +8,8 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
+use crate::messages::{self, Arg, Lang};
+
 /// How serious a diagnostic is: errors fail the build, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -30,7 +32,9 @@ impl Pos {
     pub const START: Pos = Pos { line: 1, col: 1 };
 }
 
-/// One problem found in one place.
+/// One problem found in one place. Its text is not stored: it has a code
+/// (a key of the message catalogs in `src/messages/`) and the arguments of
+/// that message, and is put into words when printed ([`Diagnostic::message`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -39,32 +43,47 @@ pub struct Diagnostic {
     pub pos: Pos,
     /// How many characters the problem spans on its line (for the underline).
     pub len: u32,
-    pub message: String,
-    pub hint: Option<String>,
+    /// The catalog key of the message: `E-REF-UNKNOWN`, `W-FIELD-UNKNOWN`.
+    pub code: &'static str,
+    /// The values of the message's (and the hint's) placeholders.
+    pub args: Vec<(&'static str, Arg)>,
+    /// The catalog key of the hint, if there is one: `H-REF-CLOSE`.
+    pub hint: Option<&'static str>,
 }
 
 impl Diagnostic {
-    pub fn error(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn error(file: impl Into<String>, pos: Pos, code: &'static str) -> Self {
         Diagnostic {
             severity: Severity::Error,
             file: file.into(),
             pos,
             len: 1,
-            message: message.into(),
+            code,
+            args: Vec::new(),
             hint: None,
         }
     }
 
-    pub fn warning(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn warning(file: impl Into<String>, pos: Pos, code: &'static str) -> Self {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(file, pos, message)
+            ..Diagnostic::error(file, pos, code)
         }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        let hint = hint.into();
-        self.hint = if hint.is_empty() { None } else { Some(hint) };
+    /// Sets the value of a placeholder.
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        let value = value.into();
+        match self.args.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.args.push((name, value)),
+        }
+        self
+    }
+
+    /// Sets the hint: a catalog key, filled from the same arguments.
+    pub fn with_hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
         self
     }
 
@@ -77,16 +96,160 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// The one-line form `path:line:col: error: message`.
-    pub fn headline(&self) -> String {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+    /// The message in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        messages::fill_raw(lang, self.code, &self.args)
+    }
+
+    /// The hint in `lang`, if there is one.
+    pub fn hint_in(&self, lang: Lang) -> Option<String> {
+        self.hint.map(|h| messages::fill_raw(lang, h, &self.args))
+    }
+
+    /// The message in the process's language.
+    pub fn message(&self) -> String {
+        self.message_in(messages::lang())
+    }
+
+    /// The hint in the process's language.
+    pub fn hint_text(&self) -> Option<String> {
+        self.hint_in(messages::lang())
+    }
+
+    /// The word for the severity: `错误` / `error`.
+    pub fn label(&self, lang: Lang) -> &'static str {
+        match (self.severity, lang) {
+            (Severity::Error, Lang::ZhCn) => "错误",
+            (Severity::Warning, Lang::ZhCn) => "警告",
+            (Severity::Error, Lang::En) => "error",
+            (Severity::Warning, Lang::En) => "warning",
+        }
+    }
+
+    /// The one-line form `path:line:col: 错误[CODE]：message`.
+    pub fn headline(&self, lang: Lang) -> String {
         format!(
-            "{}:{}:{}: {}: {}",
-            self.file, self.pos.line, self.pos.col, label, self.message
+            "{}:{}:{}: {}[{}]{}{}",
+            self.file,
+            self.pos.line,
+            self.pos.col,
+            self.label(lang),
+            self.code,
+            colon(lang),
+            self.message_in(lang)
         )
+    }
+
+    /// The diagnostic as one JSON object (`--message-format json`).
+    pub fn to_json(&self, lang: Lang) -> serde_json::Value {
+        let args: serde_json::Map<String, serde_json::Value> = self
+            .args
+            .iter()
+            .map(|(name, value)| ((*name).to_string(), value.to_json()))
+            .collect();
+        serde_json::json!({
+            "code": self.code,
+            "severity": match self.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            "file": self.file,
+            "line": self.pos.line,
+            "column": self.pos.col,
+            "length": self.len,
+            "message": self.message_in(lang),
+            "hint": self.hint_in(lang),
+            "args": args,
+        })
+    }
+}
+
+/// A problem not (yet) tied to a place in a file: a refusal of the CLI (a
+/// folder that is not empty), or a problem whose caller knows the place.
+/// Like a [`Diagnostic`], it is a code and arguments, put into words when
+/// printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+    pub hint: Option<&'static str>,
+}
+
+impl Problem {
+    pub fn new(code: &'static str) -> Self {
+        Problem {
+            code,
+            args: Vec::new(),
+            hint: None,
+        }
+    }
+
+    /// Sets the value of a placeholder.
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    pub fn with_hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    /// The problem as an error at `pos` of `file`.
+    pub fn error_at(self, file: impl Into<String>, pos: Pos) -> Diagnostic {
+        Diagnostic {
+            args: self.args,
+            hint: self.hint,
+            ..Diagnostic::error(file, pos, self.code)
+        }
+    }
+
+    pub fn message_in(&self, lang: Lang) -> String {
+        messages::fill_raw(lang, self.code, &self.args)
+    }
+
+    pub fn hint_in(&self, lang: Lang) -> Option<String> {
+        self.hint.map(|h| messages::fill_raw(lang, h, &self.args))
+    }
+
+    /// The message in the process's language.
+    pub fn message(&self) -> String {
+        self.message_in(messages::lang())
+    }
+
+    /// For a terminal: `错误[CODE]：message` and the hint below it.
+    pub fn render(&self, lang: Lang, color: bool) -> String {
+        let (red, blue, bold, reset) = if color {
+            ("\x1b[31m", "\x1b[34m", "\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "", "", "")
+        };
+        let label = match lang {
+            Lang::ZhCn => "错误",
+            Lang::En => "error",
+        };
+        let colon = colon(lang);
+        let mut out = format!(
+            "{bold}{red}{label}[{}]{colon}{reset}{bold}{}{reset}\n",
+            self.code,
+            self.message_in(lang)
+        );
+        if let Some(hint) = self.hint_in(lang) {
+            let word = match lang {
+                Lang::ZhCn => "提示",
+                Lang::En => "hint",
+            };
+            let _ = writeln!(out, "  {blue}= {word}{colon}{reset}{hint}");
+        }
+        out
+    }
+}
+
+/// The colon after a label: full-width in Chinese.
+fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => "：",
+        Lang::En => ": ",
     }
 }
 
@@ -129,7 +292,8 @@ impl Diagnostics {
     /// deterministic whatever order the parallel stages finished in.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            (&a.file, a.pos, a.severity, &a.message).cmp(&(&b.file, b.pos, b.severity, &b.message))
+            (&a.file, a.pos, a.severity, a.code, &a.args, a.hint)
+                .cmp(&(&b.file, b.pos, b.severity, b.code, &b.args, b.hint))
         });
         self.items.dedup();
     }
@@ -149,6 +313,7 @@ pub struct Renderer<'a> {
     /// Looks up the text of a file (by its displayed name) to quote the line.
     pub source_of: &'a dyn Fn(&str) -> Option<String>,
     pub color: bool,
+    pub lang: Lang,
 }
 
 impl Renderer<'_> {
@@ -163,15 +328,22 @@ impl Renderer<'_> {
         } else {
             ("", "", "", "", "")
         };
-        let (label, colour) = match d.severity {
-            Severity::Error => ("error", red),
-            Severity::Warning => ("warning", yellow),
+        let colour = match d.severity {
+            Severity::Error => red,
+            Severity::Warning => yellow,
         };
+        let lang = self.lang;
+        let label = d.label(lang);
+        let colon = colon(lang);
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{bold}{}:{}:{}:{reset} {bold}{colour}{label}:{reset} {bold}{}{reset}",
-            d.file, d.pos.line, d.pos.col, d.message
+            "{bold}{}:{}:{}:{reset} {bold}{colour}{label}[{}]{colon}{reset}{bold}{}{reset}",
+            d.file,
+            d.pos.line,
+            d.pos.col,
+            d.code,
+            d.message_in(lang)
         );
         if let Some(text) = (self.source_of)(&d.file) {
             if let Some(line) = text.lines().nth(d.pos.line.saturating_sub(1) as usize) {
@@ -202,8 +374,12 @@ impl Renderer<'_> {
                 );
             }
         }
-        if let Some(hint) = &d.hint {
-            let _ = writeln!(out, "  {blue}= hint:{reset} {hint}");
+        if let Some(hint) = d.hint_in(lang) {
+            let word = match lang {
+                Lang::ZhCn => "提示",
+                Lang::En => "hint",
+            };
+            let _ = writeln!(out, "  {blue}= {word}{colon}{reset}{hint}");
         }
         out
     }
@@ -281,17 +457,6 @@ where
     best.map(|(_, c)| c)
 }
 
-/// Joins a list for a hint: "`a`, `b`, `c`", shortened when long.
-pub fn list_of<'a, I: IntoIterator<Item = &'a str>>(values: I) -> String {
-    const SHOWN: usize = 12;
-    let all: Vec<&str> = values.into_iter().collect();
-    let mut out: Vec<String> = all.iter().take(SHOWN).map(|v| format!("`{v}`")).collect();
-    if all.len() > SHOWN {
-        out.push(format!("and {} more", all.len() - SHOWN));
-    }
-    out.join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,18 +486,57 @@ mod tests {
 
     #[test]
     fn renders_headline_source_line_and_hint() {
-        let d = Diagnostic::error("content/a.md", Pos::new(2, 10), "unknown station `huidng`")
+        let d = Diagnostic::error("content/a.md", Pos::new(2, 10), "E-REF-UNKNOWN")
+            .arg("id", "huidng")
+            .arg("kind", crate::messages::key("kind.station"))
+            .arg("field", crate::messages::field("station"))
+            .arg("close", "huidong")
             .with_len(6)
-            .with_hint("did you mean `huidong`?");
+            .with_hint("H-REF-CLOSE");
         let source = |_: &str| Some("---\nstation: huidng\n---\n".to_string());
-        let text = Renderer {
-            source_of: &source,
-            color: false,
-        }
-        .render(&d);
-        assert!(text.starts_with("content/a.md:2:10: error: unknown station `huidng`\n"));
+        let render = |lang| {
+            Renderer {
+                source_of: &source,
+                color: false,
+                lang,
+            }
+            .render(&d)
+        };
+        let text = render(Lang::En);
+        assert!(
+            text.starts_with("content/a.md:2:10: error[E-REF-UNKNOWN]: "),
+            "{text}"
+        );
+        assert!(text.contains("`huidng`"), "{text}");
         assert!(text.contains("2 | station: huidng\n"));
         assert!(text.contains("  |          ^^^^^^\n"), "{text}");
-        assert!(text.contains("= hint: did you mean `huidong`?"));
+        assert!(text.contains("= hint: "), "{text}");
+        let text = render(Lang::ZhCn);
+        assert!(
+            text.starts_with("content/a.md:2:10: 错误[E-REF-UNKNOWN]："),
+            "{text}"
+        );
+        assert!(text.contains("社工站"), "{text}");
+        assert!(text.contains("= 提示："), "{text}");
+        assert!(text.contains("`huidong`"), "{text}");
+    }
+
+    #[test]
+    fn json_has_code_position_texts_and_arguments() {
+        let d = Diagnostic::warning("content/a.md", Pos::new(3, 1), "W-FIELD-UNKNOWN")
+            .arg("field", crate::messages::field("adress"))
+            .arg("known", crate::messages::list(["address", "phone"]))
+            .with_hint("H-FIELD-UNKNOWN");
+        let v = d.to_json(Lang::ZhCn);
+        assert_eq!(v["code"], "W-FIELD-UNKNOWN");
+        assert_eq!(v["severity"], "warning");
+        assert_eq!(
+            (v["line"].as_u64(), v["column"].as_u64()),
+            (Some(3), Some(1))
+        );
+        assert_eq!(v["args"]["field"], "adress");
+        assert_eq!(v["args"]["known"][1], "phone");
+        assert!(v["message"].as_str().is_some_and(|m| m.contains("adress")));
+        assert!(v["hint"].as_str().is_some_and(|h| h.contains("`phone`")));
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod escape;
 pub(crate) mod link;
 pub mod load;
 pub(crate) mod markdown;
+pub mod messages;
 pub mod model;
 pub mod pipeline;
 pub(crate) mod render;

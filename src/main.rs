@@ -1,11 +1,17 @@
 //! The `zhan` command: a thin layer over the library.
+//!
+//! Every text it prints comes from the message catalogs (`src/messages/`):
+//! Chinese by default, English with `--lang en` or `ZHAN_LANG=en`. The help
+//! texts too: the derive below names the arguments, and `localized` puts in
+//! their help from the catalog (`cli.<command>.<argument>`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use zhan::diagnostics::Renderer;
+use zhan::diagnostics::{Problem, Renderer};
+use zhan::messages::{self, Arg, Lang};
 use zhan::pipeline::{self as pipeline, Options};
 use zhan::scaffold;
 
@@ -13,149 +19,255 @@ use zhan::scaffold;
 #[command(
     name = "zhan",
     version,
-    about = "Static sites for community social-work stations (社工站)"
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
 )]
 struct Cli {
-    /// The site folder: the one with site.yaml and content/.
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
+    #[arg(long, global = true, value_parser = ["zh-CN", "en"])]
+    lang: Option<String>,
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    message_format: Format,
+    #[arg(short = 'h', long, global = true, action = ArgAction::Help)]
+    help: Option<bool>,
+    #[arg(short = 'V', long, action = ArgAction::Version)]
+    version: Option<bool>,
     #[command(subcommand)]
     command: Command,
 }
 
+// How diagnostics are printed: for people (the default), or one JSON object
+// per line on stdout for editors and tests. (No doc comments: clap would
+// show them as English help; the catalog has the help.)
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Build the whole site into the output folder.
     Build {
-        /// Where to write the site (default: output/ in the site folder).
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// Include files with `draft: true`.
         #[arg(long)]
         drafts: bool,
-        /// The address the site will be published at (overrides site.yaml).
         #[arg(long)]
         base_url: Option<String>,
-        /// Print how long each stage took.
         #[arg(long)]
         timings: bool,
     },
-    /// Build the site, show it on a local web address, and rebuild and
-    /// reload the browser on every save.
     Serve {
-        /// The port to listen on.
         #[arg(long, default_value_t = 1111)]
         port: u16,
-        /// The address to listen on; 0.0.0.0 lets phones on the same network see it.
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
-        /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
-        /// Include files with `draft: true`.
         #[arg(long)]
         drafts: bool,
-        /// Print how long each stage of each rebuild took.
         #[arg(long)]
         timings: bool,
     },
-    /// Build the site into the output folder and rebuild on every save, without a server.
     Watch {
-        /// Include files with `draft: true`.
         #[arg(long)]
         drafts: bool,
-        /// Print how long each stage of each rebuild took.
         #[arg(long)]
         timings: bool,
     },
-    /// Check everything a build checks, without writing anything.
     Check {
-        /// Include files with `draft: true`.
         #[arg(long)]
         drafts: bool,
     },
-    /// Make a new site in DIR from the demo content and the default theme.
     Init {
-        /// A new or empty folder.
         dir: PathBuf,
     },
-    /// Make a new content file to fill in, e.g. `zhan new service huidong/laoren-tanfang`.
     New {
-        /// station, service, organization, course, lesson, project, report, news or page.
         kind: String,
-        /// Where: `<id>`, or `<station>/<id>` for a service, `<course>/<id>` for a lesson.
         path: String,
     },
 }
 
-fn print_refusal(message: &str, hint: &str) {
-    let color = Renderer::stderr_wants_color();
-    let (red, bold, reset) = if color {
-        ("\x1b[31m", "\x1b[1m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
-    eprintln!("{bold}{red}error:{reset} {bold}{message}{reset}\n  = hint: {hint}");
+/// The language asked for: `--lang` (read before clap, so that its help is
+/// in that language too), else `ZHAN_LANG`, else Chinese. Never `LANG`, and
+/// never site.yaml's `language` (the site's language, not the author's).
+fn language() -> Lang {
+    let args: Vec<String> = std::env::args().collect();
+    let mut flag = None;
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(value) = arg.strip_prefix("--lang=") {
+            flag = Some(value.to_string());
+        } else if arg == "--lang" {
+            flag = args.get(i + 1).cloned();
+        }
+    }
+    flag.and_then(|v| Lang::parse(&v))
+        .or_else(messages::lang_from_env)
+        .unwrap_or(Lang::ZhCn)
 }
 
-fn print_diagnostics(report: &pipeline::Report) {
-    let read_source = |file: &str| -> Option<String> {
-        let bytes = std::fs::read(file).ok()?;
-        zhan::load::decode(&bytes).ok()
+/// The help texts of `cmd` and of its arguments and subcommands, from the
+/// catalog of `lang`.
+fn localized(cmd: clap::Command, lang: Lang) -> clap::Command {
+    // A key missing from the catalogs shows as itself (a test checks there is none).
+    let raw = |key: &str| -> &'static str {
+        messages::lookup(lang, key).unwrap_or_else(|| Box::leak(key.to_string().into_boxed_str()))
     };
-    let renderer = Renderer {
-        source_of: &read_source,
-        color: Renderer::stderr_wants_color(),
+    let args_of = |mut cmd: clap::Command, scope: &str| {
+        let ids: Vec<String> = cmd
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .collect();
+        for id in ids {
+            let key = if matches!(
+                id.as_str(),
+                "root" | "lang" | "message_format" | "help" | "version"
+            ) {
+                format!("cli.{id}")
+            } else {
+                format!("cli.{scope}.{id}")
+            };
+            let help = raw(&key);
+            let heading = if cmd
+                .get_arguments()
+                .find(|a| a.get_id() == id.as_str())
+                .is_some_and(clap::Arg::is_positional)
+            {
+                raw("cli.heading-arguments")
+            } else {
+                raw("cli.heading-options")
+            };
+            // clap's own "[default: …]" is English: the catalog's help says it.
+            cmd = cmd.mut_arg(id, |a| {
+                let a = a.help(help).help_heading(heading);
+                if a.get_action().takes_values() {
+                    a.hide_default_value(true).hide_possible_values(true)
+                } else {
+                    a
+                }
+            });
+        }
+        cmd.help_template(raw("cli.template"))
     };
-    for d in report.diagnostics.iter() {
-        eprint!("{}", renderer.render(d));
+    let mut cmd = args_of(cmd, "zhan")
+        .about(raw("cli.about"))
+        .subcommand_help_heading(raw("cli.heading-commands"))
+        .subcommand_value_name(raw("cli.value-command"));
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
+        let about = raw(&format!("cli.{name}.about"));
+        cmd = cmd.mut_subcommand(&name, |sub| args_of(sub.about(about), &name));
+    }
+    cmd
+}
+
+/// Where diagnostics and refusals go, and in what form.
+#[derive(Clone, Copy)]
+struct Printer {
+    lang: Lang,
+    format: Format,
+}
+
+impl Printer {
+    fn problem(&self, problem: &Problem) {
+        match self.format {
+            Format::Json => {
+                let d = problem.clone().error_at("", zhan::diagnostics::Pos::START);
+                let mut v = d.to_json(self.lang);
+                v["file"] = serde_json::Value::Null;
+                println!("{v}");
+            }
+            Format::Human => {
+                eprint!(
+                    "{}",
+                    problem.render(self.lang, Renderer::stderr_wants_color())
+                );
+            }
+        }
+    }
+
+    fn diagnostics(&self, report: &pipeline::Report) {
+        if self.format == Format::Json {
+            for d in report.diagnostics.iter() {
+                println!("{}", d.to_json(self.lang));
+            }
+            return;
+        }
+        let read_source = |file: &str| -> Option<String> {
+            let bytes = std::fs::read(file).ok()?;
+            zhan::load::decode(&bytes).ok()
+        };
+        let renderer = Renderer {
+            source_of: &read_source,
+            color: Renderer::stderr_wants_color(),
+            lang: self.lang,
+        };
+        for d in report.diagnostics.iter() {
+            eprint!("{}", renderer.render(d));
+        }
     }
 }
 
-fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
-    print_diagnostics(report);
-    let errors = report.diagnostics.error_count();
-    let warnings = report.diagnostics.warning_count();
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
+/// "3 个错误" / "1 error", "3 errors": `one` for 1, else `other`.
+fn count(n: usize, one: &str, other: &str) -> Arg {
+    let key = if n == 1 { one } else { other };
+    Arg::Text(messages::text(key, &[("n", Arg::from(n))]))
+}
+
+fn report_build(printer: Printer, report: &pipeline::Report, action: &str) -> ExitCode {
+    printer.diagnostics(report);
+    let errors = count(
+        report.diagnostics.error_count(),
+        "ui.n-errors-one",
+        "ui.n-errors",
+    );
+    let warnings = count(
+        report.diagnostics.warning_count(),
+        "ui.n-warnings-one",
+        "ui.n-warnings",
+    );
+    if report.diagnostics.has_errors() {
+        let key = if action == "build" {
+            "ui.build-failed"
         } else {
-            format!("{n} {word}s")
-        }
-    };
-    if errors > 0 {
-        let kept = if action == "build" {
-            "; the previous output was left as it was"
-        } else {
-            ""
+            "ui.check-failed"
         };
         eprintln!(
-            "{action} failed: {} and {}{kept}",
-            plural(errors, "error"),
-            plural(warnings, "warning")
+            "{}",
+            messages::text(key, &[("errors", errors), ("warnings", warnings)])
         );
         return ExitCode::from(1);
     }
-    match &report.written_to {
-        Some(path) if report.up_to_date => eprintln!(
-            "nothing changed since the last build: {} pages in {} are up to date ({})",
-            report.pages,
-            path.display(),
-            plural(warnings, "warning")
+    let pages = ("pages", Arg::from(report.pages));
+    let line = match &report.written_to {
+        Some(path) if report.up_to_date => messages::text(
+            "ui.up-to-date",
+            &[
+                pages,
+                ("folder", Arg::from(path.display().to_string())),
+                ("warnings", warnings),
+            ],
         ),
-        Some(path) => eprintln!(
-            "built {} pages and copied {} files into {} ({})",
-            report.pages,
-            report.copied,
-            path.display(),
-            plural(warnings, "warning")
+        Some(path) => messages::text(
+            "ui.built",
+            &[
+                pages,
+                ("copied", Arg::from(report.copied)),
+                ("folder", Arg::from(path.display().to_string())),
+                ("warnings", warnings),
+            ],
         ),
-        None => eprintln!(
-            "checked {} pages: no errors ({})",
-            report.pages,
-            plural(warnings, "warning")
-        ),
-    }
+        None => messages::text("ui.checked", &[pages, ("warnings", warnings)]),
+    };
+    eprintln!("{line}");
     ExitCode::SUCCESS
 }
 
@@ -163,6 +275,7 @@ fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
 struct Terminal {
     builds: usize,
     timings: bool,
+    printer: Printer,
 }
 
 fn print_timings(report: &pipeline::Report) {
@@ -178,20 +291,29 @@ impl zhan::serve::Reporter for Terminal {
     fn report(&mut self, report: &pipeline::Report, took: f64) {
         self.builds += 1;
         if self.builds == 1 || !report.succeeded() {
-            report_build(report, "build");
+            report_build(self.printer, report, "build");
             if self.builds > 1 {
-                eprintln!("the last good site is still served; fix the errors and save");
+                eprintln!("{}", messages::tr("serve.last-good"));
             }
             return;
         }
-        print_diagnostics(report);
+        self.printer.diagnostics(report);
         if report.pages > 0 || report.copied > 0 {
             let what = if report.everything {
-                "every page".to_string()
+                messages::tr("serve.every-page")
             } else {
-                format!("{} pages", report.pages)
+                messages::text("serve.n-pages", &[("n", Arg::from(report.pages))])
             };
-            eprintln!("rebuilt {what} in {took:.0} ms");
+            eprintln!(
+                "{}",
+                messages::text(
+                    "serve.rebuilt",
+                    &[
+                        ("what", Arg::Text(what)),
+                        ("ms", Arg::Text(format!("{took:.0}")))
+                    ]
+                )
+            );
         }
         if self.timings {
             print_timings(report);
@@ -202,20 +324,31 @@ impl zhan::serve::Reporter for Terminal {
     }
 }
 
-fn serve(
-    root: PathBuf,
-    bind: &str,
+struct ServeArgs {
+    bind: String,
     port: u16,
     drafts: bool,
     open: bool,
     timings: bool,
-) -> ExitCode {
-    let listener = match std::net::TcpListener::bind((bind, port)) {
+}
+
+fn serve(root: PathBuf, a: ServeArgs, printer: Printer) -> ExitCode {
+    let ServeArgs {
+        bind,
+        port,
+        drafts,
+        open,
+        timings,
+    } = a;
+    let listener = match std::net::TcpListener::bind((bind.as_str(), port)) {
         Ok(l) => l,
         Err(e) => {
-            print_refusal(
-                &format!("cannot listen on {bind}:{port}: {e}"),
-                "another program may use this port; try --port 1112",
+            printer.problem(
+                &Problem::new("E-SERVE-LISTEN")
+                    .arg("address", format!("{bind}:{port}"))
+                    .arg("detail", e.to_string())
+                    .arg("next", u64::from(port) + 1)
+                    .with_hint("H-SERVE-LISTEN"),
             );
             return ExitCode::from(2);
         }
@@ -223,18 +356,17 @@ fn serve(
     // With --port 0 the system picks a free port; say which.
     let port = listener.local_addr().map_or(port, |a| a.port());
     let everywhere = bind == "0.0.0.0" || bind == "::";
-    let host = if everywhere { "127.0.0.1" } else { bind };
+    let host = if everywhere { "127.0.0.1" } else { &bind };
     let url = format!("http://{host}:{port}/");
-    let mut ready = format!("serving the site at {url}  (watching for changes; Ctrl+C to stop)");
+    let mut ready = messages::text("serve.ready", &[("url", Arg::from(url.as_str()))]);
     if everywhere {
-        match zhan::serve::local_network_address() {
-            Some(ip) => ready.push_str(&format!(
-                "\non a phone on the same network, type: http://{ip}:{port}/"
-            )),
-            None => ready.push_str(&format!(
-                "\non a phone on the same network, type http://<this computer's address>:{port}/"
-            )),
-        }
+        let port = ("port", Arg::from(u64::from(port)));
+        let line = match zhan::serve::local_network_address() {
+            Some(ip) => messages::text("serve.phone", &[("ip", Arg::Text(ip.to_string())), port]),
+            None => messages::text("serve.phone-unknown", &[port]),
+        };
+        ready.push('\n');
+        ready.push_str(&line);
     }
     let options = Options {
         root,
@@ -244,22 +376,21 @@ fn serve(
         write: true,
     };
     let opened = open.then_some(url.as_str());
-    match zhan::serve::serve(
-        options,
-        listener,
-        &ready,
-        opened,
-        &mut Terminal { builds: 0, timings },
-    ) {
+    let mut terminal = Terminal {
+        builds: 0,
+        timings,
+        printer,
+    };
+    match zhan::serve::serve(options, listener, &ready, opened, &mut terminal) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            print_refusal(&e, "check the site folder and start again");
+        Err(problem) => {
+            printer.problem(&problem);
             ExitCode::from(2)
         }
     }
 }
 
-fn watch(root: PathBuf, drafts: bool, timings: bool) -> ExitCode {
+fn watch(root: PathBuf, drafts: bool, timings: bool, printer: Printer) -> ExitCode {
     let options = Options {
         root,
         output: None,
@@ -268,23 +399,42 @@ fn watch(root: PathBuf, drafts: bool, timings: bool) -> ExitCode {
         write: true,
     };
     eprintln!(
-        "watching {} for changes (Ctrl+C to stop)",
-        options.root.display()
+        "{}",
+        messages::text(
+            "serve.watching",
+            &[("folder", Arg::Text(options.root.display().to_string()))]
+        )
     );
-    match zhan::serve::watch_only(options, &mut Terminal { builds: 0, timings }) {
+    let mut terminal = Terminal {
+        builds: 0,
+        timings,
+        printer,
+    };
+    match zhan::serve::watch_only(options, &mut terminal) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            print_refusal(&e, "check the site folder and start again");
+        Err(problem) => {
+            printer.problem(&problem);
             ExitCode::from(2)
         }
     }
 }
+
 /// Cargo.toml says why this allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let lang = language();
+    messages::set_lang(lang);
+    let matches = localized(Cli::command(), lang).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let printer = Printer {
+        lang,
+        format: cli.message_format,
+    };
     match cli.command {
         Command::Build {
             output,
@@ -305,7 +455,7 @@ fn main() -> ExitCode {
                     eprintln!("{stage:>10}: {:>7.1} ms", took.as_secs_f64() * 1000.0);
                 }
             }
-            report_build(&report, "build")
+            report_build(printer, &report, "build")
         }
         Command::Serve {
             port,
@@ -313,8 +463,18 @@ fn main() -> ExitCode {
             open,
             drafts,
             timings,
-        } => serve(cli.root, &bind, port, drafts, open, timings),
-        Command::Watch { drafts, timings } => watch(cli.root, drafts, timings),
+        } => serve(
+            cli.root,
+            ServeArgs {
+                bind,
+                port,
+                drafts,
+                open,
+                timings,
+            },
+            printer,
+        ),
+        Command::Watch { drafts, timings } => watch(cli.root, drafts, timings, printer),
         Command::Check { drafts } => {
             let options = Options {
                 root: cli.root,
@@ -323,31 +483,74 @@ fn main() -> ExitCode {
                 base_url: None,
                 write: false,
             };
-            report_build(&pipeline::run(&options), "check")
+            report_build(printer, &pipeline::run(&options), "check")
         }
         Command::Init { dir } => match scaffold::init(&dir) {
-            Ok(count) => {
-                eprintln!("made a new site in {} ({count} files)", dir.display());
-                eprintln!("next: cd {} && zhan build   (or zhan serve)", dir.display());
+            Ok(n) => {
+                let folder = ("folder", Arg::Text(dir.display().to_string()));
+                eprintln!(
+                    "{}",
+                    messages::text("ui.init-done", &[folder.clone(), ("count", Arg::from(n))])
+                );
+                eprintln!("{}", messages::text("ui.init-next", &[folder]));
                 ExitCode::SUCCESS
             }
             Err(r) => {
-                print_refusal(&r.message, &r.hint);
+                printer.problem(&r);
                 ExitCode::from(2)
             }
         },
         Command::New { kind, path } => match scaffold::new_item(&cli.root, &kind, &path) {
             Ok(file) => {
                 eprintln!(
-                    "wrote {}: fill in its fields, then run `zhan build`",
-                    file.display()
+                    "{}",
+                    messages::text(
+                        "ui.new-done",
+                        &[("file", Arg::Text(file.display().to_string()))]
+                    )
                 );
                 ExitCode::SUCCESS
             }
             Err(r) => {
-                print_refusal(&r.message, &r.hint);
+                printer.problem(&r);
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command and argument has its help in both catalogs.
+    #[test]
+    fn every_help_text_is_in_the_catalogs() {
+        for lang in [Lang::ZhCn, Lang::En] {
+            let mut cmd = localized(Cli::command(), lang);
+            cmd.build();
+            let mut missing = Vec::new();
+            let mut check = |c: &clap::Command| {
+                for text in c
+                    .get_about()
+                    .into_iter()
+                    .chain(c.get_arguments().filter_map(clap::Arg::get_help))
+                {
+                    let text = text.to_string();
+                    if text.starts_with("cli.") {
+                        missing.push(text);
+                    }
+                }
+            };
+            check(&cmd);
+            for sub in cmd.get_subcommands() {
+                check(sub);
+            }
+            assert!(missing.is_empty(), "{lang:?}: {missing:?}");
+        }
+        let mut zh = localized(Cli::command(), Lang::ZhCn);
+        let help = zh.render_help().to_string();
+        assert!(help.contains("用法："), "{help}");
+        assert!(help.contains("生成"), "{help}");
     }
 }

@@ -10,18 +10,12 @@ use crate::model::schema::{self, Field, Shape, Vocabulary};
 use crate::model::values::is_valid_id;
 use crate::render::theme::{DEFAULT_THEME, DEMO_SITE};
 
-/// A problem the user must fix before the command can run.
-#[derive(Debug)]
-pub struct Refusal {
-    pub message: String,
-    pub hint: String,
-}
+/// A problem the user must fix before the command can run: a message code
+/// and its arguments.
+pub type Refusal = crate::diagnostics::Problem;
 
-fn refuse(message: impl Into<String>, hint: impl Into<String>) -> Refusal {
-    Refusal {
-        message: message.into(),
-        hint: hint.into(),
-    }
+fn refuse(code: &'static str, hint: &'static str) -> Refusal {
+    Refusal::new(code).with_hint(hint)
 }
 
 /// Writes the demo site and the default theme into `dir`, which must be empty
@@ -31,16 +25,13 @@ pub fn init(dir: &Path) -> Result<usize, Refusal> {
         let empty = std::fs::read_dir(dir)
             .map(|mut d| d.next().is_none())
             .map_err(|e| {
-                refuse(
-                    format!("cannot read `{}`: {e}", dir.display()),
-                    "choose a folder you may write to",
-                )
+                refuse("E-INIT-READ", "H-INIT-READ")
+                    .arg("folder", dir.display().to_string())
+                    .arg("detail", e.to_string())
             })?;
         if !empty {
-            return Err(refuse(
-                format!("`{}` is not empty", dir.display()),
-                "give the name of a new folder, e.g. `zhan init my-site`; nothing was written",
-            ));
+            return Err(refuse("E-INIT-NOT-EMPTY", "H-INIT-NOT-EMPTY")
+                .arg("folder", dir.display().to_string()));
         }
     }
     let mut count = 0;
@@ -63,40 +54,43 @@ pub fn init(dir: &Path) -> Result<usize, Refusal> {
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| std::fs::write(&path, bytes));
         written.map_err(|e| {
-            refuse(
-                format!("cannot write `{}`: {e}", path.display()),
-                "check that you may write to the folder",
-            )
+            refuse("E-WRITE-FILE", "H-WRITE-FILE")
+                .arg("file", path.display().to_string())
+                .arg("detail", e.to_string())
         })?;
         count += 1;
     }
     Ok(count)
 }
 
-/// The kinds `zhan new` knows, with how their PATH is written.
+/// The kinds `zhan new` knows, with an example of their PATH.
 pub const NEW_KINDS: &[(&str, &str)] = &[
-    ("station", "<id>, e.g. huidong"),
-    ("service", "<station>/<id>, e.g. huidong/laoren-tanfang"),
-    ("organization", "<id>, e.g. tongxin-weilao"),
-    ("course", "<course>, e.g. shegong-jichu"),
-    ("lesson", "<course>/<id>, e.g. shegong-jichu/di-yi-jiang"),
-    ("project", "<id>, e.g. loumen-gaizao"),
-    ("report", "<id>, e.g. shidian-yinian"),
-    ("news", "<id>, e.g. kaimu-2026"),
-    ("page", "<path>, e.g. about or guide/contact"),
+    ("station", "huidong"),
+    ("service", "huidong/laoren-tanfang"),
+    ("organization", "tongxin-weilao"),
+    ("course", "shegong-jichu"),
+    ("lesson", "shegong-jichu/di-yi-jiang"),
+    ("project", "loumen-gaizao"),
+    ("report", "shidian-yinian"),
+    ("news", "kaimu-2026"),
+    ("page", "guide/contact"),
 ];
 
 /// Creates a content file of `kind` at `path` (as `NEW_KINDS` describes), with
 /// its front matter laid out to fill in. Returns the file written.
 pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let Some(&(_, shape)) = NEW_KINDS.iter().find(|(k, _)| *k == kind) else {
+    let Some(&(_, example)) = NEW_KINDS.iter().find(|(k, _)| *k == kind) else {
         let kinds: Vec<&str> = NEW_KINDS.iter().map(|(k, _)| *k).collect();
-        let hint = match crate::diagnostics::did_you_mean(kind, kinds.iter().copied()) {
-            Some(close) => format!("did you mean `{close}`? The types are {}", kinds.join(", ")),
-            None => format!("the types are {}", kinds.join(", ")),
-        };
-        return Err(refuse(format!("unknown type `{kind}`"), hint));
+        let refusal = Refusal::new("E-NEW-KIND")
+            .arg("kind", kind)
+            .arg("kinds", crate::messages::list(kinds.iter().copied()));
+        return Err(
+            match crate::diagnostics::did_you_mean(kind, kinds.iter().copied()) {
+                Some(close) => refusal.arg("close", close).with_hint("H-NEW-KIND-CLOSE"),
+                None => refusal.with_hint("H-NEW-KIND"),
+            },
+        );
     };
     let two = matches!(kind, "service" | "lesson");
     let shape_ok = if kind == "page" {
@@ -107,16 +101,20 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
         parts.len() == 1
     };
     if !shape_ok {
-        return Err(refuse(
-            format!("`{path}` is not a {kind} path"),
-            format!("write it as {shape}"),
-        ));
+        let shape = match kind {
+            "service" => "H-NEW-SHAPE-SERVICE",
+            "lesson" => "H-NEW-SHAPE-LESSON",
+            "page" => "H-NEW-SHAPE-PAGE",
+            _ => "H-NEW-SHAPE-ONE",
+        };
+        return Err(Refusal::new("E-NEW-SHAPE")
+            .arg("path", path)
+            .arg("kind", crate::messages::key(format!("kind.{kind}")))
+            .arg("example", example)
+            .with_hint(shape));
     }
     if let Some(bad) = parts.iter().find(|p| !is_valid_id(p)) {
-        return Err(refuse(
-            format!("`{bad}` is not a valid id"),
-            "ids are lowercase ASCII letters, digits and dashes, such as `laoren-tanfang` (pinyin works well)",
-        ));
+        return Err(refuse("E-NEW-BAD-ID", "H-PATH-BAD-ID").arg("name", *bad));
     }
     // A service needs its station, a lesson its course: a file in a folder
     // of a mistyped id would fail the build (or found a station by accident).
@@ -150,10 +148,7 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
     };
     let file = root.join("content").join(&rel);
     if file.exists() {
-        return Err(refuse(
-            format!("`{}` already exists", file.display()),
-            "nothing was written; choose another id, or edit the existing file",
-        ));
+        return Err(refuse("E-NEW-EXISTS", "H-NEW-EXISTS").arg("file", file.display().to_string()));
     }
     let mut ignored = Diagnostics::new();
     let (config, _) = Config::load(&SitePaths::new(root), &mut ignored);
@@ -163,10 +158,9 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::write(&file, text))
         .map_err(|e| {
-            refuse(
-                format!("cannot write `{}`: {e}", file.display()),
-                "check that you may write to the folder",
-            )
+            refuse("E-WRITE-FILE", "H-WRITE-FILE")
+                .arg("file", file.display().to_string())
+                .arg("detail", e.to_string())
         })?;
     Ok(file)
 }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean, list_of};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean};
 use crate::load::Asset;
 use crate::markdown::{Body, Target};
+use crate::messages::{field as field_arg, list};
 use crate::model::config::Config;
 use crate::model::{Item, Kind, Ref};
 
@@ -203,18 +204,15 @@ impl Index<'_> {
         if let Some(i) = self.by_key.get(&kind).and_then(|m| m.get(r.id.as_str())) {
             return Some(*i);
         }
-        let noun = kind.noun();
-        let error = |message: String, hint: String| {
-            Diagnostic::error(file, r.pos, message)
+        let error = |code: &'static str| {
+            Diagnostic::error(file, r.pos, code)
                 .with_len(r.len as usize)
-                .with_hint(hint)
+                .arg("id", r.id.as_str())
+                .arg("field", field_arg(field))
+                .arg("kind", kind.noun())
         };
         if self.drafts.contains(&(kind, r.id.clone())) {
-            out.push(error(
-                format!("`{}` in `{field}` is a draft, which is not published", r.id),
-                "publish it (remove `draft: true`), build with --drafts, or remove the reference"
-                    .to_string(),
-            ));
+            out.push(error("E-REF-DRAFT").with_hint("H-REF-DRAFT"));
             return None;
         }
         let mut sorted: Vec<&str> = self
@@ -229,35 +227,26 @@ impl Index<'_> {
             .filter(|(k, m)| **k != kind && **k != Kind::Section && m.contains_key(r.id.as_str()))
             .map(|(k, _)| *k)
             .min();
-        let folder = kind.folder();
-        let hint = match (other, did_you_mean(&r.id, sorted.iter().copied())) {
-            (_, Some(close)) => format!(
-                "did you mean `{close}`? The {noun}s are {}",
-                list_of(sorted.iter().copied())
-            ),
-            (Some(other), None) => format!(
-                "`{}` is {} ({}), not {}; the {noun}s are {}",
-                r.id,
-                other.a_noun(),
-                self.items
-                    .iter()
-                    .find(|i| i.kind == other && i.id == r.id)
-                    .map_or("", |i| i.doc.display.as_str()),
-                kind.a_noun(),
-                list_of(sorted.iter().copied())
-            ),
-            (None, None) if sorted.is_empty() => {
-                format!("there are no {noun}s yet: add content/{folder}/{}.md", r.id)
-            }
-            (None, None) => format!(
-                "the {noun}s are {} (the file names in content/{folder}/)",
-                list_of(sorted.iter().copied())
-            ),
+        let d = error("E-REF-UNKNOWN")
+            .arg("folder", kind.folder())
+            .arg("known", list(sorted.iter().copied()));
+        let d = match (other, did_you_mean(&r.id, sorted.iter().copied())) {
+            (_, Some(close)) => d.arg("close", close).with_hint("H-REF-CLOSE"),
+            (Some(other), None) => d
+                .arg("other_kind", other.a_noun())
+                .arg("a_kind", kind.a_noun())
+                .arg(
+                    "other_file",
+                    self.items
+                        .iter()
+                        .find(|i| i.kind == other && i.id == r.id)
+                        .map_or("", |i| i.doc.display.as_str()),
+                )
+                .with_hint("H-REF-WRONG-KIND"),
+            (None, None) if sorted.is_empty() => d.with_hint("H-REF-NONE-YET"),
+            (None, None) => d.with_hint("H-REF-KNOWN"),
         };
-        out.push(error(
-            format!("unknown {noun} `{}` in `{field}`", r.id),
-            hint,
-        ));
+        out.push(d);
         None
     }
 }
@@ -300,7 +289,7 @@ impl Resolver<'_> {
                 &cover.written,
                 cover.pos,
                 cover.len,
-                "cover image",
+                "E-COVER-MISSING",
                 file,
                 asset_set,
                 o,
@@ -322,11 +311,9 @@ impl Resolver<'_> {
             if let Some(m) = &org.mentor {
                 if m.id == item.id {
                     o.push(
-                        Diagnostic::error(file, m.pos, "an organization cannot be its own mentor")
+                        Diagnostic::error(file, m.pos, "E-MENTOR-SELF")
                             .with_len(m.len as usize)
-                            .with_hint(
-                                "write the id of the older organization that brings this one up",
-                            ),
+                            .with_hint("H-MENTOR-SELF"),
                     );
                 } else {
                     l.mentor = index.resolve(m, Kind::Organization, "mentor", file, o);
@@ -338,9 +325,9 @@ impl Resolver<'_> {
             for r in &course.prerequisites {
                 if r.id == item.id {
                     o.push(
-                        Diagnostic::error(file, r.pos, "a course cannot be its own prerequisite")
+                        Diagnostic::error(file, r.pos, "E-PREREQUISITE-SELF")
                             .with_len(r.len as usize)
-                            .with_hint("remove it from `prerequisites`"),
+                            .with_hint("H-PREREQUISITE-SELF"),
                     );
                 } else if let Some(p) = index.resolve(r, Kind::Course, "prerequisites", file, o) {
                     prerequisites.push(p);
@@ -353,7 +340,7 @@ impl Resolver<'_> {
                     &a.file.written,
                     a.file.pos,
                     a.file.len,
-                    "attachment",
+                    "E-ATTACHMENT-MISSING",
                     file,
                     asset_set,
                     o,
@@ -368,18 +355,9 @@ impl Resolver<'_> {
             {
                 Some(c) => l.course = Some(*c),
                 None => o.push(
-                    Diagnostic::error(
-                        file,
-                        Pos::START,
-                        format!(
-                            "this lesson's course `{}` has no `_index.md`",
-                            lesson.course
-                        ),
-                    )
-                    .with_hint(format!(
-                        "create content/training/{}/_index.md with the course's title and level",
-                        lesson.course
-                    )),
+                    Diagnostic::error(file, Pos::START, "E-LESSON-NO-COURSE")
+                        .arg("course", lesson.course.as_str())
+                        .with_hint("H-LESSON-NO-COURSE"),
                 ),
             }
         }
@@ -406,9 +384,10 @@ impl Resolver<'_> {
                 {
                     if !r.stations.is_empty() && !l.stations.contains(&s) {
                         o.push(
-                            Diagnostic::warning(file, m.station.pos, format!("a metric is for `{}`, which is not in this report's `stations`", m.station.id))
+                            Diagnostic::warning(file, m.station.pos, "W-METRIC-STATION")
                                 .with_len(m.station.len as usize)
-                                .with_hint(format!("add `{}` to `stations`, or correct the metric's station", m.station.id)),
+                                .arg("id", m.station.id.as_str())
+                                .with_hint("H-METRIC-STATION"),
                         );
                     }
                     if r.stations.is_empty() && !l.stations.contains(&s) {
@@ -456,15 +435,11 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         if let Some(&first) = of_kind.get(item.key.as_str()) {
             // Keep the first (in path order) and report the later one.
             out.push(
-                Diagnostic::error(
-                    &item.doc.display,
-                    Pos::START,
-                    format!("duplicate {} id `{}`", item.kind.noun(), item.id),
-                )
-                .with_hint(format!(
-                    "`{}` already has this id; rename one of the two files",
-                    items[first].doc.display
-                )),
+                Diagnostic::error(&item.doc.display, Pos::START, "E-ID-TWICE")
+                    .arg("kind", item.kind.noun())
+                    .arg("id", item.id.as_str())
+                    .arg("other_file", items[first].doc.display.as_str())
+                    .with_hint("H-ID-TWICE"),
             );
         } else {
             of_kind.insert(item.key.clone(), i);
@@ -514,7 +489,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         &links,
         |l| l.mentor.into_iter().collect(),
         "mentor",
-        "organizations bring each other up in a circle",
+        "E-MENTOR-CYCLE",
         &mut out,
     );
     check_cycles(
@@ -522,7 +497,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         &links,
         |l| l.prerequisites.clone(),
         "prerequisites",
-        "courses require each other in a circle",
+        "E-PREREQUISITE-CYCLE",
         &mut out,
     );
 
@@ -741,7 +716,7 @@ fn check_file(
     written: &str,
     pos: Pos,
     len: u32,
-    what: &str,
+    what: &'static str,
     file: &str,
     assets: &HashMap<&str, u64>,
     out: &mut Vec<Diagnostic>,
@@ -757,17 +732,14 @@ fn check_file(
         .map(|a| a.rsplit('/').next().unwrap_or(a))
         .collect();
     let name = written.rsplit('/').next().unwrap_or(written);
-    let hint = match did_you_mean(name, siblings.iter().copied()) {
-        Some(close) => format!("did you mean `{close}`? Put the file at content/{path}"),
-        None => format!(
-            "put the file at content/{path}, or correct the name (names are case-sensitive)"
-        ),
-    };
-    out.push(
-        Diagnostic::error(file, pos, format!("{what} not found: `{written}`"))
-            .with_len(len as usize)
-            .with_hint(hint),
-    );
+    let d = Diagnostic::error(file, pos, what)
+        .with_len(len as usize)
+        .arg("written", written)
+        .arg("path", path);
+    out.push(match did_you_mean(name, siblings.iter().copied()) {
+        Some(close) => d.arg("close", close).with_hint("H-FILE-MISSING-CLOSE"),
+        None => d.with_hint("H-FILE-MISSING"),
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -782,60 +754,85 @@ fn check_body_links(
     out: &mut Vec<Diagnostic>,
 ) {
     let file = item.doc.display.as_str();
-    let anchor_error = |anchor: &str, ids: &HashSet<String>, page: &str, pos: Pos, len: u32| {
-        let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
-        sorted.sort_unstable();
-        let hint = match did_you_mean(anchor, sorted.iter().copied()) {
-            Some(close) => format!(
-                "did you mean `#{close}`? The headings of {page} are {}",
-                list_of(sorted.iter().copied())
-            ),
-            None if sorted.is_empty() => format!("{page} has no headings to link to"),
-            None => format!(
-                "the heading ids of {page} are {}",
-                list_of(sorted.iter().copied())
-            ),
-        };
-        Diagnostic::error(file, pos, format!("no heading `#{anchor}` in {page}"))
+    // `page` is None for this page, else the other page's file.
+    let anchor_error =
+        |anchor: &str, ids: &HashSet<String>, page: Option<String>, pos: Pos, len: u32| {
+            let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
+            sorted.sort_unstable();
+            let d = match page {
+                None => Diagnostic::error(file, pos, "E-ANCHOR-MISSING-HERE"),
+                Some(page) => Diagnostic::error(file, pos, "E-ANCHOR-MISSING").arg("page", page),
+            }
             .with_len(len as usize)
-            .with_hint(hint)
-    };
+            .arg("anchor", anchor)
+            .arg("known", list(sorted.iter().copied()));
+            match did_you_mean(anchor, sorted.iter().copied()) {
+                Some(close) => d.arg("close", close).with_hint("H-ANCHOR-CLOSE"),
+                None if sorted.is_empty() => d.with_hint("H-ANCHOR-NO-HEADINGS"),
+                None => d.with_hint("H-ANCHOR-KNOWN"),
+            }
+        };
     for link in &body.links {
         match &link.target {
             Target::Anchor(anchor) => {
                 if !body.heading_ids.contains(anchor) {
-                    out.push(anchor_error(anchor, &body.heading_ids, "this page", link.pos, link.len));
+                    out.push(anchor_error(
+                        anchor,
+                        &body.heading_ids,
+                        None,
+                        link.pos,
+                        link.len,
+                    ));
                 }
             }
             Target::Page { path, anchor } => match page_of_path.get(path.as_str()) {
                 Some(target) => {
                     if let Some(anchor) = anchor {
                         if !bodies[target].heading_ids.contains(anchor) {
-                            out.push(anchor_error(anchor, &bodies[target].heading_ids, &format!("content/{}", items[target].doc.path), link.pos, link.len));
+                            out.push(anchor_error(
+                                anchor,
+                                &bodies[target].heading_ids,
+                                Some(format!("content/{}", items[target].doc.path)),
+                                link.pos,
+                                link.len,
+                            ));
                         }
                     }
                 }
                 None if draft_paths.contains(path) => out.push(
-                    Diagnostic::error(file, link.pos, format!("this link goes to a draft, which is not published: `{}`", link.written))
+                    Diagnostic::error(file, link.pos, "E-LINK-DRAFT")
                         .with_len(link.len as usize)
-                        .with_hint("publish the page (remove `draft: true`), build with --drafts, or remove the link"),
+                        .arg("written", link.written.as_str())
+                        .with_hint("H-LINK-DRAFT"),
                 ),
                 None => {
                     let known: Vec<&str> = page_of_path.paths().collect();
-                    let hint = match did_you_mean(path, known.iter().copied()) {
-                        Some(close) => format!("did you mean content/{close}? Links are relative to this file's folder"),
-                        None => "check the file name and the `../` steps: links are relative to this file's folder".to_string(),
-                    };
-                    out.push(
-                        Diagnostic::error(file, link.pos, format!("this link goes to a page that does not exist: `{}` (content/{path})", link.written))
-                            .with_len(link.len as usize)
-                            .with_hint(hint),
-                    );
+                    let d = Diagnostic::error(file, link.pos, "E-LINK-MISSING")
+                        .with_len(link.len as usize)
+                        .arg("written", link.written.as_str())
+                        .arg("path", path.as_str());
+                    out.push(match did_you_mean(path, known.iter().copied()) {
+                        Some(close) => d.arg("close", close).with_hint("H-LINK-MISSING-CLOSE"),
+                        None => d.with_hint("H-LINK-MISSING"),
+                    });
                 }
             },
             Target::File { path, image } => {
-                let what = if *image { "image" } else { "linked file" };
-                check_file(Some(path), &link.written, link.pos, link.len, what, file, assets, out);
+                let what = if *image {
+                    "E-IMAGE-MISSING"
+                } else {
+                    "E-LINKED-FILE-MISSING"
+                };
+                check_file(
+                    Some(path),
+                    &link.written,
+                    link.pos,
+                    link.len,
+                    what,
+                    file,
+                    assets,
+                    out,
+                );
             }
         }
     }
@@ -847,7 +844,7 @@ fn check_cycles(
     links: &[Links],
     next: impl Fn(&Links) -> Vec<usize>,
     field: &str,
-    what: &str,
+    code: &'static str,
     out: &mut Vec<Diagnostic>,
 ) {
     let mut state = vec![0u8; items.len()]; // 0 new, 1 on the path, 2 done
@@ -887,12 +884,10 @@ fn check_cycles(
             .map(|&i| format!("`{}`", items[i].id))
             .collect();
         out.push(
-            Diagnostic::error(
-                &items[first].doc.display,
-                Pos::START,
-                format!("{what}: {}", names.join(" → ")),
-            )
-            .with_hint(format!("remove `{field}` from one of them")),
+            Diagnostic::error(&items[first].doc.display, Pos::START, code)
+                .arg("cycle", names.join(" → "))
+                .arg("field", field_arg(field))
+                .with_hint("H-CYCLE"),
         );
     }
 }

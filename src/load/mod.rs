@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos, Problem};
 pub use node::{Key, Node, Value};
 
 /// The largest Markdown file we read. A real page is a few kilobytes; a bigger
@@ -177,12 +177,8 @@ pub fn walk(paths: &SitePaths, under: &str) -> Walked {
             let shown = rel.to_string_lossy().replace('\\', "/");
             walked.problems.push((
                 shown.clone(),
-                Diagnostic::error(
-                    paths.display_content(&shown),
-                    Pos::START,
-                    "this file name is not valid UTF-8",
-                )
-                .with_hint("rename the file using letters, digits and dashes"),
+                Diagnostic::error(paths.display_content(&shown), Pos::START, "E-NAME-NOT-UTF8")
+                    .with_hint("H-NAME-NOT-UTF8"),
             ));
             continue;
         };
@@ -193,12 +189,8 @@ pub fn walk(paths: &SitePaths, under: &str) -> Walked {
             if !inside {
                 walked.problems.push((
                     rel.clone(),
-                    Diagnostic::error(
-                        paths.display_content(&rel),
-                        Pos::START,
-                        "this symbolic link points outside the site folder",
-                    )
-                    .with_hint("copy the file into the site folder instead of linking to it"),
+                    Diagnostic::error(paths.display_content(&rel), Pos::START, "E-LINK-OUTSIDE")
+                        .with_hint("H-LINK-OUTSIDE"),
                 ));
                 continue;
             }
@@ -224,9 +216,8 @@ pub fn walk(paths: &SitePaths, under: &str) -> Walked {
 /// The problem of a missing content folder, if it is missing.
 pub fn check_content_dir(paths: &SitePaths) -> Option<Diagnostic> {
     (!paths.content_dir().is_dir()).then(|| {
-        Diagnostic::error(paths.display("content"), Pos::START, "there is no `content` folder").with_hint(
-            "a site is a folder with `site.yaml` and a `content/` folder of Markdown files; `zhan init DIR` makes one",
-        )
+        Diagnostic::error(paths.display("content"), Pos::START, "E-NO-CONTENT")
+            .with_hint("H-NO-CONTENT")
     })
 }
 
@@ -267,24 +258,13 @@ fn walk_error(paths: &SitePaths, content: &Path, err: &walkdir::Error) -> Diagno
         .map(rel)
         .unwrap_or_else(|| paths.display("content"));
     if let Some(ancestor) = err.loop_ancestor() {
-        return Diagnostic::error(
-            file,
-            Pos::START,
-            format!(
-                "symbolic link loop: this link leads back to `{}`",
-                rel(ancestor)
-            ),
-        )
-        .with_hint(
-            "remove the link; a folder may not contain a link to itself or to a folder above it",
-        );
+        return Diagnostic::error(file, Pos::START, "E-LINK-LOOP")
+            .arg("target", rel(ancestor))
+            .with_hint("H-LINK-LOOP");
     }
-    Diagnostic::error(
-        file,
-        Pos::START,
-        format!("cannot read this file or folder: {err}"),
-    )
-    .with_hint("check that it exists and that you may read it")
+    Diagnostic::error(file, Pos::START, "E-READ-FILE")
+        .arg("detail", err.to_string())
+        .with_hint("H-READ-FILE")
 }
 
 /// Reads one Markdown file: size limit, UTF-8, BOM and CRLF, front matter.
@@ -298,58 +278,37 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
         let root = std::fs::canonicalize(&paths.root).unwrap_or_else(|_| paths.root.clone());
         if !std::fs::canonicalize(path).is_ok_and(|t| t.starts_with(&root)) {
             return Err(vec![
-                Diagnostic::error(
-                    &display,
-                    Pos::START,
-                    "this symbolic link points outside the site folder",
-                )
-                .with_hint("copy the file into the site folder instead of linking to it"),
+                Diagnostic::error(&display, Pos::START, "E-LINK-OUTSIDE")
+                    .with_hint("H-LINK-OUTSIDE"),
             ]);
         }
     }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if size > MAX_PAGE_BYTES {
-        return Err(vec![Diagnostic::error(
-            &display,
-            Pos::START,
-            format!(
-                "this file is {:.1} MB; a page may be at most {} MB",
-                size as f64 / 1_048_576.0,
-                MAX_PAGE_BYTES / 1_048_576
-            ),
-        )
-        .with_hint("split it into several pages, or put large material in an attachment (PDF, spreadsheet) and link to it")]);
+        return Err(vec![
+            Diagnostic::error(&display, Pos::START, "E-PAGE-TOO-BIG")
+                .arg("size", format!("{:.1}", size as f64 / 1_048_576.0))
+                .arg("limit", MAX_PAGE_BYTES / 1_048_576)
+                .with_hint("H-PAGE-TOO-BIG"),
+        ]);
     }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) => {
             return Err(vec![
-                Diagnostic::error(
-                    &display,
-                    Pos::START,
-                    format!("cannot read this file: {err}"),
-                )
-                .with_hint("check that it exists and that you may read it"),
+                Diagnostic::error(&display, Pos::START, "E-READ-FILE")
+                    .arg("detail", err.to_string())
+                    .with_hint("H-READ-FILE"),
             ]);
         }
     };
     let text = match decode(&bytes) {
         Ok(text) => text,
-        Err((pos, what)) => {
-            return Err(vec![Diagnostic::error(&display, pos, what).with_hint(
-                "save the file as UTF-8 (in Notepad: File › Save As › Encoding: UTF-8)",
-            )]);
-        }
+        Err((pos, problem)) => return Err(vec![problem.error_at(&display, pos)]),
     };
     let split = match frontmatter::split(&text) {
         Ok(split) => split,
-        Err(what) => {
-            return Err(vec![
-                Diagnostic::error(&display, Pos::START, what).with_hint(
-                    "add a line containing only `---` after the last front-matter field",
-                ),
-            ]);
-        }
+        Err(problem) => return Err(vec![problem.error_at(&display, Pos::START)]),
     };
     let front = match split.yaml {
         None => None,
@@ -370,8 +329,8 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
 }
 
 /// UTF-8 text with a leading BOM removed and `\r\n` (and lone `\r`) turned into `\n`.
-/// On invalid UTF-8, the position of the first bad byte.
-pub fn decode(bytes: &[u8]) -> Result<String, (Pos, String)> {
+/// On invalid UTF-8, the position of the first bad byte and the problem.
+pub fn decode(bytes: &[u8]) -> Result<String, (Pos, Problem)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -385,12 +344,12 @@ pub fn decode(bytes: &[u8]) -> Result<String, (Pos, String)> {
                 u32::try_from(line).unwrap_or(u32::MAX),
                 u32::try_from(col).unwrap_or(u32::MAX),
             );
-            let hint = if looks_like_gbk(&bytes[err.valid_up_to()..]) {
-                " (it looks like GBK/GB2312, the old Chinese Windows encoding)"
+            let code = if looks_like_gbk(&bytes[err.valid_up_to()..]) {
+                "E-NOT-UTF8-GBK"
             } else {
-                ""
+                "E-NOT-UTF8"
             };
-            return Err((pos, format!("this file is not valid UTF-8 text{hint}")));
+            return Err((pos, Problem::new(code).with_hint("H-SAVE-UTF8")));
         }
     };
     if text.contains('\r') {
@@ -419,9 +378,9 @@ mod tests {
 
     #[test]
     fn invalid_utf8_names_line_and_column() {
-        let (pos, message) = decode(b"---\ntitle: \xB9\xDC\xD7\xAF\n").unwrap_err();
+        let (pos, problem) = decode(b"---\ntitle: \xB9\xDC\xD7\xAF\n").unwrap_err();
         assert_eq!(pos, Pos::new(2, 8));
-        assert!(message.contains("GBK"));
+        assert_eq!(problem.code, "E-NOT-UTF8-GBK");
     }
 
     #[test]

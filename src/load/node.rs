@@ -35,16 +35,17 @@ pub enum Value {
 }
 
 impl Node {
-    /// What kind of value this is, in words an author understands.
+    /// What kind of value this is: the catalog key of its name in words an
+    /// author understands (`ui.value-list` → 列表).
     pub fn kind_name(&self) -> &'static str {
         match self.value {
-            Value::Null => "empty",
-            Value::Bool(_) => "true/false",
-            Value::Int(_) => "a whole number",
-            Value::Float(_) => "a number",
-            Value::Str(_) => "text",
-            Value::Seq(_) => "a list",
-            Value::Map(_) => "a group of fields",
+            Value::Null => "ui.value-empty",
+            Value::Bool(_) => "ui.value-bool",
+            Value::Int(_) => "ui.value-int",
+            Value::Float(_) => "ui.value-number",
+            Value::Str(_) => "ui.value-text",
+            Value::Seq(_) => "ui.value-list",
+            Value::Map(_) => "ui.value-map",
         }
     }
 

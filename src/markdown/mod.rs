@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::diagnostics::{Diagnostic, Pos};
+use crate::diagnostics::{Diagnostic, Pos, Problem};
 use crate::escape;
 use crate::model::values::resolve_relative;
 
@@ -144,7 +144,7 @@ impl<'a> Lines<'a> {
 enum Dest {
     Keep(String),
     Rewrite(String, Target),
-    Refuse(String, &'static str),
+    Refuse(Problem),
 }
 
 /// Decides what a link or image destination is and what to write in the page.
@@ -163,22 +163,19 @@ fn resolve_dest(dest: &str, source: &Source, cx: &Context, image: bool) -> Dest 
     if let Some(scheme) = scheme {
         return match scheme.to_ascii_lowercase().as_str() {
             "javascript" | "vbscript" | "data" | "file" => Dest::Refuse(
-                format!("links with `{scheme}:` are not allowed"),
-                "link to a page or a file of the site, or to a web address starting with https://",
+                Problem::new("E-LINK-SCHEME")
+                    .arg("scheme", scheme)
+                    .with_hint("H-LINK-SCHEME"),
             ),
-            _ if image => Dest::Refuse(
-                "images must be files of the site, not of another website".to_string(),
-                "the site must work offline: save the image beside the page and write its file name",
-            ),
+            _ if image => {
+                Dest::Refuse(Problem::new("E-IMAGE-EXTERNAL").with_hint("H-IMAGE-EXTERNAL"))
+            }
             _ => Dest::Keep(dest.to_string()),
         };
     }
     if dest.starts_with("//") {
         return if image {
-            Dest::Refuse(
-                "images must be files of the site, not of another website".to_string(),
-                "the site must work offline: save the image beside the page and write its file name",
-            )
+            Dest::Refuse(Problem::new("E-IMAGE-EXTERNAL").with_hint("H-IMAGE-EXTERNAL"))
         } else {
             Dest::Keep(dest.to_string())
         };
@@ -194,8 +191,9 @@ fn resolve_dest(dest: &str, source: &Source, cx: &Context, image: bool) -> Dest 
     let decoded = escape::percent_decode(path_part);
     let Some(resolved) = resolve_relative(source.path, &decoded) else {
         return Dest::Refuse(
-            format!("this link leaves the content folder: `{dest}`"),
-            "link only to files inside content/, with a path relative to this file",
+            Problem::new("E-LINK-OUTSIDE-CONTENT")
+                .arg("written", dest)
+                .with_hint("H-LINK-OUTSIDE-CONTENT"),
         );
     };
     if resolved.ends_with(".md") {
@@ -471,9 +469,9 @@ fn push_inline<'e>(
             let trimmed = html.trim();
             if !(trimmed.is_empty() || trimmed.starts_with("<!--") && trimmed.ends_with("-->")) {
                 body.diagnostics.push(
-                    Diagnostic::warning(source.display, lines.pos(range.start), "raw HTML is shown as plain text")
+                    Diagnostic::warning(source.display, lines.pos(range.start), "W-RAW-HTML")
                         .with_len(trimmed.chars().count().min(40))
-                        .with_hint("write Markdown instead (e.g. **bold**, [link](page.md), a blank line for a new paragraph)"),
+                        .with_hint("H-RAW-HTML"),
                 );
                 out.push(Event::Text(html));
             }
@@ -507,12 +505,9 @@ fn link_href(
             });
             href
         }
-        Dest::Refuse(message, hint) => {
-            body.diagnostics.push(
-                Diagnostic::error(source.display, pos, message)
-                    .with_len(len as usize)
-                    .with_hint(hint),
-            );
+        Dest::Refuse(problem) => {
+            body.diagnostics
+                .push(problem.error_at(source.display, pos).with_len(len as usize));
             "#".to_string()
         }
     }

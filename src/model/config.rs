@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::fields::{Cx, Fields, NonEmpty};
-use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos, Problem};
 use crate::load::{self, SitePaths, Value};
 
 /// The values an author may choose from for the fields of the same name.
@@ -95,28 +95,25 @@ impl Config {
         let display = paths.display(FILE);
         if !path.is_file() {
             diagnostics.push(
-                Diagnostic::warning(
-                    &display,
-                    Pos::START,
-                    "there is no site.yaml; using the default title and vocabularies",
-                )
-                .with_hint(
-                    "create site.yaml with at least `title:` and `base_url:` (see README.md)",
-                ),
+                Diagnostic::warning(&display, Pos::START, "W-SITE-YAML-MISSING")
+                    .with_hint("H-SITE-YAML-MISSING"),
             );
             return (Config::default(), None);
         }
         let text = match std::fs::read(&path)
-            .map_err(|e| (Pos::START, e.to_string()))
+            .map_err(|e| {
+                (
+                    Pos::START,
+                    Problem::new("E-READ-FILE")
+                        .arg("detail", e.to_string())
+                        .with_hint("H-READ-FILE"),
+                )
+            })
             .and_then(|b| load::decode(&b))
         {
             Ok(text) => text,
-            Err((pos, what)) => {
-                diagnostics.push(Diagnostic::error(
-                    &display,
-                    pos,
-                    format!("cannot read site.yaml: {what}"),
-                ));
+            Err((pos, problem)) => {
+                diagnostics.push(problem.error_at(&display, pos));
                 return (Config::default(), None);
             }
         };
@@ -157,10 +154,10 @@ impl Config {
                             config.base_url = base_url;
                             config.base_path = base_path;
                         }
-                        None => cx.error(
-                            node,
-                            format!("`base_url` should be the site's address like https://example.org/, but is `{url}`"),
-                            "write the full address starting with https:// (or http://), or `/` for a site at the root of any address",
+                        None => cx.push(
+                            cx.at(node, "E-BASE-URL")
+                                .arg("value", url)
+                                .with_hint("H-BASE-URL"),
                         ),
                     }
                 }
@@ -168,13 +165,10 @@ impl Config {
             config.language = f.opt("language", cx).unwrap_or(config.language);
             config.theme = f.opt("theme", cx).unwrap_or(config.theme);
             if !super::values::is_valid_id(&config.theme) {
-                cx.error_at(
-                    f.pos(),
-                    format!(
-                        "`theme` should be a theme folder name, but is `{}`",
-                        config.theme
-                    ),
-                    "use the name of a folder in themes/, e.g. `default`",
+                cx.push(
+                    cx.at_pos(f.pos(), "E-THEME-NAME")
+                        .arg("value", config.theme.as_str())
+                        .with_hint("H-THEME-NAME"),
                 );
                 config.theme = "default".to_string();
             }
@@ -218,10 +212,9 @@ impl Config {
                         }
                     }
                 } else {
-                    cx.error(
-                        node,
-                        "`strings` should be a group of `key: text` lines".to_string(),
-                        "see the theme's strings.yaml for the keys",
+                    cx.push(
+                        cx.at(node, "E-STRINGS-NOT-MAP")
+                            .with_hint("H-STRINGS-NOT-MAP"),
                     );
                 }
             }
@@ -316,10 +309,11 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].pos, Pos::new(5, 1));
         assert!(
-            w[0].hint
-                .as_deref()
-                .unwrap_or("")
-                .contains("did you mean `theme`")
+            w[0].hint == Some("H-FIELD-UNKNOWN-CLOSE")
+                && w[0]
+                    .args
+                    .iter()
+                    .any(|(n, v)| *n == "close" && *v == "theme".into())
         );
     }
 }

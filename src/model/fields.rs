@@ -3,8 +3,9 @@
 //! Each reader reports a problem as a diagnostic at the value's position and
 //! carries on, so one build lists all the wrong fields of all files.
 
-use crate::diagnostics::{Diagnostic, Pos, did_you_mean, list_of};
+use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
 use crate::load::{Key, Node, Value};
+use crate::messages::{field, key, list};
 
 /// Where diagnostics go while one file is read.
 pub struct Cx<'a> {
@@ -13,23 +14,16 @@ pub struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    pub fn error(&mut self, node: &Node, message: String, hint: impl Into<String>) {
-        self.out.push(
-            Diagnostic::error(self.file, node.pos, message)
-                .with_len(node.len as usize)
-                .with_hint(hint),
-        );
+    /// An error about a node's value, underlining it.
+    pub fn at(&self, node: &Node, code: &'static str) -> Diagnostic {
+        Diagnostic::error(self.file, node.pos, code).with_len(node.len as usize)
     }
-    pub fn error_at(&mut self, pos: Pos, message: String, hint: impl Into<String>) {
-        self.out
-            .push(Diagnostic::error(self.file, pos, message).with_hint(hint));
+    /// An error at a position of this file.
+    pub fn at_pos(&self, pos: Pos, code: &'static str) -> Diagnostic {
+        Diagnostic::error(self.file, pos, code)
     }
-    pub fn warning_at(&mut self, pos: Pos, len: usize, message: String, hint: impl Into<String>) {
-        self.out.push(
-            Diagnostic::warning(self.file, pos, message)
-                .with_len(len)
-                .with_hint(hint),
-        );
+    pub fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
     }
 }
 
@@ -59,18 +53,14 @@ impl<'n> Fields<'n> {
                 prefix: prefix.to_string(),
             }),
             _ => {
-                let what = if prefix.is_empty() {
-                    "the front matter".to_string()
+                let d = if prefix.is_empty() {
+                    cx.at(node, "E-FRONT-NOT-MAP")
                 } else {
-                    format!("`{prefix}`")
+                    cx.at(node, "E-ITEM-NOT-MAP").arg("field", field(prefix))
                 };
-                cx.error(
-                    node,
-                    format!(
-                        "{what} should be a group of fields `name: value`, but is {}",
-                        node.kind_name()
-                    ),
-                    "write one field per line as `name: value`, with a space after the colon",
+                cx.push(
+                    d.arg("found", key(node.kind_name()))
+                        .with_hint("H-WRITE-NAME-VALUE"),
                 );
                 None
             }
@@ -112,15 +102,16 @@ impl<'n> Fields<'n> {
         match self.node(key) {
             Some(node) => T::from_node(node, &self.name(key), cx),
             None => {
-                let whose = if self.prefix.is_empty() {
-                    String::new()
+                let d = if self.prefix.is_empty() {
+                    cx.at_pos(self.pos, "E-FIELD-MISSING")
                 } else {
-                    format!(" in `{}`", self.prefix)
+                    cx.at_pos(self.pos, "E-FIELD-MISSING-IN")
+                        .arg("item", field(self.prefix.as_str()))
                 };
-                cx.error_at(
-                    self.pos,
-                    format!("the required field `{key}` is missing{whose}"),
-                    format!("add a line such as `{example}`"),
+                cx.push(
+                    d.arg("field", field(key))
+                        .arg("example", example)
+                        .with_hint("H-ADD-LINE"),
                 );
                 None
             }
@@ -140,10 +131,12 @@ impl<'n> Fields<'n> {
                 .filter_map(|(i, item)| T::from_node(item, &format!("{name}[{}]", i + 1), cx))
                 .collect(),
             Value::Map(_) => {
-                cx.error(
-                    node,
-                    format!("`{name}` should be a list, but is a group of fields"),
-                    format!("write the items as lines starting with `- ` under `{key}:`"),
+                cx.push(
+                    cx.at(node, "E-NOT-LIST")
+                        .arg("field", field(name.as_str()))
+                        .arg("found", crate::messages::key(node.kind_name()))
+                        .arg("key", key)
+                        .with_hint("H-WRITE-LIST"),
                 );
                 Vec::new()
             }
@@ -157,40 +150,34 @@ impl<'n> Fields<'n> {
             if *used {
                 continue;
             }
-            let whose = if self.prefix.is_empty() {
-                String::new()
+            let d = if self.prefix.is_empty() {
+                Diagnostic::warning(cx.file, key.pos, "W-FIELD-UNKNOWN")
             } else {
-                format!(" in `{}`", self.prefix)
+                Diagnostic::warning(cx.file, key.pos, "W-FIELD-UNKNOWN-IN")
+                    .arg("item", field(self.prefix.as_str()))
             };
-            let hint = match did_you_mean(&key.name, known.iter().copied()) {
-                Some(close) => format!(
-                    "did you mean `{close}`? Otherwise remove the line; the known fields here are {}",
-                    list_of(known.iter().copied())
-                ),
-                None => format!(
-                    "it is ignored; the known fields here are {}",
-                    list_of(known.iter().copied())
-                ),
-            };
-            cx.warning_at(
-                key.pos,
-                key.name.chars().count(),
-                format!("unknown field `{}`{whose}", key.name),
-                hint,
-            );
+            let d = d
+                .with_len(key.name.chars().count())
+                .arg("field", key.name.as_str())
+                .arg("known", list(known.iter().copied()));
+            cx.push(match did_you_mean(&key.name, known.iter().copied()) {
+                Some(close) => d.arg("close", close).with_hint("H-FIELD-UNKNOWN-CLOSE"),
+                None => d.with_hint("H-FIELD-UNKNOWN"),
+            });
         }
     }
 }
 
-fn wrong_type(node: &Node, name: &str, wanted: &str, example: &str, cx: &mut Cx) {
-    cx.error(
-        node,
-        format!(
-            "`{name}` should be {wanted}, but is {} `{}`",
-            node.kind_name(),
-            node.shown()
-        ),
-        format!("write it like `{example}`"),
+/// `wanted` is the catalog key of what the field should be (`ui.value-text`).
+fn wrong_type(node: &Node, name: &str, wanted: &'static str, example: &str, cx: &mut Cx) {
+    cx.push(
+        cx.at(node, "E-WRONG-TYPE")
+            .arg("field", field(name))
+            .arg("wanted", key(wanted))
+            .arg("found", key(node.kind_name()))
+            .arg("value", node.shown())
+            .arg("example", example)
+            .with_hint("H-WRITE-LIKE"),
     );
 }
 
@@ -204,7 +191,7 @@ impl FromNode for String {
                 wrong_type(
                     node,
                     name,
-                    "text",
+                    "ui.value-text",
                     &format!("{}: 文字", leaf_name(name)),
                     cx,
                 );
@@ -221,10 +208,10 @@ impl FromNode for NonEmpty {
     fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
         let text = String::from_node(node, name, cx)?;
         if text.is_empty() {
-            cx.error(
-                node,
-                format!("`{name}` is empty"),
-                "write some text after the colon",
+            cx.push(
+                cx.at(node, "E-EMPTY")
+                    .arg("field", field(name))
+                    .with_hint("H-EMPTY-TEXT"),
             );
             return None;
         }
@@ -237,17 +224,12 @@ impl FromNode for bool {
         match &node.value {
             Value::Bool(b) => Some(*b),
             _ => {
-                let example = format!("{}: true", leaf_name(name));
-                cx.error(
-                    node,
-                    format!(
-                        "`{name}` should be `true` or `false`, but is `{}`",
-                        node.shown()
-                    ),
-                    format!(
-                        "write `{example}` or `{}: false` (in English, without quotes)",
-                        leaf_name(name)
-                    ),
+                cx.push(
+                    cx.at(node, "E-NOT-BOOL")
+                        .arg("field", field(name))
+                        .arg("value", node.shown())
+                        .arg("key", leaf_name(name))
+                        .with_hint("H-BOOL"),
                 );
                 None
             }
@@ -263,7 +245,7 @@ impl FromNode for u32 {
                 wrong_type(
                     node,
                     name,
-                    "a whole number (0 or more)",
+                    "ui.value-count",
                     &format!("{}: 12", leaf_name(name)),
                     cx,
                 );
@@ -281,7 +263,7 @@ impl FromNode for i64 {
                 wrong_type(
                     node,
                     name,
-                    "a whole number",
+                    "ui.value-int",
                     &format!("{}: 1", leaf_name(name)),
                     cx,
                 );
@@ -297,20 +279,19 @@ impl FromNode for f64 {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) if f.is_finite() => Some(*f),
             _ => {
-                let mut hint = format!("write only the number, like `{}: 3650`", leaf_name(name));
-                if let Value::Str(s) = &node.value {
-                    if s.chars().any(|c| c.is_ascii_digit()) {
-                        hint.push_str("; put the unit in the `unit` field, and leave out commas and units such as 人次 or 元");
-                    }
-                }
-                cx.error(
-                    node,
-                    format!(
-                        "`{name}` should be a number, but is {} `{}`",
-                        node.kind_name(),
-                        node.shown()
-                    ),
-                    hint,
+                let with_unit =
+                    matches!(&node.value, Value::Str(s) if s.chars().any(|c| c.is_ascii_digit()));
+                cx.push(
+                    cx.at(node, "E-NOT-NUMBER")
+                        .arg("field", field(name))
+                        .arg("found", key(node.kind_name()))
+                        .arg("value", node.shown())
+                        .arg("key", leaf_name(name))
+                        .with_hint(if with_unit {
+                            "H-NUMBER-UNIT"
+                        } else {
+                            "H-NUMBER"
+                        }),
                 );
                 None
             }
@@ -325,31 +306,27 @@ pub fn leaf_name(name: &str) -> &str {
 }
 
 /// Reads a text field that must be one of `allowed`; reports the allowed values.
+/// `what` is the catalog key of what the values are (`ui.what-status`).
 pub fn one_of(
     node: &Node,
     name: &str,
     allowed: &[&str],
-    what: &str,
+    what: &'static str,
     cx: &mut Cx,
 ) -> Option<String> {
     let value = String::from_node(node, name, cx)?;
     if allowed.contains(&value.as_str()) {
         return Some(value);
     }
-    let hint = match did_you_mean(&value, allowed.iter().copied()) {
-        Some(close) => format!(
-            "did you mean `{close}`? The allowed values are {}",
-            list_of(allowed.iter().copied())
-        ),
-        None => format!(
-            "the allowed values are {}",
-            list_of(allowed.iter().copied())
-        ),
-    };
-    cx.error(
-        node,
-        format!("`{value}` is not a valid {what} (field `{name}`)"),
-        hint,
-    );
+    let d = cx
+        .at(node, "E-NOT-ALLOWED")
+        .arg("value", value.as_str())
+        .arg("what", key(what))
+        .arg("field", field(name))
+        .arg("allowed", list(allowed.iter().copied()));
+    cx.push(match did_you_mean(&value, allowed.iter().copied()) {
+        Some(close) => d.arg("close", close).with_hint("H-ALLOWED-CLOSE"),
+        None => d.with_hint("H-ALLOWED"),
+    });
     None
 }

@@ -34,31 +34,31 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The word used in messages.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Kind::Home => "home page",
-            Kind::Station => "station",
-            Kind::Service => "service",
-            Kind::Organization => "organization",
-            Kind::Course => "course",
-            Kind::Lesson => "lesson",
-            Kind::Project => "project",
-            Kind::Report => "report",
-            Kind::News => "news item",
-            Kind::Page => "page",
-            Kind::Section => "section page",
-        }
+    /// Every kind, for tests.
+    pub const ALL: [Kind; 11] = [
+        Kind::Home,
+        Kind::Station,
+        Kind::Service,
+        Kind::Organization,
+        Kind::Course,
+        Kind::Lesson,
+        Kind::Project,
+        Kind::Report,
+        Kind::News,
+        Kind::Page,
+        Kind::Section,
+    ];
+    /// The kind's name in messages (社工站, station).
+    pub fn noun(self) -> crate::messages::Arg {
+        crate::messages::key(format!("kind.{}", self.name()))
     }
-    /// The noun with its article: "a station", "an organization".
-    pub fn a_noun(self) -> String {
-        let noun = self.noun();
-        let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-            "an"
-        } else {
-            "a"
-        };
-        format!("{article} {noun}")
+    /// The kind's name with an article in messages (一个社工站, a station).
+    pub fn a_noun(self) -> crate::messages::Arg {
+        crate::messages::key(format!("kind-a.{}", self.name()))
+    }
+    /// The key of the kind in catalogs: its [`Kind::name`].
+    pub fn key(self) -> &'static str {
+        self.name()
     }
     /// The kind's name as templates and interface strings know it
     /// (`station`, as in `kind_station`).

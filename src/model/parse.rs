@@ -4,8 +4,9 @@ use super::config::Config;
 use super::fields::{Cx, Fields, FromNode, NonEmpty, one_of};
 use super::values::{FileRef, Num, Ref, is_valid_id, resolve_relative};
 use super::*;
-use crate::diagnostics::{Diagnostic, Pos};
+use crate::diagnostics::{Diagnostic, Pos, Problem};
 use crate::load::{Document, Node, Value};
+use crate::messages::{field, list};
 
 /// Where a file sits in the content model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,15 +19,14 @@ pub struct Placement {
 
 /// Decides what a content file is from its path (relative to `content/`).
 /// Errors say what is wrong with the place or the name, and how to fix it.
-pub fn classify(path: &str) -> Result<Placement, (String, String)> {
+pub fn classify(path: &str) -> Result<Placement, Problem> {
     let parts: Vec<&str> = path.split('/').collect();
     let file = parts.last().copied().unwrap_or_default();
     let stem = file.strip_suffix(".md").unwrap_or(file);
     let name_error = |name: &str| {
-        (
-            format!("`{name}` is not a valid id for a file or folder name"),
-            "ids are lowercase ASCII letters, digits and dashes, such as `laoren-tanfang`; rename it (pinyin works well)".to_string(),
-        )
+        Problem::new("E-PATH-BAD-ID")
+            .arg("name", name)
+            .with_hint("H-PATH-BAD-ID")
     };
     let check = |name: &str| {
         if is_valid_id(name) {
@@ -59,12 +59,9 @@ pub fn classify(path: &str) -> Result<Placement, (String, String)> {
                 return if rest.len() == 1 {
                     Ok(section(folder))
                 } else {
-                    Err((
-                        format!(
-                            "an `_index.md` inside a subfolder of `{folder}/` has no page to belong to"
-                        ),
-                        format!("move its text to `{folder}/_index.md`, or delete it"),
-                    ))
+                    Err(Problem::new("E-PATH-INDEX-NESTED")
+                        .arg("folder", *folder)
+                        .with_hint("H-PATH-INDEX-NESTED"))
                 };
             }
             // Subfolders only sort the files; the id is the file name.
@@ -78,12 +75,9 @@ pub fn classify(path: &str) -> Result<Placement, (String, String)> {
             if *file == "_index.md" {
                 Ok(section("services"))
             } else {
-                Err((
-                    "a service must be in the folder of its station".to_string(),
-                    format!(
-                        "move it to `services/<station id>/{file}`, e.g. `services/huidong/{file}`"
-                    ),
-                ))
+                Err(Problem::new("E-PATH-SERVICE-NO-STATION")
+                    .arg("file", *file)
+                    .with_hint("H-PATH-SERVICE-NO-STATION"))
             }
         }
         ["services", station, rest @ ..] => {
@@ -111,12 +105,9 @@ pub fn classify(path: &str) -> Result<Placement, (String, String)> {
             if *file == "_index.md" {
                 Ok(section("training"))
             } else {
-                Err((
-                    "a course is a folder in `training/`, not a single file".to_string(),
-                    format!(
-                        "make a folder `training/{stem}/`, put the course in `training/{stem}/_index.md` and its lessons beside it"
-                    ),
-                ))
+                Err(Problem::new("E-PATH-COURSE-FILE")
+                    .arg("id", stem)
+                    .with_hint("H-PATH-COURSE-FILE"))
             }
         }
         ["training", course, _] => {
@@ -138,10 +129,9 @@ pub fn classify(path: &str) -> Result<Placement, (String, String)> {
                 ))
             }
         }
-        ["training", course, ..] => Err((
-            "lessons must be directly in their course folder".to_string(),
-            format!("move this file into `training/{course}/`"),
-        )),
+        ["training", course, ..] => Err(Problem::new("E-PATH-LESSON-DEEP")
+            .arg("course", *course)
+            .with_hint("H-PATH-LESSON-DEEP")),
         _ => {
             for dir in &parts[..parts.len() - 1] {
                 check(dir)?;
@@ -197,8 +187,8 @@ const COMMON: &[&str] = &[
 fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnostic>) -> Read {
     let placement = match classify(&doc.path) {
         Ok(p) => p,
-        Err((message, hint)) => {
-            out.push(Diagnostic::error(&doc.display, Pos::START, message).with_hint(hint));
+        Err(problem) => {
+            out.push(problem.error_at(&doc.display, Pos::START));
             return Read::Failed;
         }
     };
@@ -306,27 +296,16 @@ fn resolve_file(mut file: FileRef, page: &str, field: &str, cx: &mut Cx) -> Opti
             Some(file)
         }
         None => {
-            let external = file.written.contains("://");
-            let (message, hint) = if external {
-                (
-                    format!(
-                        "`{field}` points to a file on another website: `{}`",
-                        file.written
-                    ),
-                    "the site must work offline: save the file beside the page and write its name, e.g. `cover.jpg`",
-                )
+            let (code, hint) = if file.written.contains("://") {
+                ("E-FILE-EXTERNAL", "H-FILE-EXTERNAL")
             } else {
-                (
-                    format!(
-                        "`{field}` points outside the site's content folder: `{}`",
-                        file.written
-                    ),
-                    "put the file inside content/, beside the page, and write its name relative to the page, e.g. `cover.jpg`",
-                )
+                ("E-FILE-OUTSIDE", "H-FILE-OUTSIDE")
             };
-            cx.out.push(
-                Diagnostic::error(cx.file, file.pos, message)
+            cx.push(
+                cx.at_pos(file.pos, code)
                     .with_len(file.len as usize)
+                    .arg("field", crate::messages::field(field))
+                    .arg("written", file.written.as_str())
                     .with_hint(hint),
             );
             None
@@ -348,11 +327,14 @@ fn read_aliases(f: &mut Fields, cx: &mut Cx) -> Vec<AliasRef> {
             continue;
         };
         match normalise_alias(&written) {
-            Some(path) => aliases.push(AliasRef { path, pos: item.pos }),
-            None => cx.error(
-                item,
-                format!("`{written}` is not a usable old address for `aliases`"),
-                "write the old path on this site, like `/old/huidong/` or `/huidong.html`, without `..`, `?` or a website name",
+            Some(path) => aliases.push(AliasRef {
+                path,
+                pos: item.pos,
+            }),
+            None => cx.push(
+                cx.at(item, "E-ALIAS-BAD")
+                    .arg("written", written)
+                    .with_hint("H-ALIAS-BAD"),
             ),
         }
     }
@@ -380,7 +362,13 @@ pub fn normalise_alias(written: &str) -> Option<String> {
     }
 }
 
-fn vocab(node: &Node, name: &str, list: &[String], what: &str, cx: &mut Cx) -> Option<String> {
+fn vocab(
+    node: &Node,
+    name: &str,
+    list: &[String],
+    what: &'static str,
+    cx: &mut Cx,
+) -> Option<String> {
     let allowed: Vec<&str> = list.iter().map(String::as_str).collect();
     one_of(node, name, &allowed, what, cx).map(|v| v.to_string())
 }
@@ -389,14 +377,20 @@ fn vocab_field(
     f: &mut Fields,
     key: &str,
     list: &[String],
-    what: &str,
+    what: &'static str,
     cx: &mut Cx,
 ) -> Option<String> {
     let node = f.node(key)?;
     vocab(node, key, list, what, cx)
 }
 
-fn vocab_list(f: &mut Fields, key: &str, list: &[String], what: &str, cx: &mut Cx) -> Vec<String> {
+fn vocab_list(
+    f: &mut Fields,
+    key: &str,
+    list: &[String],
+    what: &'static str,
+    cx: &mut Cx,
+) -> Vec<String> {
     let Some(node) = f.node(key) else {
         return Vec::new();
     };
@@ -411,7 +405,13 @@ fn vocab_list(f: &mut Fields, key: &str, list: &[String], what: &str, cx: &mut C
         .collect()
 }
 
-fn choice(f: &mut Fields, key: &str, allowed: &[&str], what: &str, cx: &mut Cx) -> Option<String> {
+fn choice(
+    f: &mut Fields,
+    key: &str,
+    allowed: &[&str],
+    what: &'static str,
+    cx: &mut Cx,
+) -> Option<String> {
     let node = f.node(key)?;
     one_of(node, key, allowed, what, cx)
 }
@@ -428,10 +428,12 @@ fn groups<T>(
         return Vec::new();
     };
     let Value::Seq(items) = &node.value else {
-        cx.error(
-            node,
-            format!("`{key}` should be a list, but is {}", node.kind_name()),
-            format!("write each entry on lines starting with `- ` under `{key}:`"),
+        cx.push(
+            cx.at(node, "E-NOT-LIST")
+                .arg("field", field(key))
+                .arg("found", crate::messages::key(node.kind_name()))
+                .arg("key", key)
+                .with_hint("H-WRITE-LIST"),
         );
         return Vec::new();
     };
@@ -459,10 +461,9 @@ fn sessions(f: &mut Fields, key: &str, cx: &mut Cx) -> Vec<Session> {
             let time = g.req("time", "time: \"09:00-11:30\"", cx);
             let note = g.opt("note", cx);
             if days.is_empty() && date.is_none() {
-                cx.error_at(
-                    g.pos(),
-                    "a session needs `days` (weekly) or `date` (once)".to_string(),
-                    "add `days: [tue, thu]` for a weekly session or `date: 2026-12-05` for a single one",
+                cx.push(
+                    cx.at_pos(g.pos(), "E-SESSION-WHEN")
+                        .with_hint("H-SESSION-WHEN"),
                 );
                 return None;
             }
@@ -508,7 +509,7 @@ fn station(f: &mut Fields, config: &Config, cx: &mut Cx, known: &mut Vec<&str>) 
             |g, cx| {
                 Some(Space {
                     name: g.req::<NonEmpty>("name", "name: 个案工作室", cx)?.0,
-                    kind: choice(g, "kind", choices::SPACE_KIND, "kind of room", cx)
+                    kind: choice(g, "kind", choices::SPACE_KIND, "ui.what-space-kind", cx)
                         .unwrap_or_else(|| "other".to_string()),
                     capacity: g.opt("capacity", cx),
                     description: g.opt("description", cx),
@@ -528,7 +529,7 @@ fn station(f: &mut Fields, config: &Config, cx: &mut Cx, known: &mut Vec<&str>) 
                         g,
                         "qualification",
                         &config.vocabularies.qualification,
-                        "qualification (site.yaml › vocabularies › qualification)",
+                        "ui.what-vocab-qualification",
                         cx,
                     ),
                 })
@@ -564,10 +565,12 @@ fn service(
     // The station defaults to the folder; if written, it must agree with it.
     let station = match f.opt::<Ref>("station", cx) {
         Some(written) if written.id != folder => {
-            cx.out.push(
-                Diagnostic::error(cx.file, written.pos, format!("`station: {}` does not match the folder `services/{folder}/` this service is in", written.id))
+            cx.push(
+                cx.at_pos(written.pos, "E-SERVICE-STATION-FOLDER")
                     .with_len(written.len as usize)
-                    .with_hint(format!("move the file to `services/{}/`, or write `station: {folder}`", written.id)),
+                    .arg("id", written.id.as_str())
+                    .arg("folder", folder)
+                    .with_hint("H-SERVICE-STATION-FOLDER"),
             );
             Ref {
                 id: folder.to_string(),
@@ -586,28 +589,23 @@ fn service(
             node,
             "category",
             &config.vocabularies.service_category,
-            "service category (site.yaml › vocabularies › service_category)",
+            "ui.what-vocab-service-category",
             cx,
         ),
         None => {
-            cx.error_at(
-                f.pos(),
-                "the required field `category` is missing".to_string(),
-                format!(
-                    "add a line such as `category: {}`; the categories are {}",
-                    config
-                        .vocabularies
-                        .service_category
-                        .first()
-                        .map_or("助老服务", String::as_str),
-                    crate::diagnostics::list_of(
-                        config
-                            .vocabularies
-                            .service_category
-                            .iter()
-                            .map(String::as_str)
+            let categories = &config.vocabularies.service_category;
+            cx.push(
+                cx.at_pos(f.pos(), "E-FIELD-MISSING")
+                    .arg("field", field("category"))
+                    .arg(
+                        "example",
+                        format!(
+                            "category: {}",
+                            categories.first().map_or("助老服务", String::as_str)
+                        ),
                     )
-                ),
+                    .arg("allowed", list(categories.iter().map(String::as_str)))
+                    .with_hint("H-ADD-LINE-ALLOWED"),
             );
             None
         }
@@ -619,7 +617,7 @@ fn service(
             f,
             "audience",
             &config.vocabularies.audience,
-            "audience (site.yaml › vocabularies › audience)",
+            "ui.what-vocab-audience",
             cx,
         ),
         providers: f.list("providers", cx),
@@ -629,8 +627,14 @@ fn service(
         schedule: sessions(f, "schedule", cx),
         how_to_apply: f.list("how_to_apply", cx),
         contact: f.opt("contact", cx),
-        status: choice(f, "status", choices::SERVICE_STATUS, "service status", cx)
-            .unwrap_or_else(|| "active".to_string()),
+        status: choice(
+            f,
+            "status",
+            choices::SERVICE_STATUS,
+            "ui.what-service-status",
+            cx,
+        )
+        .unwrap_or_else(|| "active".to_string()),
         eligibility: f.opt("eligibility", cx),
         materials: f.list("materials", cx),
         complaint_phone: f.opt("complaint_phone", cx),
@@ -652,18 +656,18 @@ fn organization(
             f,
             "kind",
             &config.vocabularies.org_kind,
-            "kind of organization (site.yaml › vocabularies › org_kind)",
+            "ui.what-vocab-org-kind",
             cx,
         ),
         founded: f.opt("founded", cx),
-        stage: choice(f, "stage", choices::ORG_STAGE, "stage", cx),
+        stage: choice(f, "stage", choices::ORG_STAGE, "ui.what-org-stage", cx),
         mentor: f.opt("mentor", cx),
         members: f.opt("members", cx),
         focus: vocab_list(
             f,
             "focus",
             &config.vocabularies.service_category,
-            "service category (site.yaml › vocabularies › service_category)",
+            "ui.what-vocab-service-category",
             cx,
         ),
     }
@@ -690,30 +694,30 @@ fn course(
             node,
             "level",
             &config.vocabularies.training_level,
-            "training level (site.yaml › vocabularies › training_level)",
+            "ui.what-vocab-training-level",
             cx,
         ),
         None => {
-            cx.error_at(
-                f.pos(),
-                "the required field `level` is missing".to_string(),
-                format!(
-                    "add a line such as `level: 中级社工师`; the levels are {}",
-                    crate::diagnostics::list_of(
-                        config
-                            .vocabularies
-                            .training_level
-                            .iter()
-                            .map(String::as_str)
-                    )
-                ),
+            let levels = &config.vocabularies.training_level;
+            cx.push(
+                cx.at_pos(f.pos(), "E-FIELD-MISSING")
+                    .arg("field", field("level"))
+                    .arg("example", "level: 中级社工师")
+                    .arg("allowed", list(levels.iter().map(String::as_str)))
+                    .with_hint("H-ADD-LINE-ALLOWED"),
             );
             None
         }
     };
     Course {
         level: level.unwrap_or_default(),
-        format: choice(f, "format", choices::COURSE_FORMAT, "course format", cx),
+        format: choice(
+            f,
+            "format",
+            choices::COURSE_FORMAT,
+            "ui.what-course-format",
+            cx,
+        ),
         hours: f.opt::<Num>("hours", cx),
         trainers: f.list("trainers", cx),
         topics: f.list("topics", cx),
@@ -752,7 +756,13 @@ fn project(f: &mut Fields, cx: &mut Cx, known: &mut Vec<&str>) -> Project {
         start: f.opt("start", cx),
         end: f.opt("end", cx),
         budget: f.opt("budget", cx),
-        status: choice(f, "status", choices::PROJECT_STATUS, "project status", cx),
+        status: choice(
+            f,
+            "status",
+            choices::PROJECT_STATUS,
+            "ui.what-project-status",
+            cx,
+        ),
         outcomes: groups(
             f,
             "outcomes",
@@ -769,10 +779,11 @@ fn project(f: &mut Fields, cx: &mut Cx, known: &mut Vec<&str>) -> Project {
     };
     if let (Some(start), Some(end)) = (project.start, project.end) {
         if end < start {
-            cx.error_at(
-                f.pos(),
-                format!("the project ends ({end}) before it starts ({start})"),
-                "check the `start` and `end` dates",
+            cx.push(
+                cx.at_pos(f.pos(), "E-PROJECT-ENDS-FIRST")
+                    .arg("start", start.to_string())
+                    .arg("end", end.to_string())
+                    .with_hint("H-PROJECT-ENDS-FIRST"),
             );
         }
     }
@@ -853,18 +864,16 @@ mod tests {
 
     #[test]
     fn misplaced_and_misnamed_files_are_errors() {
+        let e = classify("services/tanfang.md").unwrap_err();
+        assert_eq!(e.code, "E-PATH-SERVICE-NO-STATION");
         assert!(
-            classify("services/tanfang.md")
-                .unwrap_err()
-                .1
+            e.hint_in(crate::messages::Lang::ZhCn)
+                .unwrap_or_default()
                 .contains("services/huidong/tanfang.md")
         );
-        assert!(
-            classify("stations/HuiDong.md")
-                .unwrap_err()
-                .0
-                .contains("`HuiDong`")
-        );
+        let e = classify("stations/HuiDong.md").unwrap_err();
+        assert_eq!(e.code, "E-PATH-BAD-ID");
+        assert!(e.message().contains("`HuiDong`"), "{}", e.message());
         assert!(classify("关于.md").is_err());
         assert!(classify("training/a/b/c.md").is_err());
     }

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 use super::fields::{Cx, FromNode, leaf_name};
 use crate::diagnostics::{Pos, did_you_mean};
 use crate::load::{Node, Value};
+use crate::messages::field;
 
 /// A calendar date (no time zone: all dates are local to the station).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,16 +115,12 @@ impl FromNode for Date {
             _ => None,
         };
         if parsed.is_none() {
-            cx.error(
-                node,
-                format!(
-                    "`{name}` should be a date like 2026-12-05, but is `{}`",
-                    node.shown()
-                ),
-                format!(
-                    "write year-month-day with dashes, e.g. `{}: 2026-12-05`",
-                    leaf_name(name)
-                ),
+            cx.push(
+                cx.at(node, "E-NOT-DATE")
+                    .arg("field", field(name))
+                    .arg("value", node.shown())
+                    .arg("key", leaf_name(name))
+                    .with_hint("H-DATE"),
             );
         }
         parsed
@@ -197,24 +194,21 @@ impl FromNode for TimeRange {
         match parsed {
             Some(range) if range.end > range.start => Some(range),
             Some(_) => {
-                cx.error(
-                    node,
-                    format!("`{name}` ends before it starts: `{}`", node.shown()),
-                    "write the start time first, e.g. `09:00-11:30` (24-hour clock)",
+                cx.push(
+                    cx.at(node, "E-TIME-BACKWARDS")
+                        .arg("field", field(name))
+                        .arg("value", node.shown())
+                        .with_hint("H-TIME-BACKWARDS"),
                 );
                 None
             }
             None => {
-                cx.error(
-                    node,
-                    format!(
-                        "`{name}` should be a time range like \"09:00-11:30\", but is `{}`",
-                        node.shown()
-                    ),
-                    format!(
-                        "use the 24-hour clock and quotes: `{}: \"14:00-16:00\"`",
-                        leaf_name(name)
-                    ),
+                cx.push(
+                    cx.at(node, "E-NOT-TIME")
+                        .arg("field", field(name))
+                        .arg("value", node.shown())
+                        .arg("key", leaf_name(name))
+                        .with_hint("H-TIME"),
                 );
                 None
             }
@@ -273,26 +267,17 @@ impl FromNode for Weekday {
         let from_chinese = chinese
             .iter()
             .position(|c| text.ends_with(c) || (text.ends_with('天') && *c == "日"));
-        let hint = match (from_chinese, did_you_mean(&text, Self::CODES)) {
-            (Some(i), _) if text.starts_with('周') || text.starts_with("星期") => {
-                format!(
-                    "write `{}` for {text}; the days are mon, tue, wed, thu, fri, sat, sun",
-                    Self::CODES[i]
-                )
-            }
-            (_, Some(close)) => {
-                format!("did you mean `{close}`? The days are mon, tue, wed, thu, fri, sat, sun")
-            }
-            _ => "the days are mon, tue, wed, thu, fri, sat, sun".to_string(),
-        };
-        cx.error(
-            node,
-            format!(
-                "`{}` is not a day of the week (field `{name}`)",
-                node.shown()
-            ),
-            hint,
-        );
+        let d = cx
+            .at(node, "E-NOT-WEEKDAY")
+            .arg("value", node.shown())
+            .arg("field", field(name));
+        cx.push(match (from_chinese, did_you_mean(&text, Self::CODES)) {
+            (Some(i), _) if text.starts_with('周') || text.starts_with("星期") => d
+                .arg("close", Self::CODES[i])
+                .with_hint("H-WEEKDAY-CHINESE"),
+            (_, Some(close)) => d.arg("close", close).with_hint("H-WEEKDAY-CLOSE"),
+            _ => d.with_hint("H-WEEKDAY"),
+        });
         None
     }
 }
@@ -358,13 +343,11 @@ impl FromNode for Ref {
             _ => String::new(),
         };
         if !is_valid_id(&id) {
-            cx.error(
-                node,
-                format!(
-                    "`{name}` should be an id such as `huidong`, but is `{}`",
-                    node.shown()
-                ),
-                "an id is the file name without `.md`: lowercase letters, digits and dashes",
+            cx.push(
+                cx.at(node, "E-NOT-ID")
+                    .arg("field", field(name))
+                    .arg("value", node.shown())
+                    .with_hint("H-NOT-ID"),
             );
             return None;
         }
@@ -397,10 +380,10 @@ impl FromNode for FileRef {
     fn from_node(node: &Node, name: &str, cx: &mut Cx) -> Option<Self> {
         let written = String::from_node(node, name, cx)?;
         if written.is_empty() {
-            cx.error(
-                node,
-                format!("`{name}` is empty"),
-                "write the file name, e.g. `cover.jpg`",
+            cx.push(
+                cx.at(node, "E-EMPTY")
+                    .arg("field", field(name))
+                    .with_hint("H-EMPTY-FILE"),
             );
             return None;
         }

@@ -28,6 +28,7 @@ use crate::link::{self, Site};
 use crate::link::{Dep, Reads};
 use crate::load::{self, Asset, SitePaths};
 use crate::markdown::{self, Body, Target as LinkTarget};
+use crate::messages::Arg;
 use crate::model::config::{self, Config};
 use crate::model::{self, Draft, Item, Kind, Read};
 use crate::render::{self, Engine, Job, Planned, theme};
@@ -302,8 +303,8 @@ impl Workspace {
         let mut found = Diagnostics::new();
         if !self.options.root.is_dir() {
             found.push(
-                Diagnostic::error(self.paths.display(""), Pos::START, "the site folder does not exist")
-                    .with_hint("give the folder that holds site.yaml and content/ with --root, or make one with `zhan init DIR`"),
+                Diagnostic::error(self.paths.display(""), Pos::START, "E-NO-SITE-FOLDER")
+                    .with_hint("H-NO-SITE-FOLDER"),
             );
         }
         let (mut config, _) = Config::load(&self.paths, &mut found);
@@ -314,8 +315,9 @@ impl Workspace {
                     config.base_path = base_path;
                 }
                 None => found.push(
-                    Diagnostic::error("--base-url", Pos::START, format!("`{url}` is not a site address"))
-                        .with_hint("write the full address, like https://example.org/ or http://127.0.0.1:1111/"),
+                    Diagnostic::error("--base-url", Pos::START, "E-BASE-URL-FLAG")
+                        .arg("value", url.as_str())
+                        .with_hint("H-BASE-URL-FLAG"),
                 ),
             }
         }
@@ -757,8 +759,9 @@ fn read_source(paths: &SitePaths, config: &Config, drafts: bool, rel: &str, uid:
 }
 
 fn write_error(path: &str, err: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(path, Pos::START, format!("cannot write the output: {err}"))
-        .with_hint("check the free disk space and that you may write to the output folder")
+    Diagnostic::error(path, Pos::START, "E-WRITE-OUTPUT")
+        .arg("detail", err.to_string())
+        .with_hint("H-WRITE-OUTPUT")
 }
 
 /// One diagnostic per template mistake, however many pages hit it.
@@ -767,25 +770,26 @@ fn merge_render_errors(
     site: &Site,
     diagnostics: &mut Diagnostics,
 ) {
-    let mut grouped: BTreeMap<(String, Pos, String), (Diagnostic, Vec<usize>)> = BTreeMap::new();
+    // One template mistake: where, the code and its arguments.
+    type Mistake = (String, Pos, &'static str, Vec<(&'static str, Arg)>);
+    let mut grouped: BTreeMap<Mistake, (Diagnostic, Vec<usize>)> = BTreeMap::new();
     for (d, page) in failures {
         let entry = grouped
-            .entry((d.file.clone(), d.pos, d.message.clone()))
+            .entry((d.file.clone(), d.pos, d.code, d.args.clone()))
             .or_insert_with(|| (d, Vec::new()));
         entry.1.extend(page);
     }
     for (_, (mut d, pages)) in grouped {
         if let Some(&first) = pages.iter().min_by_key(|&&p| &site.items[p].doc.path) {
             let others = pages.len() - 1;
-            let more = if others > 0 {
-                format!(" and {others} other pages")
-            } else {
-                String::new()
+            let (one, many) = match d.code {
+                "E-TEMPLATE-MISSING" => ("E-TEMPLATE-MISSING-PAGE", "E-TEMPLATE-MISSING-PAGES"),
+                _ => ("E-TEMPLATE-PAGE", "E-TEMPLATE-PAGES"),
             };
-            d.message = format!(
-                "{} (while rendering {}{more})",
-                d.message, site.items[first].doc.display
-            );
+            d.code = if others > 0 { many } else { one };
+            d = d
+                .arg("page", site.items[first].doc.display.as_str())
+                .arg("others", others);
         }
         diagnostics.push(d);
     }

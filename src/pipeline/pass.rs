@@ -524,12 +524,7 @@ impl Workspace {
             Ok(output) => Some(Target::Staging(output)),
             Err(refused) => {
                 diagnostics.push(
-                    Diagnostic::error(
-                        self.options.output_dir().display().to_string(),
-                        Pos::START,
-                        refused.message,
-                    )
-                    .with_hint(refused.hint),
+                    refused.error_at(self.options.output_dir().display().to_string(), Pos::START),
                 );
                 None
             }

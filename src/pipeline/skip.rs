@@ -32,7 +32,7 @@ use crate::model::config;
 use crate::write::output::{self, INPUTS, Manifest, hash_bytes};
 
 /// The format of the record; another number is ignored.
-const RECORD_VERSION: u64 = 2;
+const RECORD_VERSION: u64 = 3;
 
 /// The folders of the site a build reads (beside `site.yaml`).
 const FOLDERS: [&str; 4] = ["content", "themes", "templates", "static"];
@@ -255,7 +255,8 @@ fn diagnostic_json(d: &Diagnostic) -> Value {
         "line": d.pos.line,
         "col": d.pos.col,
         "len": d.len,
-        "message": d.message,
+        "code": d.code,
+        "args": d.args.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
         "hint": d.hint,
     })
 }
@@ -271,10 +272,21 @@ fn diagnostic_of(v: &Value) -> Option<Diagnostic> {
         file: v.get("file")?.as_str()?.to_string(),
         pos: Pos::new(number("line")?, number("col")?),
         len: number("len")?,
-        message: v.get("message")?.as_str()?.to_string(),
+        code: crate::messages::intern(v.get("code")?.as_str()?)?,
+        // A name no message uses any more is dropped: it would not be shown.
+        args: v
+            .get("args")?
+            .as_array()?
+            .iter()
+            .filter_map(|pair| {
+                let name = crate::messages::intern_placeholder(pair.get(0)?.as_str()?)?;
+                let value = serde_json::from_value(pair.get(1)?.clone()).ok()?;
+                Some((name, value))
+            })
+            .collect(),
         hint: match v.get("hint")? {
             Value::Null => None,
-            hint => Some(hint.as_str()?.to_string()),
+            hint => Some(crate::messages::intern(hint.as_str()?)?),
         },
     })
 }
@@ -429,8 +441,10 @@ mod tests {
             pages: 2,
             copied: 1,
             warnings: vec![
-                Diagnostic::warning("content/a.md", Pos::new(3, 4), "a warning")
-                    .with_hint("a hint"),
+                Diagnostic::warning("content/a.md", Pos::new(3, 4), "W-FIELD-UNKNOWN")
+                    .arg("field", crate::messages::field("adress"))
+                    .arg("close", "address")
+                    .with_hint("H-FIELD-UNKNOWN-CLOSE"),
             ],
         }
     }

@@ -135,7 +135,7 @@ impl Engine {
             .map(|t| (t.name.clone(), t.source.clone()))
             .collect();
         if let Err(err) = tera.add_raw_templates(sources) {
-            diagnostics.push(template_error(&err, &origins, None));
+            diagnostics.push(template_error(&err, &origins));
             return None;
         }
         let globals = tera.global_context();
@@ -223,7 +223,7 @@ impl Engine {
         // The driver adds which pages hit the error, once per template mistake.
         self.tera
             .render_to(template, &cx, &mut *out)
-            .map_err(|err| template_error(&err, &self.origins, None))?;
+            .map_err(|err| template_error(&err, &self.origins))?;
         Ok(Rendered {
             deps: views.into_deps(),
         })
@@ -259,21 +259,14 @@ fn alias_page(url: &str, title: &str) -> String {
 }
 
 /// Turns a tera error into a diagnostic at the template's line and column.
-fn template_error(
-    err: &tera::Error,
-    origins: &HashMap<String, String>,
-    page: Option<&str>,
-) -> Diagnostic {
-    let while_rendering = page
-        .map(|p| format!(" (while rendering {p})"))
-        .unwrap_or_default();
+/// The driver adds which pages hit it (`E-TEMPLATE` → `E-TEMPLATE-PAGE`).
+fn template_error(err: &tera::Error, origins: &HashMap<String, String>) -> Diagnostic {
     let origin = |name: &str| {
         origins
             .get(name)
             .cloned()
             .unwrap_or_else(|| format!("templates/{name}"))
     };
-    let hint = "fix the template; if it is a copy of a theme template in templates/, compare it with the theme's version";
     match err.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
             let span = report.span();
@@ -283,35 +276,30 @@ fn template_error(
                     u32::try_from(span.start_line).unwrap_or(1),
                     u32::try_from(span.start_col + 1).unwrap_or(1),
                 ),
-                format!("template error: {}{while_rendering}", report.message()),
+                "E-TEMPLATE",
             )
+            .arg("detail", report.message())
             .with_len(if span.end_line == span.start_line {
                 span.end_col.saturating_sub(span.start_col)
             } else {
                 1
             })
-            .with_hint(hint)
+            .with_hint("H-TEMPLATE")
         }
-        tera::ErrorKind::MissingParent { current, parent } => Diagnostic::error(
-            origin(current),
-            Pos::START,
-            format!("template `{current}` extends `{parent}`, which does not exist"),
-        )
-        .with_hint("check the name in `{% extends %}`"),
-        tera::ErrorKind::TemplateNotFound(name) => Diagnostic::error(
-            origin(name),
-            Pos::START,
-            format!("the theme has no template `{name}`{while_rendering}"),
-        )
-        .with_hint(format!(
-            "add templates/{name} to the site, or use a theme that has it"
-        )),
-        other => Diagnostic::error(
-            "templates",
-            Pos::START,
-            format!("template error: {other}{while_rendering}"),
-        )
-        .with_hint(hint),
+        tera::ErrorKind::MissingParent { current, parent } => {
+            Diagnostic::error(origin(current), Pos::START, "E-TEMPLATE-PARENT")
+                .arg("name", current.as_str())
+                .arg("parent", parent.as_str())
+                .with_hint("H-TEMPLATE-PARENT")
+        }
+        tera::ErrorKind::TemplateNotFound(name) => {
+            Diagnostic::error(origin(name), Pos::START, "E-TEMPLATE-MISSING")
+                .arg("name", name.as_str())
+                .with_hint("H-TEMPLATE-MISSING")
+        }
+        other => Diagnostic::error("templates", Pos::START, "E-TEMPLATE")
+            .arg("detail", other.to_string())
+            .with_hint("H-TEMPLATE"),
     }
 }
 

@@ -231,17 +231,11 @@ fn report_clashes(site: &Site, planned: &[Planned], diagnostics: &mut Diagnostic
     for (path, first, second) in clashes {
         let (file, pos) = clash_position(site, first, second);
         diagnostics.push(
-            Diagnostic::error(
-                file,
-                pos,
-                format!(
-                    "two pages would be published at /{}: {} and {}",
-                    path.trim_end_matches("index.html"),
-                    describe(site, first),
-                    describe(site, second)
-                ),
-            )
-            .with_hint("rename one of them (or change the alias) so each address has one page"),
+            Diagnostic::error(file, pos, "E-PATH-CLASH")
+                .arg("path", format!("/{}", path.trim_end_matches("index.html")))
+                .arg("first", describe(site, first))
+                .arg("second", describe(site, second))
+                .with_hint("H-PATH-CLASH"),
         );
     }
     any_repeat
@@ -258,17 +252,31 @@ fn same_item_twice(site: &Site, first: Job, second: Job) -> bool {
 }
 
 /// A job as a clash message names it.
+/// A page of the plan in words, for a clash; the generated pages are named
+/// in the process's language.
 fn describe(site: &Site, job: Job) -> String {
+    use crate::messages::{Arg, text};
     match job {
         Job::Item(i) | Job::Alias(i, _) => site.items[i].doc.display.clone(),
-        Job::List(s, _) => format!("the {} list page", s.folder()),
-        Job::StationServices(s) => format!("the service list of {}", site.items[s].id),
-        Job::StationMenu(s) => format!("the service menu of {}", site.items[s].id),
-        Job::CoursePrint(c) => format!("the print view of {}", site.items[c].id),
-        Job::OrganizationTree => "the mentoring tree".to_string(),
-        Job::Terms(t) | Job::Term(t, ..) => format!("the {} directory", t.folder()),
-        Job::NotFound => "the 404 page".to_string(),
-        Job::Search => "the search page".to_string(),
+        Job::List(s, _) => text("ui.page-list", &[("folder", Arg::from(s.folder()))]),
+        Job::StationServices(s) => text(
+            "ui.page-station-services",
+            &[("id", Arg::from(&site.items[s].id))],
+        ),
+        Job::StationMenu(s) => text(
+            "ui.page-station-menu",
+            &[("id", Arg::from(&site.items[s].id))],
+        ),
+        Job::CoursePrint(c) => text(
+            "ui.page-course-print",
+            &[("id", Arg::from(&site.items[c].id))],
+        ),
+        Job::OrganizationTree => text("ui.page-org-tree", &[]),
+        Job::Terms(t) | Job::Term(t, ..) => {
+            text("ui.page-terms", &[("folder", Arg::from(t.folder()))])
+        }
+        Job::NotFound => text("ui.page-404", &[]),
+        Job::Search => text("ui.page-search", &[]),
     }
 }
 

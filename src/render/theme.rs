@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos, Problem};
 use crate::load::{self, SitePaths, Value, is_editor_litter};
 use crate::model::config::Config;
 
@@ -59,8 +59,13 @@ fn theme_files(
         return Some((files, "(built-in default theme) ".to_string()));
     }
     diagnostics.push(
-        Diagnostic::error(paths.display(crate::model::config::FILE), Pos::START, format!("theme `{name}` not found: there is no folder themes/{name}/"))
-            .with_hint("write `theme: default` to use the built-in theme, or put the theme's folder in themes/"),
+        Diagnostic::error(
+            paths.display(crate::model::config::FILE),
+            Pos::START,
+            "E-THEME-MISSING",
+        )
+        .arg("name", name)
+        .with_hint("H-THEME-MISSING"),
     );
     None
 }
@@ -103,7 +108,14 @@ pub fn load(paths: &SitePaths, config: &Config, diagnostics: &mut Diagnostics) -
                             origin: String,
                             diagnostics: &mut Diagnostics| {
         match read(bytes)
-            .map_err(|e| (Pos::START, e.to_string()))
+            .map_err(|e| {
+                (
+                    Pos::START,
+                    Problem::new("E-READ-FILE")
+                        .arg("detail", e.to_string())
+                        .with_hint("H-READ-FILE"),
+                )
+            })
             .and_then(|b| load::decode(&b))
         {
             Ok(source) => {
@@ -116,11 +128,7 @@ pub fn load(paths: &SitePaths, config: &Config, diagnostics: &mut Diagnostics) -
                     },
                 );
             }
-            Err((pos, what)) => diagnostics.push(Diagnostic::error(
-                origin,
-                pos,
-                format!("cannot read this template: {what}"),
-            )),
+            Err((pos, problem)) => diagnostics.push(problem.error_at(origin, pos)),
         }
     };
     for (path, bytes) in &files {
@@ -131,7 +139,12 @@ pub fn load(paths: &SitePaths, config: &Config, diagnostics: &mut Diagnostics) -
         } else if path == "strings.yaml" {
             let origin = format!("{origin_prefix}{path}");
             if let Ok(text) = read(bytes)
-                .map_err(|e| (Pos::START, e.to_string()))
+                .map_err(|e| {
+                    (
+                        Pos::START,
+                        Problem::new("E-READ-FILE").arg("detail", e.to_string()),
+                    )
+                })
                 .and_then(|b| load::decode(&b))
             {
                 read_strings(&text, &origin, &mut theme.strings, diagnostics);
@@ -161,20 +174,16 @@ pub fn load(paths: &SitePaths, config: &Config, diagnostics: &mut Diagnostics) -
     for (key, text) in &config.strings {
         if !theme.strings.contains_key(key) {
             let known = theme.strings.keys().map(String::as_str);
-            let hint = match crate::diagnostics::did_you_mean(key, known) {
-                Some(close) => format!(
-                    "did you mean `{close}`? The keys are those of the theme's strings.yaml"
-                ),
-                None => "the keys are those of the theme's strings.yaml".to_string(),
-            };
-            diagnostics.push(
-                Diagnostic::warning(
-                    paths.display(crate::model::config::FILE),
-                    Pos::START,
-                    format!("unknown interface string `{key}` in `strings`"),
-                )
-                .with_hint(hint),
-            );
+            let d = Diagnostic::warning(
+                paths.display(crate::model::config::FILE),
+                Pos::START,
+                "W-STRING-UNKNOWN",
+            )
+            .arg("key", key.as_str());
+            diagnostics.push(match crate::diagnostics::did_you_mean(key, known) {
+                Some(close) => d.arg("close", close).with_hint("H-STRING-UNKNOWN-CLOSE"),
+                None => d.with_hint("H-STRING-UNKNOWN"),
+            });
         }
         theme.strings.insert(key.clone(), text.clone());
     }
@@ -195,11 +204,11 @@ fn read_strings(
                     Value::Str(s) => {
                         out.insert(key.name.clone(), s.clone());
                     }
-                    _ => diagnostics.push(Diagnostic::error(
-                        origin,
-                        value.pos,
-                        format!("the string `{}` should be text", key.name),
-                    )),
+                    _ => diagnostics.push(
+                        Diagnostic::error(origin, value.pos, "E-STRING-NOT-TEXT")
+                            .arg("key", key.name.as_str())
+                            .with_hint("H-STRING-NOT-TEXT"),
+                    ),
                 }
             }
         }

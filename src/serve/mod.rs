@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::diagnostics::Problem;
+use crate::messages::{self, Arg};
 use crate::pipeline::{Options, Report, Workspace};
 use reload::Hub;
 
@@ -58,7 +60,7 @@ pub fn serve(
     ready: &str,
     open: Option<&str>,
     reporter: &mut dyn Reporter,
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     let hub = Arc::new(Hub::new());
     let output = options.output_dir();
     // Serve at once: what the last build left in the output folder while the
@@ -69,7 +71,10 @@ pub fn serve(
     reporter.say(ready);
     if let Some(url) = open {
         if !open_browser(url) {
-            reporter.say(&format!("could not open a browser; open {url} yourself"));
+            reporter.say(&messages::text(
+                "serve.no-browser",
+                &[("url", Arg::from(url))],
+            ));
         }
     }
     let started = start(options, reporter, Some(&hub));
@@ -84,7 +89,7 @@ pub fn serve(
 
 /// Builds the site into the output folder and rebuilds on every change,
 /// without a server (for people who serve the folder another way).
-pub fn watch_only(options: Options, reporter: &mut dyn Reporter) -> Result<(), String> {
+pub fn watch_only(options: Options, reporter: &mut dyn Reporter) -> Result<(), Problem> {
     let (mut ws, mut watcher) = start(options, reporter, None)?;
     rebuild_loop(&mut ws, &mut watcher, reporter, None);
     Ok(())
@@ -94,20 +99,24 @@ fn start(
     options: Options,
     reporter: &mut dyn Reporter,
     hub: Option<&Hub>,
-) -> Result<(Workspace, watch::SiteWatcher), String> {
+) -> Result<(Workspace, watch::SiteWatcher), Problem> {
     let root = std::fs::canonicalize(&options.root).map_err(|e| {
-        format!(
-            "cannot open the site folder {}: {e}",
-            options.root.display()
-        )
+        Problem::new("E-SERVE-OPEN")
+            .arg("folder", options.root.display().to_string())
+            .arg("detail", e.to_string())
+            .with_hint("H-SERVE-FOLDER")
     })?;
     let output = absolute(&options.output_dir());
     let started = Instant::now();
     let mut ws = Workspace::open(options);
     // Watching before the first build: a save while it runs is not lost.
     let theme = ws.theme_name().to_string();
-    let watcher = watch::watch(&root, &output, &theme)
-        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    let watcher = watch::watch(&root, &output, &theme).map_err(|e| {
+        Problem::new("E-SERVE-WATCH")
+            .arg("folder", root.display().to_string())
+            .arg("detail", e.to_string())
+            .with_hint("H-SERVE-FOLDER")
+    })?;
     let report = ws.build();
     if let Some(hub) = hub {
         hub.set_building(false);

@@ -12,6 +12,7 @@ use std::sync::{Mutex, RwLock};
 
 use crate::diagnostics::Diagnostic;
 use crate::escape;
+use crate::messages::{self, Arg};
 
 /// Where tabs listen for changes.
 pub const EVENTS_PATH: &str = "/__zhan/events";
@@ -141,24 +142,29 @@ pub fn overlay(diagnostics: &[Diagnostic]) -> String {
          background:rgba(255,255,255,0.97);color:#1b1b1b;padding:1.5rem;font:16px/1.6 -apple-system,'Helvetica Neue',\
          'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif\">",
     );
+    let lang = crate::messages::lang();
+    let say = |key: &str, args: &[(&str, Arg)]| escape::html(&messages::fill_raw(lang, key, args));
     html.push_str(&format!(
-        "<h2 style=\"color:#9b1c1c;margin:0 0 .5rem;font-size:1.4rem\">网站没有更新：发现 {} 处错误</h2>\
-         <p style=\"margin:0 0 1rem\">改正后保存文件，页面会自动刷新。下面仍是上一次成功生成的网站。\
-         (The site was not rebuilt; fix these and save.)</p><ol style=\"padding-left:1.25rem\">",
-        errors.len()
+        "<h2 style=\"color:#9b1c1c;margin:0 0 .5rem;font-size:1.4rem\">{}</h2>\
+         <p style=\"margin:0 0 1rem\">{}</p><ol style=\"padding-left:1.25rem\">",
+        say("overlay.title", &[("count", Arg::from(errors.len()))]),
+        say("overlay.lead", &[]),
     ));
     for d in &errors {
         html.push_str(&format!(
-            "<li style=\"margin-bottom:1rem\"><code style=\"font-size:1rem;background:#f4f6f8;padding:.1rem .3rem\">{}:{}:{}</code><br><strong>{}</strong>",
+            "<li style=\"margin-bottom:1rem\"><code style=\"font-size:1rem;background:#f4f6f8;padding:.1rem .3rem\">{}:{}:{}</code> \
+             <small style=\"color:#4f4f4f\">{}</small><br><strong>{}</strong>",
             escape::html(&d.file),
             d.pos.line,
             d.pos.col,
-            escape::html(&d.message)
+            escape::html(d.code),
+            escape::html(&d.message_in(lang))
         ));
-        if let Some(hint) = &d.hint {
+        if let Some(hint) = d.hint_in(lang) {
             html.push_str(&format!(
-                "<br><span style=\"color:#4f4f4f\">提示 (hint): {}</span>",
-                escape::html(hint)
+                "<br><span style=\"color:#4f4f4f\">{}{}</span>",
+                say("overlay.hint", &[]),
+                escape::html(&hint)
             ));
         }
         html.push_str("</li>");
@@ -212,13 +218,27 @@ mod tests {
     }
 
     #[test]
-    fn overlay_escapes_messages() {
-        let d = Diagnostic::error("content/a.md", Pos::new(3, 4), "bad <script>")
-            .with_hint("fix & save");
+    fn overlay_is_chinese_and_escapes_messages() {
+        let d = Diagnostic::error("content/a.md", Pos::new(3, 4), "E-REF-UNKNOWN")
+            .arg("id", "<script>")
+            .arg("field", crate::messages::field("providers"))
+            .arg("kind", crate::messages::key("kind.organization"))
+            .arg("close", "a & b")
+            .with_hint("H-REF-CLOSE");
         let html = overlay(&[d]);
         assert!(html.contains("content/a.md:3:4"));
-        assert!(html.contains("bad &lt;script&gt;"));
-        assert!(html.contains("fix &amp; save"));
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("a &amp; b"), "{html}");
+        assert!(html.contains("社区组织"), "{html}");
+        assert!(html.contains("提示："), "{html}");
+        // Nothing but code, file names and tags in Latin letters.
+        let text: String = html
+            .split('<')
+            .filter_map(|t| t.split_once('>').map(|(_, x)| x))
+            .collect();
+        assert!(!text.contains("The site"), "{text}");
+        assert!(!text.contains("hint"), "{text}");
     }
 
     #[test]
@@ -231,7 +251,7 @@ mod tests {
             message,
             "event: reload\ndata: {\"paths\": [\"/stations/huixi/\"], \"all\": false}\n\n"
         );
-        hub.failed(&[Diagnostic::error("a.md", Pos::START, "x")]);
+        hub.failed(&[Diagnostic::error("a.md", Pos::START, "E-NO-CONTENT")]);
         assert!(rx.recv().unwrap().starts_with("event: errors\n"));
         assert!(hub.overlay().is_some());
         hub.changed(&[], true);

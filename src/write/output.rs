@@ -291,12 +291,8 @@ struct State {
     reused: HashMap<String, Entry>,
 }
 
-/// Why an output folder cannot be used.
-#[derive(Debug)]
-pub struct Refused {
-    pub message: String,
-    pub hint: String,
-}
+/// Why an output folder cannot be used: a message code and its arguments.
+pub type Refused = crate::diagnostics::Problem;
 
 pub(crate) fn absolute(path: &Path) -> PathBuf {
     if let Ok(p) = std::fs::canonicalize(path) {
@@ -329,24 +325,22 @@ impl Output {
         let root_abs = absolute(root);
         let shown = target.display();
         if root_abs.starts_with(&target_abs) {
-            return Err(Refused {
-                message: format!("the output folder `{shown}` contains the site itself"),
-                hint: "choose a folder inside or beside the site, such as `output`".to_string(),
-            });
+            return Err(Refused::new("E-OUTPUT-CONTAINS-SITE")
+                .arg("folder", shown.to_string())
+                .with_hint("H-OUTPUT-CONTAINS-SITE"));
         }
         for protected in ["content", "themes", "templates", "static"] {
             if target_abs.starts_with(root_abs.join(protected)) {
-                return Err(Refused {
-                    message: format!("the output folder `{shown}` is inside the site's `{protected}/` folder"),
-                    hint: "choose a folder outside content/, themes/, templates/ and static/, such as `output`".to_string(),
-                });
+                return Err(Refused::new("E-OUTPUT-INSIDE-SOURCE")
+                    .arg("folder", shown.to_string())
+                    .arg("protected", protected)
+                    .with_hint("H-OUTPUT-INSIDE-SOURCE"));
             }
         }
         if target_abs.is_file() {
-            return Err(Refused {
-                message: format!("the output `{shown}` is a file, not a folder"),
-                hint: "choose a folder name, such as `output`".to_string(),
-            });
+            return Err(Refused::new("E-OUTPUT-IS-FILE")
+                .arg("folder", shown.to_string())
+                .with_hint("H-OUTPUT-IS-FILE"));
         }
         let mut old = None;
         if target_abs.is_dir() {
@@ -355,10 +349,9 @@ impl Output {
                 .unwrap_or(false);
             let made_by_zhan = target_abs.join(MARKER).is_file();
             if !empty && !made_by_zhan {
-                return Err(Refused {
-                    message: format!("the folder `{shown}` was not made by zhan, so it will not be replaced"),
-                    hint: "choose another --output folder, or empty this one if you are sure it may be deleted".to_string(),
-                });
+                return Err(Refused::new("E-OUTPUT-NOT-OURS")
+                    .arg("folder", shown.to_string())
+                    .with_hint("H-OUTPUT-NOT-OURS"));
             }
             if made_by_zhan {
                 old = Manifest::read(&target_abs);
@@ -391,10 +384,10 @@ impl Output {
             }
             std::fs::create_dir(&staging)
         }) {
-            return Err(Refused {
-                message: format!("cannot create a folder beside `{shown}`: {err}"),
-                hint: "check that the folder exists and that you may write to it".to_string(),
-            });
+            return Err(Refused::new("E-OUTPUT-STAGING")
+                .arg("folder", shown.to_string())
+                .arg("detail", err.to_string())
+                .with_hint("H-OUTPUT-STAGING"));
         }
         Ok(Output {
             target: target_abs,
@@ -726,7 +719,7 @@ mod tests {
         let site = dir.path().join("site");
         std::fs::create_dir(&site).unwrap();
         let refused = Output::prepare(&precious, &site).err().unwrap();
-        assert!(refused.message.contains("not made by zhan"));
+        assert_eq!(refused.code, "E-OUTPUT-NOT-OURS");
         assert!(Output::prepare(&site, &site).is_err());
         assert!(Output::prepare(&site.join("content/out"), &site).is_err());
         assert!(Output::prepare(dir.path(), &site).is_err());

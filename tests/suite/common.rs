@@ -15,13 +15,17 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A diagnostic headline as printed: `file:line:col: severity: message`.
+/// A diagnostic headline as printed: `file:line:col: 错误[CODE]：message`
+/// (or `warning[CODE]: message` with `--lang en`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Printed {
     pub file: String,
     pub line: u32,
     pub col: u32,
+    /// `error` or `warning`, whatever the language printed.
     pub severity: String,
+    /// The message code, such as `E-REF-UNKNOWN`.
+    pub code: String,
     pub message: String,
     /// The hint printed under it, if any.
     pub hint: String,
@@ -30,22 +34,35 @@ pub struct Printed {
 pub fn diagnostics(stderr: &str) -> Vec<Printed> {
     let mut out: Vec<Printed> = Vec::new();
     for line in stderr.lines() {
-        if let Some(hint) = line.trim_start().strip_prefix("= hint: ") {
+        let trimmed = line.trim_start();
+        if let Some(hint) = trimmed
+            .strip_prefix("= 提示：")
+            .or_else(|| trimmed.strip_prefix("= hint: "))
+        {
             if let Some(last) = out.last_mut() {
                 last.hint = hint.to_string();
             }
             continue;
         }
-        let Some((place, rest)) = line
-            .split_once(": error: ")
-            .map(|(p, r)| (p, ("error", r)))
-            .or_else(|| {
-                line.split_once(": warning: ")
-                    .map(|(p, r)| (p, ("warning", r)))
-            })
+        let labels = [
+            (": 错误[", "error"),
+            (": 警告[", "warning"),
+            (": error[", "error"),
+            (": warning[", "warning"),
+        ];
+        let Some((place, severity, rest)) = labels
+            .iter()
+            .find_map(|(label, severity)| line.split_once(label).map(|(p, r)| (p, *severity, r)))
         else {
             continue;
         };
+        let Some((code, message)) = rest.split_once(']') else {
+            continue;
+        };
+        let message = message
+            .strip_prefix("：")
+            .or_else(|| message.strip_prefix(": "))
+            .unwrap_or(message);
         let mut parts = place.rsplitn(3, ':');
         let (Some(col), Some(line_no), Some(file)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -58,12 +75,18 @@ pub fn diagnostics(stderr: &str) -> Vec<Printed> {
             file: file.to_string(),
             line: line_no,
             col,
-            severity: rest.0.to_string(),
-            message: rest.1.to_string(),
+            severity: severity.to_string(),
+            code: code.to_string(),
+            message: message.to_string(),
             hint: String::new(),
         });
     }
     out
+}
+
+/// Whether a text has Chinese characters (the default language of output).
+pub fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
 /// A small valid site in a temporary folder, to break in one place per test.

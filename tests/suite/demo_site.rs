@@ -12,7 +12,7 @@ fn built() -> &'static PathBuf {
     OUTPUT.get_or_init(|| {
         let (out, stderr) = common::build_demo("demo-site");
         assert!(
-            stderr.contains("(0 warnings)"),
+            stderr.contains("（0 个警告）"),
             "the demo site must build without warnings:\n{stderr}"
         );
         out

@@ -1,5 +1,6 @@
-//! One fixture per class of content error: each asserts the message, the file,
-//! the line and the column the author is pointed to, and the exit status.
+//! One fixture per class of content error: each asserts the message code, the
+//! file, the line and the column the author is pointed to, the exit status,
+//! and that what the author reads is Chinese (the default language).
 
 use crate::common;
 
@@ -20,6 +21,7 @@ fn only_error<'a>(errors: &'a [Printed], file: &str, line: u32, col: u32) -> &'a
     let e = found[0];
     assert!(e.file.ends_with(file), "file: {} vs {file}", e.file);
     assert_eq!((e.line, e.col), (line, col), "position of {e:#?}");
+    assert!(common::has_chinese(&e.message), "not Chinese: {e:#?}");
     e
 }
 
@@ -32,12 +34,8 @@ fn malformed_yaml_names_the_line_in_the_file() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 4, 11);
-    assert!(
-        e.message.starts_with("the front matter is not valid YAML"),
-        "{}",
-        e.message
-    );
-    assert!(e.hint.contains("name: value"), "{}", e.hint);
+    assert_eq!(e.code, "E-YAML-SYNTAX");
+    assert!(e.hint.contains("名称: 值"), "{}", e.hint);
 }
 
 #[test]
@@ -46,7 +44,8 @@ fn unclosed_front_matter_is_reported() {
     site.write(SERVICE, "---\ntitle: 探访\ncategory: 助老服务\n\n正文\n");
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 1, 1);
-    assert!(e.message.contains("no closing `---`"), "{}", e.message);
+    assert_eq!(e.code, "E-FRONT-UNCLOSED");
+    assert!(e.hint.contains("`---`"), "{}", e.hint);
 }
 
 #[test]
@@ -58,7 +57,8 @@ fn missing_required_field() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 2, 1);
-    assert_eq!(e.message, "the required field `category` is missing");
+    assert_eq!(e.code, "E-FIELD-MISSING");
+    assert_eq!(e.message, "缺少必填字段 服务类别（`category`）");
     assert!(e.hint.contains("category: 助老服务"), "{}", e.hint);
 }
 
@@ -68,7 +68,8 @@ fn missing_title() {
     site.write("content/news/a.md", "---\ndate: 2026-01-01\n---\n\n正文\n");
     let (errors, _) = site.errors();
     let e = only_error(&errors, "content/news/a.md", 2, 1);
-    assert_eq!(e.message, "the required field `title` is missing");
+    assert_eq!(e.code, "E-FIELD-MISSING");
+    assert!(e.message.contains("标题（`title`）"), "{}", e.message);
 }
 
 #[test]
@@ -80,10 +81,8 @@ fn wrong_type() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, "content/training/jichu/l1.md", 3, 9);
-    assert_eq!(
-        e.message,
-        "`weight` should be a whole number, but is text `第一`"
-    );
+    assert_eq!(e.code, "E-WRONG-TYPE");
+    assert_eq!(e.message, "排序（`weight`） 应该是整数，现在是文字 `第一`");
 }
 
 #[test]
@@ -92,9 +91,9 @@ fn wrong_type_inside_a_list_item() {
     site.write(STATION, "---\ntitle: 惠东\nspaces:\n  - name: 个案工作室\n    kind: casework\n    capacity: 四人\n---\n\n## 站点简介\n");
     let (errors, _) = site.errors();
     let e = only_error(&errors, STATION, 6, 15);
+    assert_eq!(e.code, "E-WRONG-TYPE");
     assert!(
-        e.message
-            .starts_with("`spaces[1].capacity` should be a whole number"),
+        e.message.starts_with("容纳人数（`spaces[1].capacity`）"),
         "{}",
         e.message
     );
@@ -106,13 +105,9 @@ fn value_outside_the_vocabulary() {
     site.write(SERVICE, "---\ntitle: 探访\ncategory: 助老\n---\n\n正文\n");
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 3, 11);
-    assert!(
-        e.message
-            .starts_with("`助老` is not a valid service category"),
-        "{}",
-        e.message
-    );
-    assert!(e.hint.starts_with("did you mean `助老服务`?"), "{}", e.hint);
+    assert_eq!(e.code, "E-NOT-ALLOWED");
+    assert!(e.message.contains("服务类别"), "{}", e.message);
+    assert!(e.hint.starts_with("是不是想写 `助老服务`？"), "{}", e.hint);
 }
 
 #[test]
@@ -122,17 +117,17 @@ fn fixed_choices_are_checked() {
     let (errors, _) = site.errors();
     assert_eq!(errors.len(), 2, "{errors:#?}");
     assert_eq!((errors[0].line, errors[0].col), (4, 9));
-    assert!(errors[0].hint.contains("did you mean `active`"));
+    assert_eq!(errors[0].code, "E-NOT-ALLOWED");
+    assert!(errors[0].hint.contains("`active`"), "{}", errors[0].hint);
     assert_eq!((errors[1].line, errors[1].col), (6, 17));
+    assert_eq!(errors[1].code, "E-NOT-WEEKDAY");
     assert!(
-        errors[1]
-            .message
-            .contains("`thur` is not a day of the week"),
+        errors[1].message.contains("`thur`"),
         "{}",
         errors[1].message
     );
     assert!(
-        errors[1].hint.contains("did you mean `thu`"),
+        errors[1].hint.contains("是不是想写 `thu`"),
         "{}",
         errors[1].hint
     );
@@ -147,8 +142,12 @@ fn unknown_reference_suggests_the_closest_id() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 4, 13);
-    assert_eq!(e.message, "unknown organization `tongxn` in `providers`");
-    assert!(e.hint.starts_with("did you mean `tongxin`?"), "{}", e.hint);
+    assert_eq!(e.code, "E-REF-UNKNOWN");
+    assert_eq!(
+        e.message,
+        "提供服务的组织（`providers`） 里的社区组织 `tongxn` 不存在"
+    );
+    assert!(e.hint.starts_with("是不是想写 `tongxin`？"), "{}", e.hint);
 }
 
 #[test]
@@ -160,8 +159,9 @@ fn unknown_station_folder_of_a_service() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, "content/services/huidng/a.md", 2, 1);
-    assert_eq!(e.message, "unknown station `huidng` in `station`");
-    assert!(e.hint.starts_with("did you mean `huidong`?"), "{}", e.hint);
+    assert_eq!(e.code, "E-REF-UNKNOWN");
+    assert!(e.message.contains("社工站 `huidng`"), "{}", e.message);
+    assert!(e.hint.starts_with("是不是想写 `huidong`？"), "{}", e.hint);
 }
 
 #[test]
@@ -173,9 +173,9 @@ fn reference_to_an_item_of_the_wrong_type() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 4, 13);
-    assert_eq!(e.message, "unknown organization `huidong` in `providers`");
+    assert_eq!(e.code, "E-REF-UNKNOWN");
     assert!(
-        e.hint.starts_with("`huidong` is a station (") && e.hint.contains("not an organization"),
+        e.hint.starts_with("`huidong` 是一个社工站（") && e.hint.contains("不是一个社区组织"),
         "{}",
         e.hint
     );
@@ -190,7 +190,8 @@ fn duplicate_id() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, "content/organizations/tongxin.md", 1, 1);
-    assert_eq!(e.message, "duplicate organization id `tongxin`");
+    assert_eq!(e.code, "E-ID-TWICE");
+    assert!(e.message.contains("`tongxin`"), "{}", e.message);
     assert!(
         e.hint.contains("content/organizations/2020/tongxin.md"),
         "{}",
@@ -207,17 +208,8 @@ fn link_to_a_missing_file() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 6, 10);
-    assert!(
-        e.message
-            .starts_with("this link goes to a page that does not exist"),
-        "{}",
-        e.message
-    );
-    assert!(
-        e.hint.contains("did you mean content/stations/huidong.md"),
-        "{}",
-        e.hint
-    );
+    assert_eq!(e.code, "E-LINK-MISSING");
+    assert!(e.hint.contains("content/stations/huidong.md"), "{}", e.hint);
 }
 
 #[test]
@@ -227,18 +219,20 @@ fn link_to_a_missing_anchor() {
     let (errors, _) = site.errors();
     assert_eq!(errors.len(), 2, "{errors:#?}");
     assert_eq!((errors[0].line, errors[0].col), (8, 7));
+    assert_eq!(errors[0].code, "E-ANCHOR-MISSING");
     assert_eq!(
         errors[0].message,
-        "no heading `#站点介绍` in content/stations/huidong.md"
+        "content/stations/huidong.md 里没有标题 `#站点介绍`"
     );
     assert!(
-        errors[0].hint.contains("did you mean `#站点简介`"),
+        errors[0].hint.contains("是不是想写 `#站点简介`"),
         "{}",
         errors[0].hint
     );
     assert_eq!((errors[1].line, errors[1].col), (8, 44));
+    assert_eq!(errors[1].code, "E-ANCHOR-MISSING-HERE");
     assert!(
-        errors[1].hint.contains("did you mean `#流程`"),
+        errors[1].hint.contains("是不是想写 `#流程`"),
         "{}",
         errors[1].hint
     );
@@ -250,8 +244,9 @@ fn missing_attachment() {
     site.write(COURSE, "---\ntitle: 社工基础\nlevel: 助理社工师\nattachments:\n  - title: 讲义\n    file: note.pdf\n---\n");
     let (errors, _) = site.errors();
     let e = only_error(&errors, COURSE, 6, 11);
-    assert_eq!(e.message, "attachment not found: `note.pdf`");
-    assert!(e.hint.contains("did you mean `notes.pdf`"), "{}", e.hint);
+    assert_eq!(e.code, "E-ATTACHMENT-MISSING");
+    assert_eq!(e.message, "找不到附件：`note.pdf`");
+    assert!(e.hint.contains("`notes.pdf`"), "{}", e.hint);
 }
 
 #[test]
@@ -264,13 +259,14 @@ fn missing_cover_and_image() {
     let (errors, _) = site.errors();
     assert_eq!(errors.len(), 2, "{errors:#?}");
     assert_eq!(
-        (errors[0].line, errors[0].col, errors[0].message.as_str()),
-        (3, 8, "cover image not found: `huidong.jpg`")
+        (errors[0].line, errors[0].col, errors[0].code.as_str()),
+        (3, 8, "E-COVER-MISSING")
     );
     assert_eq!(
-        (errors[1].line, errors[1].col, errors[1].message.as_str()),
-        (6, 9, "image not found: `img/zhan.png`")
+        (errors[1].line, errors[1].col, errors[1].code.as_str()),
+        (6, 9, "E-IMAGE-MISSING")
     );
+    assert!(errors[1].message.contains("`img/zhan.png`"));
 }
 
 #[test]
@@ -285,8 +281,10 @@ fn unknown_field_is_a_warning_with_a_suggestion() {
     assert_eq!(printed.len(), 1, "{stderr}");
     let w = &printed[0];
     assert_eq!((w.severity.as_str(), w.line, w.col), ("warning", 3, 1));
-    assert_eq!(w.message, "unknown field `adress`");
-    assert!(w.hint.starts_with("did you mean `address`?"), "{}", w.hint);
+    assert_eq!(w.code, "W-FIELD-UNKNOWN");
+    assert_eq!(w.message, "不认识的字段 `adress`");
+    assert!(w.hint.starts_with("是不是想写 `address`？"), "{}", w.hint);
+    assert!(stderr.contains(": 警告[W-FIELD-UNKNOWN]："), "{stderr}");
 }
 
 #[test]
@@ -316,10 +314,7 @@ fn all_errors_of_a_build_are_reported_together() {
         ],
         "{stderr}"
     );
-    assert!(
-        stderr.contains("build failed: 4 errors and 0 warnings"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("生成失败：4 个错误，0 个警告"), "{stderr}");
 }
 
 #[test]
@@ -348,15 +343,15 @@ fn template_errors_name_the_template_and_line() {
     site.write("content/news/a.md", "---\ntitle: 消息\n---\n");
     let (errors, _) = site.errors();
     let e = only_error(&errors, "templates/news.html", 4, 9);
-    assert!(e.message.starts_with("template error:"), "{}", e.message);
+    assert_eq!(e.code, "E-TEMPLATE-PAGE");
+    assert!(e.message.starts_with("模板有错误："), "{}", e.message);
     assert!(e.message.contains("`no_such_field`"), "{}", e.message);
-    assert!(e.message.ends_with("content/news/a.md)"), "{}", e.message);
-    assert_eq!(
-        e.message.matches("while rendering").count(),
-        1,
+    assert!(
+        e.message.ends_with("content/news/a.md 时）"),
         "{}",
         e.message
     );
+    assert_eq!(e.message.matches("生成 ").count(), 1, "{}", e.message);
 }
 
 #[test]
@@ -368,5 +363,171 @@ fn template_syntax_errors_name_the_template_and_line() {
     );
     let (errors, _) = site.errors();
     let e = only_error(&errors, "templates/page.html", 3, 7);
-    assert!(e.message.starts_with("template error:"), "{}", e.message);
+    assert_eq!(e.code, "E-TEMPLATE");
+    assert!(e.message.starts_with("模板有错误："), "{}", e.message);
+}
+
+#[test]
+fn english_on_request_with_the_same_codes() {
+    let site = TestSite::new();
+    site.write(
+        SERVICE,
+        "---\ntitle: 探访\ncategory: 助老服务\nproviders: [tongxn]\n---\n",
+    );
+    let default = site.run(&["build"]);
+    let chinese = String::from_utf8_lossy(&default.stderr).into_owned();
+    assert!(chinese.contains(": 错误[E-REF-UNKNOWN]："), "{chinese}");
+    assert!(chinese.contains("= 提示："), "{chinese}");
+    assert!(chinese.contains("生成失败"), "{chinese}");
+    let flag = site.run(&["build", "--lang", "en"]);
+    let env = common::zhan()
+        .env("ZHAN_LANG", "en")
+        .arg("--root")
+        .arg(site.path())
+        .arg("build")
+        .output()
+        .expect("run zhan");
+    for out in [flag, env] {
+        assert_eq!(out.status.code(), Some(1));
+        let english = String::from_utf8_lossy(&out.stderr).into_owned();
+        let printed = common::diagnostics(&english);
+        assert_eq!(printed.len(), 1, "{english}");
+        assert_eq!(printed[0].code, "E-REF-UNKNOWN");
+        assert_eq!(
+            printed[0].message,
+            "unknown organization `tongxn` in `providers`"
+        );
+        assert!(printed[0].hint.starts_with("did you mean `tongxin`?"));
+        assert!(
+            english.contains("build failed: 1 error and 0 warnings"),
+            "{english}"
+        );
+        assert!(
+            !common::has_chinese(&english.replace("探访", "")),
+            "{english}"
+        );
+    }
+    // The language of the site (site.yaml `language`) and LANG change nothing.
+    let out = common::zhan()
+        .env("LANG", "en_US.UTF-8")
+        .arg("--root")
+        .arg(site.path())
+        .arg("build")
+        .output()
+        .expect("run zhan");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("错误[E-REF-UNKNOWN]"));
+}
+
+#[test]
+fn json_messages_are_one_object_per_line() {
+    let site = TestSite::new();
+    site.write(
+        SERVICE,
+        "---\ntitle: 探访\ncategory: 助老\nproviders: [tongxn]\n---\n",
+    );
+    site.write(
+        STATION,
+        "---\ntitle: 惠东\nadress: 北京\n---\n\n## 站点简介\n",
+    );
+    let out = site.run(&["build", "--message-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let objects: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(objects.len(), 3, "{stdout}");
+    let codes: Vec<&str> = objects.iter().filter_map(|o| o["code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        ["E-NOT-ALLOWED", "E-REF-UNKNOWN", "W-FIELD-UNKNOWN"],
+        "{stdout}"
+    );
+    let r = &objects[1];
+    for field in [
+        "code", "severity", "file", "line", "column", "length", "message", "hint", "args",
+    ] {
+        assert!(r.get(field).is_some(), "{field} missing in {r}");
+    }
+    assert_eq!(r["severity"], "error");
+    assert!(
+        r["file"].as_str().is_some_and(|f| f.ends_with(SERVICE)),
+        "{r}"
+    );
+    assert_eq!(
+        (r["line"].as_u64(), r["column"].as_u64()),
+        (Some(4), Some(13))
+    );
+    assert_eq!(r["length"].as_u64(), Some(6));
+    assert_eq!(r["args"]["id"], "tongxn");
+    assert_eq!(r["args"]["field"], "providers");
+    assert_eq!(r["args"]["close"], "tongxin");
+    assert!(
+        r["message"].as_str().is_some_and(common::has_chinese),
+        "{r}"
+    );
+    assert!(
+        r["hint"].as_str().is_some_and(|h| h.contains("`tongxin`")),
+        "{r}"
+    );
+    assert_eq!(objects[2]["severity"], "warning");
+    assert_eq!(objects[2]["args"]["close"], "address");
+    // Human diagnostics are not printed beside the JSON.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("E-REF-UNKNOWN"), "{stderr}");
+    let en = site.run(&["check", "--message-format", "json", "--lang", "en"]);
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&en.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default(),
+    )
+    .expect("json");
+    assert_eq!(first["code"], "E-NOT-ALLOWED");
+    assert!(
+        first["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("`助老` is not a valid"))
+    );
+}
+
+#[test]
+fn help_is_chinese_by_default_and_english_on_request() {
+    let out = common::zhan().arg("--help").output().expect("run zhan");
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(help.contains("用法："), "{help}");
+    assert!(help.contains("为社区社工站生成网站"), "{help}");
+    let out = common::zhan()
+        .args(["serve", "--help"])
+        .output()
+        .expect("run zhan");
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(help.contains("预览使用的端口"), "{help}");
+    let out = common::zhan()
+        .args(["--lang", "en", "new", "--help"])
+        .output()
+        .expect("run zhan");
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(help.contains("Make a new content file"), "{help}");
+    assert!(!help.contains("新建"), "{help}");
+}
+
+#[test]
+fn refusals_of_the_cli_are_chinese_and_have_codes() {
+    let site = TestSite::new();
+    let out = site.run(&["new", "servce", "huidong/a"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.starts_with("错误[E-NEW-KIND]：不认识的类型 `servce`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("= 提示：是不是想写 `service`？"),
+        "{stderr}"
+    );
+    let out = site.run(&["new", "servce", "huidong/a", "--message-format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["code"], "E-NEW-KIND");
+    assert_eq!(v["args"]["close"], "service");
 }

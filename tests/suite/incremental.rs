@@ -152,12 +152,16 @@ fn a_sequence_of_edits_matches_full_builds() {
     std::fs::remove_file(&org).expect("remove");
     let r = s.update(std::slice::from_ref(&org));
     assert!(!r.succeeded());
-    let messages: Vec<String> = r.diagnostics.iter().map(|d| d.message.clone()).collect();
+    let found: Vec<String> = r
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message()))
+        .collect();
     assert!(
-        messages
+        found
             .iter()
-            .any(|m| m.contains("unknown organization `wuye-lianqiao`")),
-        "{messages:?}"
+            .any(|m| m.starts_with("E-REF-UNKNOWN ") && m.contains("`wuye-lianqiao`")),
+        "{found:?}"
     );
     assert!(r.written_to.is_none());
     assert_eq!(
@@ -357,7 +361,7 @@ fn renaming_a_heading_breaks_the_links_to_it_and_restoring_it_mends_them() {
         .diagnostics
         .iter()
         .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.file, d.message))
+        .map(|d| format!("{}: {}", d.file, d.message()))
         .collect();
     assert!(
         errors

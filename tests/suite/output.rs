@@ -93,7 +93,7 @@ fn a_folder_not_made_by_zhan_is_not_replaced() {
     let out = site.run(&["build", "--output", &precious.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("was not made by zhan"), "{stderr}");
+    assert!(stderr.contains("错误[E-OUTPUT-NOT-OURS]"), "{stderr}");
     assert_eq!(
         std::fs::read_to_string(precious.join("letter.txt")).expect("read"),
         "keep me"
@@ -110,7 +110,7 @@ fn output_inside_content_is_refused() {
         &site.path().join("content/out").to_string_lossy(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("inside the site's `content/` folder"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("错误[E-OUTPUT-INSIDE-SOURCE]"));
     assert!(!site.path().join("content/out").exists());
 }
 

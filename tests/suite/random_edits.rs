@@ -591,12 +591,21 @@ fn errors(report: &Report) -> BTreeSet<String> {
         .iter()
         .filter(|d| d.is_error())
         .map(|d| {
-            let message = d
-                .message
-                .split(" (while rendering ")
-                .next()
-                .unwrap_or_default();
-            format!("{}:{}:{}: {message}", d.file, d.pos.line, d.pos.col)
+            // The code and arguments, without the pages that hit the error.
+            let args: Vec<String> = d
+                .args
+                .iter()
+                .filter(|(name, _)| !matches!(*name, "page" | "others"))
+                .map(|(name, value)| format!("{name}={value:?}"))
+                .collect();
+            let code = d.code.trim_end_matches("-PAGES").trim_end_matches("-PAGE");
+            format!(
+                "{}:{}:{}: {code} {}",
+                d.file,
+                d.pos.line,
+                d.pos.col,
+                args.join(" ")
+            )
         })
         .collect()
 }

@@ -48,7 +48,7 @@ fn a_second_identical_build_changes_no_file() {
     assert!(before.contains_key(".zhan-manifest") && before.contains_key(".zhan-inputs"));
 
     let said = site.build().expect("second build");
-    assert!(said.contains("nothing changed"), "{said}");
+    assert!(said.contains("没有改动"), "{said}");
     assert_eq!(stamps(&output), before, "a file of the output was touched");
     assert_eq!(common::snapshot(&output), bytes);
 
@@ -56,7 +56,7 @@ fn a_second_identical_build_changes_no_file() {
     // the build render everything, and still keeps every output file.
     std::fs::create_dir(site.path().join("content/empty")).expect("mkdir");
     let said = site.build().expect("third build");
-    assert!(said.contains("built "), "{said}");
+    assert!(said.contains("已生成 "), "{said}");
     let after = stamps(&output);
     assert_eq!(
         without_bookkeeping(after.clone()),
@@ -64,11 +64,11 @@ fn a_second_identical_build_changes_no_file() {
     );
     assert_eq!(after[".zhan-manifest"], before[".zhan-manifest"]);
     let said = site.build().expect("fourth build");
-    assert!(said.contains("nothing changed"), "{said}");
+    assert!(said.contains("没有改动"), "{said}");
 
     // Other options are another build.
     let said = String::from_utf8_lossy(&site.run(&["build", "--drafts"]).stderr).into_owned();
-    assert!(said.contains("built "), "{said}");
+    assert!(said.contains("已生成 "), "{said}");
 }
 
 #[test]
@@ -144,14 +144,14 @@ fn an_output_edited_by_hand_is_built_again() {
     edited[0] = if edited[0] == b'x' { b'y' } else { b'x' };
     std::fs::write(&page, &edited).expect("edit");
     let said = site.build().expect("build");
-    assert!(said.contains("built "), "{said}");
+    assert!(said.contains("已生成 "), "{said}");
     assert_eq!(std::fs::read(&page).expect("read"), good);
 
     // A file removed, and one added, by hand.
     std::fs::remove_file(&page).expect("remove");
     std::fs::write(output.join("stations/notes.txt"), "mine").expect("add");
     let said = site.build().expect("build");
-    assert!(said.contains("built "), "{said}");
+    assert!(said.contains("已生成 "), "{said}");
     assert_eq!(
         without_bookkeeping(common::snapshot(&output)),
         without_bookkeeping(bytes)

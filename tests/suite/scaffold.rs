@@ -44,7 +44,7 @@ fn init_refuses_a_folder_that_is_not_empty() {
     std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
     let out = zhan().arg("init").arg(dir.path()).output().expect("init");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("错误[E-INIT-NOT-EMPTY]"));
     assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
 }
 
@@ -138,7 +138,7 @@ fn new_makes_each_kind_of_file_and_the_site_still_builds() {
         built.status.success(),
         "files made by `new` must build as they are:\n{stderr}"
     );
-    assert!(stderr.contains("(0 warnings)"), "{stderr}");
+    assert!(stderr.contains("（0 个警告）"), "{stderr}");
     // Refuses to overwrite.
     let again = zhan()
         .arg("--root")
@@ -147,7 +147,7 @@ fn new_makes_each_kind_of_file_and_the_site_still_builds() {
         .output()
         .expect("new");
     assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("错误[E-NEW-EXISTS]"));
     // Refuses bad ids and unknown kinds with a hint.
     let bad = zhan()
         .arg("--root")
@@ -155,7 +155,7 @@ fn new_makes_each_kind_of_file_and_the_site_still_builds() {
         .args(["new", "servise", "huidong/x"])
         .output()
         .expect("new");
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean `service`?"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("是不是想写 `service`？"));
     let bad = zhan()
         .arg("--root")
         .arg(&site)

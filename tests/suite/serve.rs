@@ -33,7 +33,7 @@ fn start(site: &TestSite) -> Server {
             .log
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("the first build of zhan serve did not end");
-        if line.starts_with("built ") || line.contains(" error") {
+        if line.starts_with("已生成 ") || line.contains("错误[") {
             return server;
         }
     }
@@ -197,7 +197,9 @@ fn edits_reload_the_page_errors_show_an_overlay_and_clear() {
         body.contains("content/services/huidong/tanfang.md:3:11"),
         "file, line and column: {body}"
     );
-    assert!(body.contains("did you mean `助老服务`"));
+    assert!(body.contains("是不是想写 `助老服务`"), "{body}");
+    assert!(body.contains("网站没有更新"), "{body}");
+    assert!(!body.contains("The site was not rebuilt"), "{body}");
     let (_, _, page) = request(server.port, "GET", "/services/huidong/tanfang/");
     assert!(
         page.contains("<h1>空巢老人上门探访</h1>"),
@@ -392,7 +394,7 @@ fn serving_starts_before_the_first_build_ends() {
     let (status, _, body) = request(server.port, "GET", "/stations/huidong/");
     let (missing, headers, waiting) = request(server.port, "GET", "/news/n399/");
     let log: Vec<String> = server.log.try_iter().collect();
-    if log.iter().any(|l| l.starts_with("built ")) {
+    if log.iter().any(|l| l.starts_with("已生成 ")) {
         // The machine was faster than the requests: nothing to check here.
         eprintln!("the first build ended before the requests; not checked");
         return;
@@ -416,7 +418,7 @@ fn serving_starts_before_the_first_build_ends() {
             .log
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("the first build did not end");
-        if line.starts_with("built ") {
+        if line.starts_with("已生成 ") {
             break;
         }
     }
