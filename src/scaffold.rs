@@ -119,20 +119,26 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
     // A service needs its station, a lesson its course: a file in a folder
     // of a mistyped id would fail the build (or found a station by accident).
     let parent = match kind {
-        "service" => Some(("station", stations(root), "zhan new station")),
-        "lesson" => Some(("course", courses(root), "zhan new course")),
+        "service" => Some(("kind.station", stations(root), "station")),
+        "lesson" => Some(("kind.course", courses(root), "course")),
         _ => None,
     };
-    if let Some((what, known, command)) = parent {
+    if let Some((what, known, new_kind)) = parent {
         if !known.iter().any(|id| id == parts[0]) {
-            let hint = match crate::diagnostics::did_you_mean(
-                parts[0],
-                known.iter().map(String::as_str),
-            ) {
-                Some(close) => format!("did you mean `{close}`? Write `{close}/{}`", parts[1]),
-                None => format!("make the {what} first with `{command} {}`", parts[0]),
-            };
-            return Err(refuse(format!("there is no {what} `{}`", parts[0]), hint));
+            let refusal = Refusal::new("E-NEW-NO-PARENT")
+                .arg("kind", crate::messages::key(what))
+                .arg("id", parts[0]);
+            let close =
+                crate::diagnostics::did_you_mean(parts[0], known.iter().map(String::as_str));
+            return Err(match close {
+                Some(close) => refusal
+                    .arg("close", close)
+                    .arg("rest", parts[1])
+                    .with_hint("H-NEW-NO-PARENT-CLOSE"),
+                None => refusal
+                    .arg("new_kind", new_kind)
+                    .with_hint("H-NEW-NO-PARENT"),
+            });
         }
     }
     let rel = match kind {
@@ -304,7 +310,7 @@ impl Filler<'_> {
 
     /// Writes `field` at `indent`; a group as a list with one entry.
     fn write(&self, out: &mut String, field: &Field, indent: &str) {
-        let mut comment = field.label.to_string();
+        let mut comment = field.label().to_string();
         comment.push('：');
         comment.push_str(field.help);
         if let Shape::Group(members) = field.shape {
@@ -324,7 +330,7 @@ impl Filler<'_> {
                     format!("{indent}{comment_out}    ")
                 };
                 let (value, more) = self.value(member, false);
-                let mut note = format!("{}：{}", member.label, member.help);
+                let mut note = format!("{}：{}", member.label(), member.help);
                 if !more.is_empty() {
                     note.push_str(&more);
                 }

@@ -81,9 +81,8 @@ pub enum Shape {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     pub key: &'static str,
-    /// What a station worker calls it.
-    pub label: &'static str,
-    /// One sentence of help, in Chinese.
+    /// One sentence of help, in Chinese. (What the field is called comes
+    /// from the message catalogs, `field.<key>`: see [`Field::label`].)
     pub help: &'static str,
     pub shape: Shape,
     pub required: bool,
@@ -95,10 +94,9 @@ pub struct Field {
     pub placeholder: bool,
 }
 
-const fn field(key: &'static str, label: &'static str, help: &'static str, shape: Shape) -> Field {
+const fn field(key: &'static str, help: &'static str, shape: Shape) -> Field {
     Field {
         key,
-        label,
         help,
         shape,
         required: false,
@@ -123,9 +121,15 @@ impl Field {
         self.placeholder = true;
         self
     }
+    /// What a station worker calls the field, in the language of messages
+    /// (the catalogs' `field.<key>`, the names messages use too).
+    pub fn label(&self) -> &'static str {
+        crate::messages::lookup(crate::messages::lang(), &format!("field.{}", self.key))
+            .unwrap_or(self.key)
+    }
     /// The name shown to an author: `服务类别（category）`.
     pub fn display_name(&self) -> String {
-        format!("{}（{}）", self.label, self.key)
+        format!("{}（{}）", self.label(), self.key)
     }
 }
 
@@ -159,43 +163,24 @@ const PROJECT_STATUS: &[(&str, &str)] = &[
 
 /// The fields every type has.
 pub const COMMON: &[Field] = &[
-    field(
-        "title",
-        "标题",
-        "页面的标题，显示在页面顶部和列表里。",
-        Shape::Text,
-    )
-    .required(),
+    field("title", "页面的标题，显示在页面顶部和列表里。", Shape::Text).required(),
     field(
         "summary",
-        "简介",
         "一句话概括，显示在列表和搜索结果里。",
         Shape::LongText,
     ),
-    field("tags", "标签", "几个关键词，方便查找。", Shape::TextList),
-    field(
-        "date",
-        "日期",
-        "发布或举行的日期，如 2026-12-05。",
-        Shape::Date,
-    ),
-    field(
-        "updated",
-        "更新日期",
-        "内容最近一次修改的日期。",
-        Shape::Date,
-    ),
-    field("draft", "草稿", "写 true 时先不发布。", Shape::YesNo),
-    field("weight", "排序", "数字小的排在前面。", Shape::Integer),
+    field("tags", "几个关键词，方便查找。", Shape::TextList),
+    field("date", "发布或举行的日期，如 2026-12-05。", Shape::Date),
+    field("updated", "内容最近一次修改的日期。", Shape::Date),
+    field("draft", "写 true 时先不发布。", Shape::YesNo),
+    field("weight", "数字小的排在前面。", Shape::Integer),
     field(
         "cover",
-        "封面图片",
         "与本文件放在一起的图片文件名，如 cover.jpg。",
         Shape::File,
     ),
     field(
         "aliases",
-        "旧网址",
         "本页以前的网址，访问时会转到这里。",
         Shape::Paths,
     ),
@@ -204,214 +189,148 @@ pub const COMMON: &[Field] = &[
 const SESSION: &[Field] = &[
     field(
         "days",
-        "每周哪几天",
         "mon 周一、tue 周二、wed 周三、thu 周四、fri 周五、sat 周六、sun 周日。",
         Shape::Days,
     )
     .example("[tue, thu]"),
     field(
         "date",
-        "单次日期",
         "只举行一次的活动写日期，不写每周哪几天。",
         Shape::Date,
     ),
     field(
         "time",
-        "时间",
         "开始和结束时间，如 \"09:00-11:30\"。",
         Shape::TimeRange,
     )
     .required()
     .example("\"09:00-11:30\""),
-    field("note", "备注", "如：节假日除外。", Shape::Text).example("节假日除外"),
+    field("note", "如：节假日除外。", Shape::Text).example("节假日除外"),
 ];
 
 const SPACE: &[Field] = &[
-    field("name", "名称", "场地的名称。", Shape::Text)
+    field("name", "场地的名称。", Shape::Text)
         .required()
         .placeholder("场地名称"),
-    field("kind", "类型", "场地的用途。", Shape::Choice(SPACE_KIND)).example("casework"),
-    field("capacity", "容纳人数", "最多容纳几人。", Shape::Integer).example("4"),
-    field("description", "说明", "一句话说明。", Shape::Text),
+    field("kind", "场地的用途。", Shape::Choice(SPACE_KIND)).example("casework"),
+    field("capacity", "最多容纳几人。", Shape::Integer).example("4"),
+    field("description", "一句话说明。", Shape::Text),
 ];
 
 const STAFF: &[Field] = &[
-    field("name", "姓名", "工作人员的姓名。", Shape::Text)
+    field("name", "工作人员的姓名。", Shape::Text)
         .required()
         .placeholder("某某"),
-    field("role", "岗位", "如：站长、社工。", Shape::Text).example("社工"),
+    field("role", "如：站长、社工。", Shape::Text).example("社工"),
     field(
         "qualification",
-        "职业资格",
         "site.yaml 中列出的资格之一。",
         Shape::Vocabulary(Vocabulary::Qualification),
     ),
 ];
 
 const STATION: &[Field] = &[
-    field(
-        "street",
-        "街道（乡镇）",
-        "所属街道办事处或乡镇。",
-        Shape::Text,
-    )
-    .placeholder("某某街道"),
-    field("community", "社区", "所在社区。", Shape::Text).placeholder("某某社区"),
-    field("address", "地址", "居民找得到的详细地址。", Shape::Text).placeholder("某某路某号"),
-    field(
-        "phone",
-        "电话",
-        "居民打来找站里的电话，写在引号里。",
-        Shape::Phone,
-    )
-    .placeholder("\"010-00000000\""),
-    field("email", "电子邮箱", "站里的邮箱。", Shape::Email),
-    field("established", "成立日期", "社工站建站的日期。", Shape::Date),
-    field("pilot", "试点站", "是试点站写 true。", Shape::YesNo).example("false"),
+    field("street", "所属街道办事处或乡镇。", Shape::Text).placeholder("某某街道"),
+    field("community", "所在社区。", Shape::Text).placeholder("某某社区"),
+    field("address", "居民找得到的详细地址。", Shape::Text).placeholder("某某路某号"),
+    field("phone", "居民打来找站里的电话，写在引号里。", Shape::Phone)
+        .placeholder("\"010-00000000\""),
+    field("email", "站里的邮箱。", Shape::Email),
+    field("established", "社工站建站的日期。", Shape::Date),
+    field("pilot", "是试点站写 true。", Shape::YesNo).example("false"),
     field(
         "mascot",
-        "形象代言",
         "站里的吉祥物或品牌形象的名字，如“小惠”。",
         Shape::Text,
     ),
     field(
         "opening_hours",
-        "开放时间",
         "每周开放的日子和时间。",
         Shape::Group(SESSION),
     ),
-    field("spaces", "功能室", "站里的场地。", Shape::Group(SPACE)),
-    field(
-        "staff",
-        "工作人员",
-        "站里的社工和工作人员。",
-        Shape::Group(STAFF),
-    ),
+    field("spaces", "站里的场地。", Shape::Group(SPACE)),
+    field("staff", "站里的社工和工作人员。", Shape::Group(STAFF)),
 ];
 
 const SERVICE: &[Field] = &[
     field(
         "station",
-        "所属社工站",
         "社工站的编号，默认是服务所在的文件夹。",
         Shape::Ref(Kind::Station),
     ),
     field(
         "category",
-        "服务类别",
         "site.yaml 中列出的类别之一。",
         Shape::Vocabulary(Vocabulary::ServiceCategory),
     )
     .required(),
     field(
         "audience",
-        "服务对象",
         "site.yaml 中列出的对象，可写几个。",
         Shape::VocabularyList(Vocabulary::Audience),
     ),
     field(
         "providers",
-        "提供服务的组织",
         "社区组织的编号，可写几个。",
         Shape::RefList(Kind::Organization),
     )
     .example("[]"),
-    field("fee", "费用", "如：免费。", Shape::Text).example("免费"),
-    field("location", "服务地点", "在哪里提供服务。", Shape::Text).placeholder("服务地点"),
-    field(
-        "online",
-        "可在线办理",
-        "也能在线上办理写 true。",
-        Shape::YesNo,
-    )
-    .example("false"),
+    field("fee", "如：免费。", Shape::Text).example("免费"),
+    field("location", "在哪里提供服务。", Shape::Text).placeholder("服务地点"),
+    field("online", "也能在线上办理写 true。", Shape::YesNo).example("false"),
     field(
         "schedule",
-        "服务时间",
         "每周的时间，或单次活动的日期。",
         Shape::Group(SESSION),
     ),
-    field(
-        "how_to_apply",
-        "办理方式",
-        "居民怎样申请，按顺序写。",
-        Shape::TextList,
-    )
-    .example("[电话预约, 到站登记]"),
-    field(
-        "contact",
-        "联系电话",
-        "咨询这项服务的电话，写在引号里。",
-        Shape::Phone,
-    )
-    .placeholder("\"010-00000000\""),
+    field("how_to_apply", "居民怎样申请，按顺序写。", Shape::TextList)
+        .example("[电话预约, 到站登记]"),
+    field("contact", "咨询这项服务的电话，写在引号里。", Shape::Phone)
+        .placeholder("\"010-00000000\""),
     field(
         "status",
-        "状态",
         "服务现在是否开展。",
         Shape::Choice(SERVICE_STATUS),
     )
     .example("active"),
     field(
         "eligibility",
-        "受理条件",
         "谁可以申请，如：辖区60岁以上独居老人。",
         Shape::Text,
     ),
-    field(
-        "materials",
-        "所需材料",
-        "办理时要带的材料。",
-        Shape::TextList,
-    )
-    .example("[身份证]"),
+    field("materials", "办理时要带的材料。", Shape::TextList).example("[身份证]"),
     field(
         "complaint_phone",
-        "监督投诉电话",
         "对服务有意见时打的电话，写在引号里。",
         Shape::Phone,
     ),
 ];
 
 const ORGANIZATION: &[Field] = &[
-    field(
-        "station",
-        "所属社工站",
-        "社工站的编号。",
-        Shape::Ref(Kind::Station),
-    ),
+    field("station", "社工站的编号。", Shape::Ref(Kind::Station)),
     field(
         "kind",
-        "组织类型",
         "site.yaml 中列出的类型之一。",
         Shape::Vocabulary(Vocabulary::OrgKind),
     ),
-    field("founded", "成立日期", "组织成立的日期。", Shape::Date),
-    field(
-        "stage",
-        "发展阶段",
-        "组织的备案、登记情况。",
-        Shape::Choice(ORG_STAGE),
-    )
-    .example("incubating"),
+    field("founded", "组织成立的日期。", Shape::Date),
+    field("stage", "组织的备案、登记情况。", Shape::Choice(ORG_STAGE)).example("incubating"),
     field(
         "mentor",
-        "带教组织",
         "带它成长的组织的编号（以老带新）。",
         Shape::Ref(Kind::Organization),
     ),
-    field("members", "成员人数", "组织有多少成员。", Shape::Integer).example("10"),
+    field("members", "组织有多少成员。", Shape::Integer).example("10"),
     field(
         "focus",
-        "服务领域",
         "site.yaml 中列出的服务类别，可写几个。",
         Shape::VocabularyList(Vocabulary::ServiceCategory),
     ),
 ];
 
 const ATTACHMENT: &[Field] = &[
-    field("title", "名称", "附件的名称。", Shape::Text).example("课件"),
-    field("file", "文件", "放在本课程文件夹里的文件名。", Shape::File)
+    field("title", "附件的名称。", Shape::Text).example("课件"),
+    field("file", "放在本课程文件夹里的文件名。", Shape::File)
         .required()
         .example("slides.pdf"),
 ];
@@ -419,87 +338,62 @@ const ATTACHMENT: &[Field] = &[
 const COURSE: &[Field] = &[
     field(
         "level",
-        "培训层级",
         "site.yaml 中列出的层级之一。",
         Shape::Vocabulary(Vocabulary::TrainingLevel),
     ),
     field(
         "format",
-        "培训形式",
         "线上、线下还是结合。",
         Shape::Choice(COURSE_FORMAT),
     )
     .example("blended"),
-    field("hours", "学时", "课程共几个学时。", Shape::Number).example("6"),
-    field(
-        "trainers",
-        "授课老师",
-        "老师的名字，可写几个。",
-        Shape::TextList,
-    )
-    .placeholder("[某老师]"),
-    field("topics", "主题", "课程涉及的主题。", Shape::TextList).example("[]"),
+    field("hours", "课程共几个学时。", Shape::Number).example("6"),
+    field("trainers", "老师的名字，可写几个。", Shape::TextList).placeholder("[某老师]"),
+    field("topics", "课程涉及的主题。", Shape::TextList).example("[]"),
     field(
         "prerequisites",
-        "先修课程",
         "要先学完的课程的编号。",
         Shape::RefList(Kind::Course),
     )
     .example("[]"),
     field(
         "attachments",
-        "附件",
         "课件、讲义等文件。",
         Shape::Group(ATTACHMENT),
     ),
 ];
 
-const LESSON: &[Field] =
-    &[field("duration", "时长", "这一讲有多少分钟。", Shape::Integer).example("45")];
+const LESSON: &[Field] = &[field("duration", "这一讲有多少分钟。", Shape::Integer).example("45")];
 
 const OUTCOME: &[Field] = &[
-    field("name", "指标", "成效的名称，如：参与居民。", Shape::Text)
+    field("name", "成效的名称，如：参与居民。", Shape::Text)
         .required()
         .example("参与居民"),
-    field("value", "数值", "一个数字，不加逗号和单位。", Shape::Number)
+    field("value", "一个数字，不加逗号和单位。", Shape::Number)
         .required()
         .example("0"),
-    field("unit", "单位", "如：人、次。", Shape::Text).example("人"),
+    field("unit", "如：人、次。", Shape::Text).example("人"),
 ];
 
 const PROJECT: &[Field] = &[
-    field(
-        "station",
-        "所属社工站",
-        "社工站的编号。",
-        Shape::Ref(Kind::Station),
-    ),
+    field("station", "社工站的编号。", Shape::Ref(Kind::Station)),
     field(
         "organizations",
-        "参与组织",
         "社区组织的编号，可写几个。",
         Shape::RefList(Kind::Organization),
     )
     .example("[]"),
-    field("start", "开始日期", "项目开始的日期。", Shape::Date),
-    field("end", "结束日期", "项目结束的日期。", Shape::Date),
-    field(
-        "budget",
-        "预算（元）",
-        "项目的预算，单位是元，只写数字。",
-        Shape::Number,
-    )
-    .example("10000"),
+    field("start", "项目开始的日期。", Shape::Date),
+    field("end", "项目结束的日期。", Shape::Date),
+    field("budget", "项目的预算，单位是元，只写数字。", Shape::Number).example("10000"),
     field(
         "status",
-        "状态",
         "项目进行到哪一步。",
         Shape::Choice(PROJECT_STATUS),
     )
     .example("planned"),
     field(
         "outcomes",
-        "成效",
         "项目做成了什么，每项一个数字。",
         Shape::Group(OUTCOME),
     ),
@@ -508,39 +402,31 @@ const PROJECT: &[Field] = &[
 const METRIC: &[Field] = &[
     field(
         "station",
-        "社工站",
         "这项数据属于哪个社工站（编号）。",
         Shape::Ref(Kind::Station),
     )
     .required(),
-    field("name", "指标", "如：服务人次。", Shape::Text)
+    field("name", "如：服务人次。", Shape::Text)
         .required()
         .example("服务人次"),
-    field("value", "数值", "一个数字，不加逗号和单位。", Shape::Number)
+    field("value", "一个数字，不加逗号和单位。", Shape::Number)
         .required()
         .example("0"),
-    field("unit", "单位", "如：人次。", Shape::Text).example("人次"),
-    field("baseline", "基线", "试点前的数字，可不写。", Shape::Number),
+    field("unit", "如：人次。", Shape::Text).example("人次"),
+    field("baseline", "试点前的数字，可不写。", Shape::Number),
 ];
 
 const REPORT: &[Field] = &[
     field(
         "stations",
-        "试点社工站",
         "报告涉及的社工站的编号。",
         Shape::RefList(Kind::Station),
     ),
-    field(
-        "metrics",
-        "成效数据",
-        "每个社工站的每项指标。",
-        Shape::Group(METRIC),
-    ),
+    field("metrics", "每个社工站的每项指标。", Shape::Group(METRIC)),
 ];
 
 const NEWS: &[Field] = &[field(
     "station",
-    "相关社工站",
     "消息是关于哪个社工站的（编号），可不写。",
     Shape::Ref(Kind::Station),
 )];
@@ -695,11 +581,7 @@ mod tests {
                     "{place}: `{}` twice",
                     f.key
                 );
-                assert!(
-                    !f.label.is_empty() && !f.help.is_empty(),
-                    "{place}.{}",
-                    f.key
-                );
+                assert!(!f.help.is_empty(), "{place}.{}", f.key);
                 assert!(
                     f.help.ends_with('。'),
                     "{place}.{}: help is a sentence",
@@ -712,7 +594,7 @@ mod tests {
         }
         for kind in KINDS {
             let all: Vec<Field> = fields(kind).copied().collect();
-            check(&all, kind.noun());
+            check(&all, &format!("{kind:?}"));
         }
     }
 
@@ -737,12 +619,34 @@ mod tests {
     }
 
     #[test]
+    fn every_field_has_a_name_in_both_catalogs() {
+        use crate::messages::{Lang, lookup};
+        fn check(list: &[Field]) {
+            for f in list {
+                for lang in [Lang::ZhCn, Lang::En] {
+                    assert!(
+                        lookup(lang, &format!("field.{}", f.key)).is_some(),
+                        "{}",
+                        f.key
+                    );
+                }
+                if let Shape::Group(members) = f.shape {
+                    check(members);
+                }
+            }
+        }
+        for kind in KINDS {
+            check(&fields(kind).copied().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
     fn fields_are_found_by_group() {
         let f = find(Kind::Service, None, "category").expect("category");
         assert_eq!(f.display_name(), "服务类别（category）");
         assert_eq!(
-            find(Kind::Station, Some("staff"), "qualification").map(|f| f.label),
-            Some("职业资格")
+            find(Kind::Station, Some("staff"), "qualification").map(|f| f.key),
+            Some("qualification")
         );
         assert!(find(Kind::Station, Some("staff"), "budget").is_none());
         assert!(find(Kind::News, None, "title").is_some_and(|f| f.required));
