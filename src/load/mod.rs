@@ -125,6 +125,29 @@ pub fn is_editor_litter(name: &str) -> bool {
         || matches!(lower.as_str(), "thumbs.db" | "ehthumbs.db" | "desktop.ini")
 }
 
+/// The name a Markdown file should have, when `name` is one written as
+/// Markdown that zhan does not read as content: `.MD` or `.Md` (Windows
+/// does not tell the cases apart, the web does), `.markdown`, and Notepad's
+/// `name.md.txt` (saved as a text document, with Windows hiding the `.txt`).
+/// Such a file was copied into the site raw, front matter and drafts
+/// included; it is refused with this name to rename it to, rather than read
+/// as content: the file name is the page's id and address, and links written
+/// to `name.md` would not find it under another name.
+pub fn misnamed_markdown(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let stem_len = if lower.ends_with(".md.txt") {
+        name.len() - ".md.txt".len()
+    } else if lower.ends_with(".markdown") {
+        name.len() - ".markdown".len()
+    } else if lower.ends_with(".md") && !name.ends_with(".md") {
+        name.len() - ".md".len()
+    } else {
+        return None;
+    };
+    let stem = &name[..stem_len];
+    (!stem.is_empty()).then(|| format!("{stem}.md"))
+}
+
 /// What a walk of (part of) the content folder found.
 #[derive(Debug, Default)]
 pub struct Walked {
@@ -196,6 +219,17 @@ pub fn walk(paths: &SitePaths, under: &str) -> Walked {
             }
         }
         if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = rel.rsplit('/').next().unwrap_or_default();
+        if let Some(wanted) = misnamed_markdown(name) {
+            walked.problems.push((
+                rel.clone(),
+                Diagnostic::error(paths.display_content(&rel), Pos::START, "E-NAME-NOT-MD")
+                    .arg("name", name)
+                    .arg("wanted", wanted)
+                    .with_hint("H-NAME-NOT-MD"),
+            ));
             continue;
         }
         if rel.ends_with(".md") {
@@ -402,5 +436,26 @@ mod tests {
             assert!(is_editor_litter(name), "{name}");
         }
         assert!(!is_editor_litter("a.md"));
+    }
+
+    #[test]
+    fn markdown_under_other_names_is_recognised() {
+        assert_eq!(misnamed_markdown("探访.md.txt").as_deref(), Some("探访.md"));
+        assert_eq!(misnamed_markdown("a.MD.TXT").as_deref(), Some("a.md"));
+        assert_eq!(
+            misnamed_markdown("huidong.MD").as_deref(),
+            Some("huidong.md")
+        );
+        assert_eq!(
+            misnamed_markdown("huidong.Md").as_deref(),
+            Some("huidong.md")
+        );
+        assert_eq!(
+            misnamed_markdown("guide.markdown").as_deref(),
+            Some("guide.md")
+        );
+        for fine in ["a.md", "a.txt", "a.pdf", ".md", "notes.md.bak"] {
+            assert_eq!(misnamed_markdown(fine), None, "{fine}");
+        }
     }
 }

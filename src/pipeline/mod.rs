@@ -642,11 +642,13 @@ impl Workspace {
                     .get(&WalkKey(rel.clone()))
                     .and_then(|s| s.shape);
                 relations_may_change |= old_shape.is_none() || old_shape != new_shape;
+            } else if abs.is_file() {
+                // Classified as the first walk does: an asset, or a problem
+                // (a Markdown file under another name).
+                relations_may_change = true;
+                self.add_walk(rel);
             } else {
                 relations_may_change = true;
-                if let Some(asset) = Asset::at(&self.paths, rel) {
-                    self.assets.insert(rel.clone(), asset);
-                }
             }
             relations_may_change |= had_walk_problem;
             let after = self.published_under(rel);

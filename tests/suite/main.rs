@@ -17,3 +17,4 @@ mod reuse;
 mod scaffold;
 mod serve;
 mod showcase;
+mod worker_folder;

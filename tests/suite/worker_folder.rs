@@ -1,0 +1,55 @@
+//! What a station worker's folder really holds (issue 11, point 6): files
+//! named as Windows and Notepad name them, litter, slips that must not
+//! cascade into more errors, placeholders left unfilled.
+
+use crate::common;
+
+use common::TestSite;
+
+#[test]
+fn markdown_under_another_name_is_refused_with_the_name_to_give_it() {
+    let site = TestSite::new();
+    let text = "---\ntitle: 秘密草稿\ndraft: true\ndate: 2026-01-01\n---\n\n不该发布。\n";
+    let misnamed = [
+        ("content/news/huodong.md.txt", "huodong.md"),
+        ("content/news/kaimu.MD", "kaimu.md"),
+        ("content/guide.markdown", "guide.md"),
+    ];
+    for (rel, _) in misnamed {
+        site.write(rel, text);
+    }
+    let (errors, _) = site.errors();
+    for (rel, wanted) in misnamed {
+        let e = errors
+            .iter()
+            .find(|e| e.file.ends_with(rel))
+            .unwrap_or_else(|| panic!("no error for {rel}: {errors:#?}"));
+        assert_eq!(e.code, "E-NAME-NOT-MD");
+        assert_eq!((e.line, e.col), (1, 1));
+        assert!(common::has_chinese(&e.message));
+        assert!(e.hint.contains(&format!("`{wanted}`")), "{}", e.hint);
+    }
+    // Renamed, the pages build; nothing of the raw files was ever published.
+    for (rel, wanted) in misnamed {
+        site.remove(rel);
+        let folder = rel.rsplit_once('/').map_or("", |(f, _)| f);
+        site.write(
+            &format!("{folder}/{wanted}"),
+            &text.replace("draft: true\n", ""),
+        );
+    }
+    site.build().expect("renamed files build");
+    let out = site.path().join("output");
+    assert!(out.join("news/huodong/index.html").is_file());
+    assert!(out.join("guide/index.html").is_file());
+    for (rel, _) in misnamed {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        assert!(
+            !walkdir::WalkDir::new(&out)
+                .into_iter()
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy() == name),
+            "{name} published"
+        );
+    }
+}
