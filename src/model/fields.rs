@@ -91,6 +91,19 @@ impl<'n> Fields<'n> {
         }
     }
 
+    /// Whether the field is written with a value (not empty, not `[]`),
+    /// valid or not.
+    pub fn written(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, node)| {
+            k.name == key
+                && match &node.value {
+                    Value::Null => false,
+                    Value::Seq(items) => !items.is_empty(),
+                    _ => true,
+                }
+        })
+    }
+
     /// An optional field.
     pub fn opt<T: FromNode>(&mut self, key: &str, cx: &mut Cx) -> Option<T> {
         let node = self.node(key)?;
@@ -147,7 +160,9 @@ impl<'n> Fields<'n> {
     /// Warns about fields nobody read, suggesting the known field they resemble.
     pub fn finish(self, known: &[&str], cx: &mut Cx) {
         for ((key, _), used) in self.entries.iter().zip(&self.used) {
-            if *used {
+            // A known field left unread is not unknown: reading stopped at
+            // an earlier mistake of the same entry, already reported.
+            if *used || known.contains(&key.name.as_str()) {
                 continue;
             }
             let d = if self.prefix.is_empty() {

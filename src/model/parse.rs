@@ -461,10 +461,14 @@ fn sessions(f: &mut Fields, key: &str, cx: &mut Cx) -> Vec<Session> {
             let time = g.req("time", "time: \"09:00-11:30\"", cx);
             let note = g.opt("note", cx);
             if days.is_empty() && date.is_none() {
-                cx.push(
-                    cx.at_pos(g.pos(), "E-SESSION-WHEN")
-                        .with_hint("H-SESSION-WHEN"),
-                );
+                // A `days` or `date` written wrong is reported as such, not
+                // also as missing.
+                if !g.written("days") && !g.written("date") {
+                    cx.push(
+                        cx.at_pos(g.pos(), "E-SESSION-WHEN")
+                            .with_hint("H-SESSION-WHEN"),
+                    );
+                }
                 return None;
             }
             Some(Session {

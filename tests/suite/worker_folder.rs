@@ -53,3 +53,33 @@ fn markdown_under_another_name_is_refused_with_the_name_to_give_it() {
         );
     }
 }
+
+#[test]
+fn one_mistake_is_one_error_not_a_cascade() {
+    let site = TestSite::new();
+    // A number written with a thousands comma: the metric's other fields
+    // are not "unknown".
+    site.write(
+        "content/reports/yinian.md",
+        "---\ntitle: 一年成效\ndate: 2026-01-01\nstations: [huidong]\nmetrics:\n  - station: huidong\n    name: 服务人次\n    value: \"3,650\"\n    unit: 人次\n    baseline: 1200\n---\n",
+    );
+    // A session with a date that is not one: not also "needs days or date".
+    site.write(
+        "content/services/huidong/tanfang.md",
+        "---\ntitle: 探访\ncategory: 助老服务\nschedule:\n  - date: 2026-02-30\n    time: \"09:00-11:00\"\n---\n",
+    );
+    let (printed, _) = site.errors();
+    let report: Vec<_> = printed
+        .iter()
+        .filter(|e| e.file.ends_with("reports/yinian.md"))
+        .collect();
+    assert_eq!(report.len(), 1, "{report:#?}");
+    assert_eq!((report[0].line, report[0].col), (8, 12));
+    let service: Vec<_> = printed
+        .iter()
+        .filter(|e| e.file.ends_with("services/huidong/tanfang.md"))
+        .collect();
+    assert_eq!(service.len(), 1, "{service:#?}");
+    assert_eq!(service[0].line, 5);
+    assert_ne!(service[0].code, "E-SESSION-WHEN");
+}
