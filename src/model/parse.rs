@@ -271,6 +271,7 @@ fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnos
         Kind::Home | Kind::Page | Kind::Section => Data::None,
     };
     f.finish(&known, cx);
+    unfilled_placeholders(&doc, front, placement.kind, cx);
     // Everything the front matter says is now in the item, positions of
     // what later stages check included: the parsed tree is not kept (it was
     // a tenth of a big site's memory).
@@ -417,6 +418,54 @@ fn choice(
 }
 
 /// The items of a list of groups (`spaces`, `staff`, `schedule` ...), each read by `read`.
+/// Warns about the placeholders of `zhan new` still in the file (a title
+/// 服务名称, a phone 010-00000000, the body's 在这里用 Markdown 写正文。):
+/// they would be published as the page's facts.
+fn unfilled_placeholders(doc: &Document, front: &Node, kind: Kind, cx: &mut Cx) {
+    let text_of = |node: &Node| match &node.value {
+        Value::Str(s) => Some(s.trim().to_string()),
+        Value::Seq(items) if items.len() == 1 => match &items[0].value {
+            Value::Str(s) => Some(s.trim().to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let warn = |node: &Node, key: &str, cx: &mut Cx| {
+        cx.push(
+            Diagnostic::warning(cx.file, node.pos, "W-PLACEHOLDER")
+                .with_len(node.len as usize)
+                .arg("field", field(key))
+                .arg("value", node.shown())
+                .with_hint("H-PLACEHOLDER"),
+        );
+    };
+    for placeholder in schema::placeholders(kind) {
+        let nodes: Vec<&Node> = match placeholder.group {
+            None => front.get(placeholder.key).into_iter().collect(),
+            Some(group) => match front.get(group).map(|g| &g.value) {
+                Some(Value::Seq(entries)) => entries
+                    .iter()
+                    .filter_map(|e| e.get(placeholder.key))
+                    .collect(),
+                _ => Vec::new(),
+            },
+        };
+        for node in nodes {
+            if text_of(node).as_deref() == Some(placeholder.text) {
+                warn(node, placeholder.key, cx);
+            }
+        }
+    }
+    if let Some(at) = doc.body().find(schema::BODY_PLACEHOLDER) {
+        let line = doc.body_line + doc.body()[..at].matches('\n').count() as u32;
+        cx.push(
+            Diagnostic::warning(cx.file, Pos::new(line, 1), "W-PLACEHOLDER-BODY")
+                .with_len(schema::BODY_PLACEHOLDER.chars().count())
+                .with_hint("H-PLACEHOLDER-BODY"),
+        );
+    }
+}
+
 fn groups<T>(
     f: &mut Fields,
     key: &str,

@@ -138,7 +138,26 @@ fn new_makes_each_kind_of_file_and_the_site_still_builds() {
         built.status.success(),
         "files made by `new` must build as they are:\n{stderr}"
     );
-    assert!(stderr.contains("（0 个警告）"), "{stderr}");
+    // The only warnings: the placeholders still to fill in, in every file.
+    let printed = common::diagnostics(&stderr);
+    assert!(
+        printed.iter().all(|d| d.code.starts_with("W-PLACEHOLDER")),
+        "{printed:#?}"
+    );
+    for (_, _, file) in made {
+        assert!(
+            printed
+                .iter()
+                .any(|d| d.file.ends_with(file) && d.code == "W-PLACEHOLDER" && d.line == 2),
+            "no title placeholder warning for {file}"
+        );
+        assert!(
+            printed
+                .iter()
+                .any(|d| d.file.ends_with(file) && d.code == "W-PLACEHOLDER-BODY"),
+            "{file}"
+        );
+    }
     // Refuses to overwrite.
     let again = zhan()
         .arg("--root")
