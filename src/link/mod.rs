@@ -107,6 +107,55 @@ impl Site {
             .iter()
             .flatten()
             .for_each(|d| diagnostics.push(d.clone()));
+        self.unlinked_assets()
+            .into_iter()
+            .for_each(|d| diagnostics.push(d));
+    }
+
+    /// A warning for each file of `content/` that no page links to: it is
+    /// published, but no reader finds it (often a photo meant for a page, or
+    /// an old version left beside the new one). Files beside a draft are its
+    /// own, not yet linked from a published page. Found again on every build
+    /// from every page's links: an edit anywhere can link or unlink a file.
+    fn unlinked_assets(&self) -> Vec<Diagnostic> {
+        let mut linked: HashSet<&str> = HashSet::new();
+        for item in &self.items {
+            if let Some(path) = item.meta.cover.as_ref().and_then(|c| c.path.as_deref()) {
+                linked.insert(path);
+            }
+            if let Some(course) = item.course() {
+                linked.extend(
+                    course
+                        .attachments
+                        .iter()
+                        .filter_map(|a| a.file.path.as_deref()),
+                );
+            }
+        }
+        for body in &self.bodies {
+            for link in &body.links {
+                if let Target::File { path, .. } = &link.target {
+                    linked.insert(path);
+                }
+            }
+        }
+        let draft_folders: HashSet<&str> = self
+            .draft_paths
+            .iter()
+            .map(|p| p.rsplit_once('/').map_or("", |(folder, _)| folder))
+            .collect();
+        self.assets
+            .iter()
+            .filter(|a| !linked.contains(a.path.as_str()))
+            .filter(|a| {
+                let folder = a.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+                !draft_folders.contains(folder)
+            })
+            .map(|a| {
+                Diagnostic::warning(a.display.as_str(), Pos::START, "W-ASSET-UNLINKED")
+                    .with_hint("H-ASSET-UNLINKED")
+            })
+            .collect()
     }
 }
 

@@ -80,6 +80,8 @@ impl Document {
 pub struct Asset {
     /// Path relative to `content/`.
     pub path: String,
+    /// The path shown in messages: `content/news/photo.jpg`.
+    pub display: String,
     pub source: PathBuf,
     pub size: u64,
     /// When it was last modified, to notice a changed file of the same size.
@@ -93,6 +95,7 @@ impl Asset {
         let meta = std::fs::metadata(&source).ok().filter(|m| m.is_file())?;
         Some(Asset {
             path: rel.to_string(),
+            display: paths.display_content(rel),
             source,
             size: meta.len(),
             modified: meta.modified().ok(),
@@ -237,6 +240,7 @@ pub fn walk(paths: &SitePaths, under: &str) -> Walked {
         } else {
             let meta = entry.metadata().ok();
             walked.assets.push(Asset {
+                display: paths.display_content(&rel),
                 path: rel,
                 source: entry.path().to_path_buf(),
                 size: meta.as_ref().map_or(0, |m| m.len()),

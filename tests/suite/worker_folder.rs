@@ -83,3 +83,35 @@ fn one_mistake_is_one_error_not_a_cascade() {
     assert_eq!(service[0].line, 5);
     assert_ne!(service[0].code, "E-SESSION-WHEN");
 }
+
+#[test]
+fn a_file_no_page_links_to_is_named_in_a_warning() {
+    let site = TestSite::new();
+    site.write_bytes("content/news/IMG_2041.jpg", b"\xff\xd8\xff\xe0 photo");
+    site.write_bytes("content/news/linked.pdf", b"%PDF-1.4");
+    site.write(
+        "content/news/kaimu.md",
+        "---\ntitle: 开幕\ndate: 2026-01-01\n---\n\n[活动方案](linked.pdf)\n",
+    );
+    let out = site.run(&["check"]);
+    let printed = common::diagnostics(&String::from_utf8_lossy(&out.stderr));
+    let unlinked: Vec<_> = printed
+        .iter()
+        .filter(|d| d.code == "W-ASSET-UNLINKED")
+        .collect();
+    assert_eq!(unlinked.len(), 1, "{printed:#?}");
+    assert!(unlinked[0].file.ends_with("content/news/IMG_2041.jpg"));
+    assert_eq!(unlinked[0].severity, "warning");
+    assert!(common::has_chinese(&unlinked[0].message));
+    // Linked from a page, the warning goes.
+    site.write(
+        "content/news/kaimu.md",
+        "---\ntitle: 开幕\ndate: 2026-01-01\n---\n\n[活动方案](linked.pdf)\n\n![开幕现场](IMG_2041.jpg)\n",
+    );
+    let out = site.run(&["check"]);
+    let printed = common::diagnostics(&String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !printed.iter().any(|d| d.code == "W-ASSET-UNLINKED"),
+        "{printed:#?}"
+    );
+}
