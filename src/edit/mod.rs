@@ -13,7 +13,7 @@
 //!   result is parsed again and compared with the intended values; when the
 //!   front matter uses something it cannot edit safely (anchors, aliases,
 //!   tags, a layout it cannot follow) it refuses instead of guessing.
-//! - `store` writes a file so that no work is lost: only Markdown files
+//! - [`store`] writes a file so that no work is lost: only Markdown files
 //!   inside `content/`, atomically (temporary file and rename), refused when
 //!   the file changed on disk since the editor opened it (both versions are
 //!   handed back), and with the previous version kept in the site's hidden
@@ -24,10 +24,12 @@
 
 pub mod frontmatter;
 mod scalar;
+pub mod store;
 
 use crate::model::Date;
 
 pub use frontmatter::{Change, EditError, FieldPath, Segment, apply, apply_in_order};
+pub use store::{ContentHash, Opened, PathProblem, SaveError, Saved, Version};
 
 /// A value a form hands in for a field.
 #[derive(Debug, Clone, PartialEq)]
