@@ -154,65 +154,102 @@ fn check(file: &str, key: &str, original: &str, out: &str, expected: Option<&Y>)
     );
 }
 
+/// Changes and removes each field of `original` one at a time, and each
+/// field of a group's last entry; returns how many edits were checked.
+fn edit_every_field(file: &str, original: &str) -> (usize, usize) {
+    let (mut edits, mut nested) = (0, 0);
+    for (key, value) in &fields(original) {
+        let key = key.as_str().expect("text keys");
+        let path = FieldPath(vec![Segment::Key(key.to_string())]);
+
+        let new = different(value);
+        let out = apply(original, &[Change::Set(path.clone(), new.clone())])
+            .unwrap_or_else(|e| panic!("{file}: setting `{key}`: {e:?}"));
+        assert_ne!(out, original, "{file}: `{key}` did not change");
+        check(file, key, original, &out, Some(&new.to_yaml()));
+
+        let out = apply(original, &[Change::Remove(path)])
+            .unwrap_or_else(|e| panic!("{file}: removing `{key}`: {e:?}"));
+        check(file, key, original, &out, None);
+        edits += 2;
+
+        // One field of a group's entry, by its path.
+        if let Some(Y::Mapping(entry)) = value.as_sequence().and_then(|s| s.last()) {
+            let last = value.as_sequence().map_or(0, Vec::len) - 1;
+            for (field, old) in entry {
+                let field = field.as_str().expect("text keys");
+                let path = format!("{key}[{last}].{field}");
+                let new = different(old);
+                let change = Change::set(&path, new.clone()).expect("a valid path");
+                let out = apply(original, &[change])
+                    .unwrap_or_else(|e| panic!("{file}: setting `{path}`: {e:?}"));
+                let mut expected = Val::from_yaml(value).expect("plain value");
+                if let Val::List(items) = &mut expected {
+                    if let Some(Val::Map(fields)) = items.last_mut() {
+                        for (k, v) in fields.iter_mut() {
+                            if k == field {
+                                *v = new.clone();
+                            }
+                        }
+                    }
+                }
+                check(file, key, original, &out, Some(&expected.to_yaml()));
+                // Exactly one line: the field's own.
+                let changed = differing(original, &out);
+                assert_eq!(
+                    changed.len(),
+                    1,
+                    "{file}: `{path}` changed {changed:?}:\n{out}"
+                );
+                nested += 1;
+            }
+        }
+    }
+    (edits, nested)
+}
+
 #[test]
 fn every_field_of_every_demo_file_is_edited_in_its_own_lines() {
     let files = demo_files();
     assert!(files.len() >= 60, "{} demo files", files.len());
     let (mut edits, mut nested) = (0, 0);
     for (file, original) in &files {
-        for (key, value) in &fields(original) {
-            let key = key.as_str().expect("text keys");
-            let path = FieldPath(vec![Segment::Key(key.to_string())]);
-
-            let new = different(value);
-            let out = apply(original, &[Change::Set(path.clone(), new.clone())])
-                .unwrap_or_else(|e| panic!("{file}: setting `{key}`: {e:?}"));
-            assert_ne!(&out, original, "{file}: `{key}` did not change");
-            check(file, key, original, &out, Some(&new.to_yaml()));
-
-            let out = apply(original, &[Change::Remove(path)])
-                .unwrap_or_else(|e| panic!("{file}: removing `{key}`: {e:?}"));
-            check(file, key, original, &out, None);
-            edits += 2;
-
-            // One field of a group's entry, by its path.
-            if let Some(Y::Mapping(entry)) = value.as_sequence().and_then(|s| s.last()) {
-                let last = value.as_sequence().map_or(0, Vec::len) - 1;
-                for (field, old) in entry {
-                    let field = field.as_str().expect("text keys");
-                    let path = format!("{key}[{last}].{field}");
-                    let new = different(old);
-                    let change = Change::set(&path, new.clone()).expect("a valid path");
-                    let out = apply(original, &[change])
-                        .unwrap_or_else(|e| panic!("{file}: setting `{path}`: {e:?}"));
-                    let mut expected = Val::from_yaml(value).expect("plain value");
-                    if let Val::List(items) = &mut expected {
-                        if let Some(Val::Map(fields)) = items.last_mut() {
-                            for (k, v) in fields.iter_mut() {
-                                if k == field {
-                                    *v = new.clone();
-                                }
-                            }
-                        }
-                    }
-                    check(file, key, original, &out, Some(&expected.to_yaml()));
-                    // Exactly one line: the field's own.
-                    let changed = differing(original, &out);
-                    assert_eq!(
-                        changed.len(),
-                        1,
-                        "{file}: `{path}` changed {changed:?}:\n{out}"
-                    );
-                    nested += 1;
-                }
-            }
-        }
+        let (e, n) = edit_every_field(file, original);
+        edits += e;
+        nested += n;
     }
     eprintln!(
         "{} files, {edits} whole-field edits, {nested} group-entry edits",
         files.len()
     );
     assert!(edits > 800 && nested > 50, "{edits} {nested}");
+}
+
+/// The files `zhan new` writes: every field, most with a trailing comment,
+/// some empty, an example group in comments.
+#[test]
+fn every_field_of_every_new_file_template_is_edited_in_its_own_lines() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = dir.path().join("site");
+    zhan::scaffold::init(&root).expect("a new site");
+    let mut edits = 0;
+    for (kind, path) in [
+        ("station", "xinzhan"),
+        ("service", "huidong/ceshi"),
+        ("organization", "xin-zuzhi"),
+        ("course", "xin-kecheng"),
+        ("lesson", "shegong-jichu/xin-zhangjie"),
+        ("project", "xin-xiangmu"),
+        ("report", "xin-baogao"),
+        ("news", "xin-dongtai"),
+        ("page", "guanyu-xin"),
+    ] {
+        let file = zhan::scaffold::new_item(&root, kind, path).expect("a new file");
+        let text = std::fs::read_to_string(&file).expect("UTF-8 file");
+        assert!(text.contains("  # "), "{kind}: the template has comments");
+        edits += edit_every_field(kind, &text).0;
+    }
+    assert!(edits > 150, "{edits}");
 }
 
 #[test]
