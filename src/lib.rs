@@ -8,6 +8,7 @@
 //! [`pipeline`] drives it; [`scaffold`] makes new sites and files.
 
 pub mod diagnostics;
+pub mod edit;
 pub(crate) mod escape;
 pub(crate) mod link;
 pub mod load;

@@ -7,6 +7,7 @@ mod common;
 mod calendar;
 mod corpus;
 mod demo_site;
+mod edit;
 mod errors;
 mod hostile;
 mod incremental;
