@@ -423,10 +423,81 @@ fn watch(root: PathBuf, drafts: bool, timings: bool, printer: Printer) -> ExitCo
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A command line clap could not read, said in the author's language: help
+/// and version requests print as clap makes them; mistakes (a mistyped
+/// command or option, a value not allowed) become a problem with a code, a
+/// message and an instruction, like every other message of zhan.
+fn usage_error(e: &clap::Error, lang: Lang) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(list)) => list.first().cloned(),
+        _ => None,
+    };
+    let list = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::Strings(list)) => list.join("、"),
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let commands = || {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        names.join("、")
+    };
+    let problem = match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        ErrorKind::InvalidSubcommand
+            if text(ContextKind::InvalidSubcommand).as_deref() == Some("help") =>
+        {
+            // `zhan help`, as git and cargo take it: the help, in Chinese.
+            let _ = localized(Cli::command(), lang).print_help();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::InvalidSubcommand => {
+            let p = Problem::new("E-CLI-COMMAND")
+                .arg(
+                    "name",
+                    text(ContextKind::InvalidSubcommand).unwrap_or_default(),
+                )
+                .arg("commands", commands());
+            match text(ContextKind::SuggestedSubcommand) {
+                Some(close) => p.arg("close", close).with_hint("H-CLI-COMMAND-CLOSE"),
+                None => p.with_hint("H-CLI-COMMAND"),
+            }
+        }
+        ErrorKind::UnknownArgument => {
+            let p = Problem::new("E-CLI-OPTION")
+                .arg("name", text(ContextKind::InvalidArg).unwrap_or_default());
+            match text(ContextKind::SuggestedArg) {
+                Some(close) => p.arg("close", close).with_hint("H-CLI-OPTION-CLOSE"),
+                None => p.with_hint("H-CLI-HELP"),
+            }
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => Problem::new("E-CLI-VALUE")
+            .arg("value", text(ContextKind::InvalidValue).unwrap_or_default())
+            .arg("name", text(ContextKind::InvalidArg).unwrap_or_default())
+            .arg("values", list(ContextKind::ValidValue))
+            .with_hint("H-CLI-VALUE"),
+        ErrorKind::MissingRequiredArgument => Problem::new("E-CLI-MISSING")
+            .arg("name", list(ContextKind::InvalidArg))
+            .with_hint("H-CLI-HELP"),
+        _ => Problem::new("E-CLI-USAGE").with_hint("H-CLI-HELP"),
+    };
+    eprint!("{}", problem.render(lang, Renderer::stderr_wants_color()));
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     let lang = language();
     messages::set_lang(lang);
-    let matches = localized(Cli::command(), lang).get_matches();
+    let matches = match localized(Cli::command(), lang).try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => return usage_error(&e, lang),
+    };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

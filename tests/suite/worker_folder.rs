@@ -115,3 +115,31 @@ fn a_file_no_page_links_to_is_named_in_a_warning() {
         "{printed:#?}"
     );
 }
+
+#[test]
+fn a_mistyped_command_is_answered_in_chinese_with_the_fix() {
+    let cases: [(&[&str], &str, &str); 4] = [
+        (&["biuld"], "E-CLI-COMMAND", "`zhan build`"),
+        (&["build", "--drafs"], "E-CLI-OPTION", "`--drafts`"),
+        (&["--lang", "de", "build"], "E-CLI-VALUE", "zh-CN"),
+        (&["new"], "E-CLI-MISSING", "--help"),
+    ];
+    for (args, code, fix) in cases {
+        let out = common::zhan().args(args).output().expect("zhan");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("错误[{code}]")),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains(fix), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("error:"),
+            "clap's English leaked: {stderr}"
+        );
+    }
+    // `zhan help` is the help, as in git and cargo.
+    let out = common::zhan().arg("help").output().expect("zhan");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("用法"));
+}
