@@ -83,6 +83,8 @@ enum Command {
     },
     Init {
         dir: PathBuf,
+        #[arg(long)]
+        empty: bool,
     },
     New {
         kind: String,
@@ -556,21 +558,33 @@ fn main() -> ExitCode {
             };
             report_build(printer, &pipeline::run(&options), "check")
         }
-        Command::Init { dir } => match scaffold::init(&dir) {
-            Ok(n) => {
-                let folder = ("folder", Arg::Text(dir.display().to_string()));
-                eprintln!(
-                    "{}",
-                    messages::text("ui.init-done", &[folder.clone(), ("count", Arg::from(n))])
-                );
-                eprintln!("{}", messages::text("ui.init-next", &[folder]));
-                ExitCode::SUCCESS
+        Command::Init { dir, empty } => {
+            let made = if empty {
+                scaffold::init_empty(&dir)
+            } else {
+                scaffold::init(&dir)
+            };
+            match made {
+                Ok(n) => {
+                    let folder = ("folder", Arg::Text(dir.display().to_string()));
+                    eprintln!(
+                        "{}",
+                        messages::text("ui.init-done", &[folder.clone(), ("count", Arg::from(n))])
+                    );
+                    let next = if empty {
+                        "ui.init-next-empty"
+                    } else {
+                        "ui.init-next"
+                    };
+                    eprintln!("{}", messages::text(next, &[folder]));
+                    ExitCode::SUCCESS
+                }
+                Err(r) => {
+                    printer.problem(&r);
+                    ExitCode::from(2)
+                }
             }
-            Err(r) => {
-                printer.problem(&r);
-                ExitCode::from(2)
-            }
-        },
+        }
         Command::New { kind, path } => match scaffold::new_item(&cli.root, &kind, &path) {
             Ok(file) => {
                 eprintln!(

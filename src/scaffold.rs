@@ -1,5 +1,6 @@
 //! `zhan init` and `zhan new`: a new site, and a new content file to fill in.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostics;
@@ -21,6 +22,33 @@ fn refuse(code: &'static str, hint: &'static str) -> Refusal {
 /// Writes the demo site and the default theme into `dir`, which must be empty
 /// or not exist. Returns the number of files written.
 pub fn init(dir: &Path) -> Result<usize, Refusal> {
+    let demo = DEMO_SITE
+        .iter()
+        .map(|(p, b)| (PathBuf::from(p), Cow::Borrowed(*b)));
+    write_site(dir, demo)
+}
+
+/// Writes a site without the demo's content into `dir` (which must be empty
+/// or not exist): `site.yaml` with the demo's settings and vocabularies,
+/// explained in Chinese comments, a home page that says what to do next, and
+/// the default theme. Returns the number of files written.
+pub fn init_empty(dir: &Path) -> Result<usize, Refusal> {
+    let files = [
+        (PathBuf::from("site.yaml"), empty_site_yaml().into_bytes()),
+        (
+            PathBuf::from("content/_index.md"),
+            EMPTY_HOME.as_bytes().to_vec(),
+        ),
+    ];
+    write_site(dir, files.into_iter().map(|(p, b)| (p, Cow::Owned(b))))
+}
+
+/// Writes `files` (paths relative to `dir`), the default theme and a
+/// `.gitignore` into `dir`, which must be empty or not exist.
+fn write_site<'a>(
+    dir: &Path,
+    files: impl Iterator<Item = (PathBuf, Cow<'a, [u8]>)>,
+) -> Result<usize, Refusal> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
             .map(|mut d| d.next().is_none())
@@ -35,24 +63,22 @@ pub fn init(dir: &Path) -> Result<usize, Refusal> {
         }
     }
     let mut count = 0;
-    let files = DEMO_SITE
-        .iter()
-        .map(|(p, b)| (PathBuf::from(p), *b))
+    let files = files
         .chain(
             DEFAULT_THEME
                 .iter()
-                .map(|(p, b)| (Path::new("themes/default").join(p), *b)),
+                .map(|(p, b)| (Path::new("themes/default").join(p), Cow::Borrowed(*b))),
         )
         .chain(std::iter::once((
             PathBuf::from(".gitignore"),
-            &b"output/\n"[..],
+            Cow::Borrowed(&b"output/\n"[..]),
         )));
     for (rel, bytes) in files {
         let path = dir.join(rel);
         let written = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, bytes));
+            .and_then(|()| std::fs::write(&path, &bytes));
         written.map_err(|e| {
             refuse("E-WRITE-FILE", "H-WRITE-FILE")
                 .arg("file", path.display().to_string())
@@ -61,6 +87,68 @@ pub fn init(dir: &Path) -> Result<usize, Refusal> {
         count += 1;
     }
     Ok(count)
+}
+
+/// The home page of `zhan init --empty`: a welcome that says what to do next.
+/// It is site content, in the site's language (Chinese), whatever `--lang`.
+const EMPTY_HOME: &str = "---
+title: 我们的社工站
+summary: 欢迎来到我们的社区社工站。
+---
+
+欢迎！这是新网站的首页。网站就是这个文件夹：`site.yaml` 写网站的名称和词表，`content/` 里每个 `.md` 文件是一个页面，这一页就是 `content/_index.md`。
+
+## 接下来做什么
+
+1. 打开 `site.yaml`，把网站名称（`title`）改成你们社工站的名字。
+2. 新建第一个社工站：在这个文件夹里运行 `zhan new station 编号`，编号用拼音，例如 `zhan new station huidong`，然后打开 `content/stations/huidong.md` 填写。
+3. 给社工站加一项服务：`zhan new service huidong/laoren-tanfang`。
+4. 运行 `zhan serve`，在浏览器里打开它显示的网址，边改边看；每次保存，页面会自动刷新。
+5. 最后把这一页的文字换成你们社工站的介绍。
+";
+
+/// The `site.yaml` of `zhan init --empty`: the demo's settings and the
+/// content model's vocabularies (the demo's), each explained in Chinese.
+fn empty_site_yaml() -> String {
+    let v = Vocabularies::default();
+    let list = |words: &[String]| format!("[{}]", words.join(", "));
+    format!(
+        "# 网站设置。以 # 开头的是说明，zhan 不读它们。改完保存即可。
+# 冒号、逗号、方括号都要用英文（半角）的：  title: 名称   [老年人, 儿童]
+
+# 网站名称：显示在每一页的顶部和浏览器的标签上。
+title: 我们的社工站
+# 一句话介绍：显示在首页，也给搜索引擎看。
+description: 本社区社工站的服务清单、社区社会组织、培训课程和工作动态。
+# 网站发布后的网址，以 / 结尾。发布前改成真实的网址。
+base_url: https://example.org/
+# 网站的语言，一般不用改。
+language: zh-CN
+# 网站的外观（主题）：default 是自带的主题，在 themes/default/ 文件夹里。
+theme: default
+# 站内搜索：写 false 就不生成搜索页。
+search: true
+
+# 词表：下面每一行是一组可选的值，页面里的字段只能写其中的值。
+# 可以增加、删除或改名；改了名字，用到旧名字的文件也要跟着改。
+vocabularies:
+  # 服务类别：服务的 category、社区组织的 focus 从这里选。
+  service_category: {}
+  # 服务对象：服务的 audience 从这里选，可选几个。
+  audience: {}
+  # 组织类型：社区组织的 kind 从这里选。
+  org_kind: {}
+  # 培训层级：培训课程的 level 从这里选。
+  training_level: {}
+  # 资质：社工站工作人员（staff）的 qualification 从这里选。
+  qualification: {}
+",
+        list(&v.service_category),
+        list(&v.audience),
+        list(&v.org_kind),
+        list(&v.training_level),
+        list(&v.qualification),
+    )
 }
 
 /// The kinds `zhan new` knows, with an example of their PATH.
@@ -368,4 +456,33 @@ fn line(out: &mut String, text: &str, comment: &str) {
     out.push_str("# ");
     out.push_str(comment);
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Config, Diagnostics) {
+        let mut diagnostics = Diagnostics::new();
+        let config = Config::parse(text, "site.yaml", &mut diagnostics);
+        (config, diagnostics)
+    }
+
+    #[test]
+    fn the_empty_site_yaml_has_the_demo_settings_and_vocabularies() {
+        let (empty, problems) = parse(&empty_site_yaml());
+        assert!(problems.is_empty(), "{problems:?}");
+        let demo_text = DEMO_SITE
+            .iter()
+            .find(|(p, _)| *p == "site.yaml")
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .expect("the demo has a site.yaml");
+        let (demo, _) = parse(&demo_text);
+        assert_eq!(empty.title, "我们的社工站");
+        assert_eq!(empty.vocabularies, demo.vocabularies);
+        assert_eq!(empty.base_url, demo.base_url);
+        assert_eq!(empty.language, demo.language);
+        assert_eq!(empty.theme, demo.theme);
+        assert!(empty.search);
+    }
 }

@@ -61,7 +61,7 @@ pub fn serve(
     open: Option<&str>,
     reporter: &mut dyn Reporter,
 ) -> Result<(), Problem> {
-    let hub = Arc::new(Hub::new());
+    let hub = Arc::new(Hub::for_site(&options.root));
     let output = options.output_dir();
     // Serve at once: what the last build left in the output folder while the
     // first build runs (a large site takes seconds), then the new site.

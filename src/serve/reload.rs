@@ -6,6 +6,9 @@
 //! overlay, are added to HTML responses by the preview server only; the files
 //! in the output folder never contain them.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, RwLock};
@@ -19,10 +22,40 @@ pub const EVENTS_PATH: &str = "/__zhan/events";
 /// Where the listening script is served.
 pub const SCRIPT_PATH: &str = "/__zhan/reload.js";
 
-/// Reloads the tab when its page is among the changed ones, when everything
-/// changed, when errors appear, and when they clear (the overlay goes).
+/// Makes the error panel's 「关闭」 button work and remembers, for the tab's
+/// session, that the worker closed these errors (new errors open it again);
+/// then reloads the tab when its page is among the changed ones, when
+/// everything changed, when errors appear, and when they clear (the overlay
+/// goes). It never moves the focus unless the worker closes the panel with
+/// the button or Escape (the focus goes to the badge that reopens it).
 pub const SCRIPT: &str = r#"(function () {
   "use strict";
+  var panel = document.getElementById("zhan-overlay");
+  var details = panel && panel.querySelector("details");
+  if (details) {
+    var KEY = "zhan-overlay-closed";
+    var errors = panel.getAttribute("data-errors");
+    var summary = details.querySelector("summary");
+    var store = null;
+    try { store = window.sessionStorage; } catch (e) { store = null; }
+    try { if (store && store.getItem(KEY) === errors) { details.open = false; } } catch (e) { /* no storage */ }
+    var remember = function () {
+      try {
+        if (!store) { return; }
+        if (details.open) { store.removeItem(KEY); } else { store.setItem(KEY, errors); }
+      } catch (e) { /* no storage */ }
+    };
+    details.addEventListener("toggle", remember);
+    var close = function () { details.open = false; remember(); summary.focus(); };
+    var button = panel.querySelector("[data-zhan-close]");
+    if (button) {
+      button.hidden = false;
+      button.addEventListener("click", close);
+    }
+    details.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && details.open) { close(); }
+    });
+  }
   if (!window.EventSource) { return; }
   var here = decodeURI(location.pathname).replace(/index\.html$/, "");
   var source = new EventSource("/__zhan/events");
@@ -43,6 +76,8 @@ pub struct Hub {
     /// The first build is running: the server already serves the output
     /// folder as the last build left it.
     building: AtomicBool,
+    /// The site folder, whose files the overlay quotes (none when unset).
+    site: Option<PathBuf>,
 }
 
 /// Shown for a page the output folder does not have yet while the first
@@ -54,6 +89,14 @@ pub const BUILDING_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><me
 impl Hub {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A hub for the site in `root`: its overlay quotes the lines in error.
+    pub fn for_site(root: &Path) -> Self {
+        Hub {
+            site: Some(root.to_path_buf()),
+            ..Self::default()
+        }
     }
 
     /// A new listener: it receives every event from now on.
@@ -91,8 +134,18 @@ impl Hub {
 
     /// After a failed build: show these errors on every page.
     pub fn failed(&self, diagnostics: &[Diagnostic]) {
+        // Each file read once, however many of its lines are in error.
+        let read = RefCell::new(HashMap::<String, Option<String>>::new());
+        let source_of = |file: &str| -> Option<String> {
+            let root = self.site.as_deref()?;
+            read.borrow_mut()
+                .entry(file.to_string())
+                .or_insert_with(|| site_source(root, file))
+                .clone()
+        };
+        let html = overlay(diagnostics, &source_of);
         if let Ok(mut errors) = self.errors.write() {
-            *errors = Some(overlay(diagnostics));
+            *errors = Some(html);
         }
         let count = diagnostics.iter().filter(|d| d.is_error()).count();
         self.send("errors", &format!("{{\"errors\": {count}}}"));
@@ -133,44 +186,210 @@ pub fn json_string(text: &str) -> String {
     out
 }
 
-/// The error overlay: plain HTML with its own styles, readable without the
-/// script, in the author's language.
-pub fn overlay(diagnostics: &[Diagnostic]) -> String {
+/// At most this many errors are shown in the panel (the terminal has all).
+const SHOWN_ERRORS: usize = 50;
+/// At most this many characters of a source line are quoted.
+const QUOTED_CHARS: usize = 160;
+
+/// The panel's styles. Every rule is under `#zhan-overlay`, so that the
+/// page's own styles hardly reach it; sizes are in rem, so that the elderly
+/// mode (a larger root font) makes it larger too. Open, the panel is docked
+/// at the bottom, at most 45% of the viewport high, and scrolls; closed, it is
+/// a small badge in the corner. The strip it sits in lets clicks through.
+const OVERLAY_STYLE: &str = "<style>\
+#zhan-overlay{position:fixed;left:0;right:0;bottom:0;z-index:2147483647;display:flex;justify-content:flex-end;\
+pointer-events:none;margin:0;padding:0;font:1rem/1.6 -apple-system,'Helvetica Neue','PingFang SC','Microsoft YaHei',\
+'Noto Sans CJK SC',sans-serif;color:#1b1b1b;text-align:left}\
+#zhan-overlay *{box-sizing:border-box}\
+#zhan-overlay [hidden]{display:none!important}\
+#zhan-overlay>details{pointer-events:auto;flex:0 1 auto;max-width:100%;margin:0 .75rem .75rem;background:#fff;\
+border:2px solid #9b1c1c;border-radius:.5rem;box-shadow:0 2px 12px rgba(0,0,0,.3)}\
+#zhan-overlay>details[open]{flex:1 1 auto;margin:0;max-height:45vh;overflow:auto;border-width:4px 0 0;border-radius:0;\
+box-shadow:0 -2px 12px rgba(0,0,0,.3)}\
+#zhan-overlay summary{display:block;cursor:pointer;min-height:2.75rem;padding:.5rem 1rem;font-weight:700;color:#fff;\
+background:#9b1c1c;list-style:none}\
+#zhan-overlay summary::-webkit-details-marker{display:none}\
+#zhan-overlay summary::before{content:'\\25B8\\00A0'}\
+#zhan-overlay details[open]>summary{position:sticky;top:0;z-index:1}\
+#zhan-overlay details[open]>summary::before{content:'\\25BE\\00A0'}\
+#zhan-overlay summary:focus-visible{outline:3px solid #fff;outline-offset:-6px}\
+#zhan-overlay button:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px}\
+#zhan-overlay .zhan-body{padding:.75rem 1rem 1rem;overflow-wrap:anywhere}\
+#zhan-overlay .zhan-head{display:flex;flex-wrap:wrap;align-items:flex-start;gap:.5rem 1rem}\
+#zhan-overlay h2{flex:1 1 14rem;margin:0;padding:0;border:0;color:#9b1c1c;font-size:1.25rem;line-height:1.4}\
+#zhan-overlay button{flex:0 0 auto;min-height:2.75rem;min-width:4rem;padding:.4rem 1rem;font:inherit;font-weight:700;\
+color:#1b1b1b;background:#fff;border:2px solid #1b1b1b;border-radius:.3rem;cursor:pointer}\
+#zhan-overlay button:hover{background:#f0f0f0}\
+#zhan-overlay p{margin:.25rem 0}\
+#zhan-overlay ol{margin:.5rem 0 0;padding-left:1.5rem}\
+#zhan-overlay li{margin:0 0 1rem}\
+#zhan-overlay code,#zhan-overlay pre{font-family:ui-monospace,Menlo,Consolas,'Noto Sans Mono CJK SC',monospace;font-size:.95rem}\
+#zhan-overlay code{background:#f4f6f8;padding:.1rem .3rem}\
+#zhan-overlay small{color:#4f4f4f;font-size:.85rem}\
+#zhan-overlay pre{margin:.4rem 0;padding:.5rem .75rem;overflow-x:auto;white-space:pre;line-height:1.5;color:#1b1b1b;\
+background:#f4f6f8;border-left:3px solid #9b1c1c}\
+#zhan-overlay .zhan-gutter{color:#4f4f4f}\
+#zhan-overlay mark{margin:0;padding:0;border:0;color:#1b1b1b;background:#fde2e2}\
+#zhan-overlay .zhan-at{position:relative;display:inline-block}\
+#zhan-overlay .zhan-hide{visibility:hidden}\
+#zhan-overlay .zhan-caret{position:absolute;left:0;top:0;width:100%;overflow:hidden;color:#9b1c1c;font-weight:700}\
+#zhan-overlay .zhan-caret-alone{color:#9b1c1c;font-weight:700}\
+#zhan-overlay .zhan-hint{color:#4f4f4f}\
+</style>";
+
+/// The error overlay: a panel over the bottom of the page (the last good
+/// site stays visible above it) that the worker can close to a badge and
+/// open again. It is a `<details open>`, so closing and opening work without
+/// the script; the script adds the 「关闭」 button and remembers, for the
+/// tab's session, that these errors were closed. Each error shows its place,
+/// message and hint and, when `source_of` gives the text of its file, the
+/// line with a caret under the column, as the terminal does.
+pub fn overlay(diagnostics: &[Diagnostic], source_of: &dyn Fn(&str) -> Option<String>) -> String {
     let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
-    let mut html = String::from(
-        "<div id=\"zhan-overlay\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;\
-         background:rgba(255,255,255,0.97);color:#1b1b1b;padding:1.5rem;font:16px/1.6 -apple-system,'Helvetica Neue',\
-         'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif\">",
-    );
     let lang = crate::messages::lang();
     let say = |key: &str, args: &[(&str, Arg)]| escape::html(&messages::fill_raw(lang, key, args));
+    let count = || [("count", Arg::from(errors.len()))];
+    let mut html = String::from(OVERLAY_STYLE);
     html.push_str(&format!(
-        "<h2 style=\"color:#9b1c1c;margin:0 0 .5rem;font-size:1.4rem\">{}</h2>\
-         <p style=\"margin:0 0 1rem\">{}</p><ol style=\"padding-left:1.25rem\">",
-        say("overlay.title", &[("count", Arg::from(errors.len()))]),
+        "<section id=\"zhan-overlay\" aria-labelledby=\"zhan-overlay-title\" data-errors=\"{:016x}\">\
+         <details open><summary>{}</summary><div class=\"zhan-body\">\
+         <div class=\"zhan-head\"><h2 id=\"zhan-overlay-title\">{}</h2>\
+         <button type=\"button\" data-zhan-close hidden>{}</button></div>\
+         <p>{}</p><ol>",
+        signature(&errors),
+        say("overlay.badge", &count()),
+        say("overlay.title", &count()),
+        say("overlay.close", &[]),
         say("overlay.lead", &[]),
     ));
-    for d in &errors {
+    for d in errors.iter().take(SHOWN_ERRORS) {
         html.push_str(&format!(
-            "<li style=\"margin-bottom:1rem\"><code style=\"font-size:1rem;background:#f4f6f8;padding:.1rem .3rem\">{}:{}:{}</code> \
-             <small style=\"color:#4f4f4f\">{}</small><br><strong>{}</strong>",
+            "<li><p><code>{}:{}:{}</code> <small>{}</small></p><p><strong>{}</strong></p>",
             escape::html(&d.file),
             d.pos.line,
             d.pos.col,
             escape::html(d.code),
             escape::html(&d.message_in(lang))
         ));
+        if let Some(line) = source_of(&d.file)
+            .as_deref()
+            .and_then(|text| text.lines().nth(d.pos.line.saturating_sub(1) as usize))
+        {
+            html.push_str(&quote(line, d));
+        }
         if let Some(hint) = d.hint_in(lang) {
             html.push_str(&format!(
-                "<br><span style=\"color:#4f4f4f\">{}{}</span>",
+                "<p class=\"zhan-hint\">{}{}</p>",
                 say("overlay.hint", &[]),
                 escape::html(&hint)
             ));
         }
         html.push_str("</li>");
     }
-    html.push_str("</ol></div>");
+    html.push_str("</ol>");
+    if errors.len() > SHOWN_ERRORS {
+        html.push_str(&format!(
+            "<p>{}</p>",
+            say(
+                "overlay.more",
+                &[("n", Arg::from(errors.len() - SHOWN_ERRORS))]
+            )
+        ));
+    }
+    html.push_str("</div></details></section>");
     html
+}
+
+/// The source line of `d` and a caret line under its column, as the terminal
+/// shows them: `6 | category: 便民` then `  |           ^^^^`. The caret line
+/// starts with an invisible copy of the text before the column, so that the
+/// carets stand exactly under it whatever the font's widths of Chinese
+/// characters and tabs; the carets are cut to the width of the marked text.
+fn quote(line: &str, d: &Diagnostic) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let col = (d.pos.col.max(1) as usize - 1).min(chars.len());
+    // A long line: a window around the column.
+    let start = if col >= QUOTED_CHARS {
+        col - QUOTED_CHARS / 2
+    } else {
+        0
+    };
+    let end = (start + QUOTED_CHARS).min(chars.len());
+    let marked_end = (col + d.len.max(1) as usize).min(end.max(col));
+    let text = |from: usize, to: usize| -> String {
+        escape::html(&chars[from.min(to)..to].iter().collect::<String>())
+    };
+    let lead = if start > 0 { "…" } else { "" };
+    let tail = if end < chars.len() { "…" } else { "" };
+    let before = format!("{lead}{}", text(start, col));
+    let marked = text(col, marked_end);
+    let after = format!("{}{tail}", text(marked_end, end));
+    let number = d.pos.line.to_string();
+    let gutter = " ".repeat(number.len());
+    // The carets: more than the marked text is wide (three per character
+    // covers Chinese in any font), cut to its width by the style.
+    let carets = "^".repeat((3 * (marked_end - col)).max(1));
+    let under = if marked.is_empty() {
+        format!("<span class=\"zhan-caret-alone\">{carets}</span>")
+    } else {
+        format!(
+            "<span class=\"zhan-at\"><span class=\"zhan-hide\">{marked}</span>\
+             <span class=\"zhan-caret\">{carets}</span></span>"
+        )
+    };
+    let shown = if marked.is_empty() {
+        String::new()
+    } else {
+        format!("<mark>{marked}</mark>")
+    };
+    format!(
+        "<pre><span class=\"zhan-gutter\">{number} | </span>{before}{shown}{after}\n\
+         <span aria-hidden=\"true\"><span class=\"zhan-gutter\">{gutter} | </span>\
+         <span class=\"zhan-hide\">{before}</span>{under}</span></pre>"
+    )
+}
+
+/// A short fingerprint of the errors shown, so that the script can tell the
+/// errors a worker closed from new ones (FNV-1a over place and code).
+fn signature(errors: &[&Diagnostic]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for d in errors {
+        let key = format!("{}:{}:{}:{};", d.file, d.pos.line, d.pos.col, d.code);
+        for byte in key.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// The text of `file`, named as diagnostics name it (the site folder `root`
+/// as the user typed it, then the path inside: `SitePaths::display`), for
+/// quoting its lines: only a file inside the site (no `..`, no link leading
+/// out), of a sensible size, decoded as the loader does.
+pub fn site_source(root: &Path, file: &str) -> Option<String> {
+    const LARGEST: u64 = 8 * 1024 * 1024;
+    let inside = crate::load::SitePaths::new(root);
+    let rel_text = file.strip_prefix(inside.display_root.as_str())?;
+    let rel = Path::new(rel_text);
+    if rel_text.is_empty()
+        || !rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+    {
+        return None;
+    }
+    let root = std::fs::canonicalize(root).ok()?;
+    let path = std::fs::canonicalize(root.join(rel)).ok()?;
+    if !path.starts_with(&root) {
+        return None;
+    }
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > LARGEST {
+        return None;
+    }
+    let bytes = std::fs::read(&path).ok()?;
+    crate::load::decode(&bytes).ok()
 }
 
 /// Adds the overlay (after `<body…>`) and the script tag (before `</body>`).
@@ -225,20 +444,131 @@ mod tests {
             .arg("kind", crate::messages::key("kind.organization"))
             .arg("close", "a & b")
             .with_hint("H-REF-CLOSE");
-        let html = overlay(&[d]);
+        let html = overlay(&[d], &|_| None);
         assert!(html.contains("content/a.md:3:4"));
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("a &amp; b"), "{html}");
         assert!(html.contains("社区组织"), "{html}");
         assert!(html.contains("提示："), "{html}");
-        // Nothing but code, file names and tags in Latin letters.
-        let text: String = html
+        // Nothing but code, file names and tags in Latin letters (the
+        // style sheet aside).
+        let (_, shown) = html.split_once("</style>").unwrap();
+        let text: String = shown
             .split('<')
             .filter_map(|t| t.split_once('>').map(|(_, x)| x))
             .collect();
         assert!(!text.contains("The site"), "{text}");
         assert!(!text.contains("hint"), "{text}");
+        assert!(!text.contains("Close"), "{text}");
+        assert!(text.contains("关闭"), "{text}");
+    }
+
+    #[test]
+    fn overlay_quotes_the_line_with_a_caret_under_the_column() {
+        let mut d = Diagnostic::error("content/a.md", Pos::new(2, 11), "E-NO-CONTENT");
+        d.len = 2;
+        let text = "---\ncategory: 助老 <b>\n---\n".to_string();
+        let html = overlay(&[d], &|file| (file == "content/a.md").then(|| text.clone()));
+        assert!(
+            html.contains("<pre><span class=\"zhan-gutter\">2 | </span>category: <mark>助老</mark> &lt;b&gt;\n"),
+            "{html}"
+        );
+        // The caret line: the text before the column, invisible, then carets.
+        assert!(
+            html.contains(
+                "<span class=\"zhan-gutter\">  | </span><span class=\"zhan-hide\">category: </span>\
+                 <span class=\"zhan-at\"><span class=\"zhan-hide\">助老</span><span class=\"zhan-caret\">^^^^^^</span>"
+            ),
+            "{html}"
+        );
+        // A close button (shown by the script), a badge that reopens, a labelled region.
+        assert!(
+            html.contains("<details open><summary>有 1 个错误</summary>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<button type=\"button\" data-zhan-close hidden>关闭</button>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<section id=\"zhan-overlay\" aria-labelledby=\"zhan-overlay-title\"")
+        );
+        assert!(html.contains("<h2 id=\"zhan-overlay-title\">"));
+        // Not a full-screen cover: docked, at most 45% of the viewport high.
+        assert!(html.contains("max-height:45vh"), "{html}");
+        assert!(!html.contains("inset:0"), "{html}");
+    }
+
+    #[test]
+    fn a_line_past_the_column_or_very_long_is_quoted_sensibly() {
+        let mut d = Diagnostic::error("a.md", Pos::new(1, 5), "E-NO-CONTENT");
+        d.len = 9;
+        // The column at the end of the line: one caret after it.
+        let html = overlay(&[d.clone()], &|_| Some("abc".to_string()));
+        assert!(
+            html.contains(
+                "<span class=\"zhan-hide\">abc</span><span class=\"zhan-caret-alone\">^</span>"
+            ),
+            "{html}"
+        );
+        // A line of 10,000 characters: a window around the column.
+        d.pos = Pos::new(1, 5000);
+        d.len = 1;
+        let long = "x".repeat(10_000);
+        let html = overlay(&[d], &|_| Some(long.clone()));
+        assert!(html.len() < 8000, "{}", html.len());
+        assert!(html.contains("…"), "{html}");
+        // No line: no quote, no failure.
+        let missing = Diagnostic::error("a.md", Pos::new(9, 1), "E-NO-CONTENT");
+        assert!(!overlay(&[missing], &|_| Some("one line".to_string())).contains("<pre>"));
+    }
+
+    #[test]
+    fn only_files_inside_the_site_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(site.join("content")).unwrap();
+        std::fs::write(site.join("content/a.md"), "\u{feff}---\r\ntitle: x\r\n").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
+        // Files are named as diagnostics name them: the root as typed, then the path.
+        let named = |rel: &str| format!("{}/{rel}", site.to_string_lossy());
+        let text = site_source(&site, &named("content/a.md")).unwrap();
+        assert_eq!(text.lines().nth(1), Some("title: x"));
+        assert_eq!(
+            site_source(&site, "content/a.md"),
+            None,
+            "not under the root"
+        );
+        assert_eq!(site_source(&site, &named("../secret.txt")), None);
+        assert_eq!(site_source(&site, &named("content/../../secret.txt")), None);
+        let absolute = dir.path().join("secret.txt");
+        assert_eq!(site_source(&site, &absolute.to_string_lossy()), None);
+        assert_eq!(site_source(&site, &named("")), None);
+        assert_eq!(site_source(&site, &named("content")), None, "a folder");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(absolute, site.join("content/link.md")).unwrap();
+            assert_eq!(
+                site_source(&site, &named("content/link.md")),
+                None,
+                "a link out of the site"
+            );
+        }
+        // A site in the current folder: names have no prefix.
+        assert_eq!(site_source(Path::new("."), "../secret.txt"), None);
+        assert_eq!(site_source(Path::new("."), "/etc/passwd"), None);
+    }
+
+    #[test]
+    fn many_errors_are_cut_short_with_a_note() {
+        let many: Vec<Diagnostic> = (1..=60)
+            .map(|n| Diagnostic::error("a.md", Pos::new(n, 1), "E-NO-CONTENT"))
+            .collect();
+        let html = overlay(&many, &|_| None);
+        assert_eq!(html.matches("<li>").count(), SHOWN_ERRORS);
+        assert!(html.contains("还有 10 个错误没有列出"), "{html}");
+        assert!(html.contains("有 60 个错误"), "{html}");
     }
 
     #[test]

@@ -273,3 +273,96 @@ fn new_files_hold_every_field_of_their_type_explained() {
     assert!(texts["service"].contains("可选：助老服务、议事协商"));
     assert!(texts["project"].contains("planned 筹备中"));
 }
+
+/// Runs zhan with `args`, asserting success; returns its stderr.
+fn run_ok(args: &[&std::ffi::OsStr]) -> String {
+    let out = zhan().args(args).output().expect("zhan");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "zhan {args:?}:\n{stderr}");
+    stderr
+}
+
+#[test]
+fn init_empty_makes_a_site_without_the_demo_that_builds_cleanly() {
+    let dir = tempfile::tempdir().expect("temp");
+    let site = dir.path().join("x");
+    let said = run_ok(&["init".as_ref(), site.as_os_str(), "--empty".as_ref()]);
+    assert!(said.contains("zhan new station"), "{said}");
+    assert!(site.join("site.yaml").is_file());
+    assert!(site.join("themes/default/templates/base.html").is_file());
+    assert_eq!(
+        std::fs::read_to_string(site.join(".gitignore")).expect(".gitignore"),
+        "output/\n"
+    );
+    // Nothing of the demo: only the home page under content/.
+    let content: Vec<_> = walkdir::WalkDir::new(site.join("content"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&site).expect("inside").to_path_buf())
+        .collect();
+    assert_eq!(content, [std::path::PathBuf::from("content/_index.md")]);
+    assert!(!site.join("content/stations/huidong.md").exists());
+    let yaml = std::fs::read_to_string(site.join("site.yaml")).expect("site.yaml");
+    assert!(yaml.contains("title: 我们的社工站"), "{yaml}");
+    assert!(!yaml.contains("管庄"), "{yaml}");
+    let home = std::fs::read_to_string(site.join("content/_index.md")).expect("home");
+    assert!(home.contains("zhan new station"), "{home}");
+    assert!(home.contains("zhan serve"), "{home}");
+
+    let root = ["--root".as_ref(), site.as_os_str()];
+    let built = run_ok(&[root[0], root[1], "build".as_ref()]);
+    assert!(built.contains("（0 个警告）"), "{built}");
+    assert!(common::diagnostics(&built).is_empty(), "{built}");
+    let index = std::fs::read_to_string(site.join("output/index.html")).expect("home page");
+    assert!(index.contains("我们的社工站"));
+    assert!(!index.contains("惠东"), "no demo content in the home page");
+
+    // The first station and a service of it, as the home page says.
+    run_ok(&[
+        root[0],
+        root[1],
+        "new".as_ref(),
+        "station".as_ref(),
+        "x".as_ref(),
+    ]);
+    run_ok(&[
+        root[0],
+        root[1],
+        "new".as_ref(),
+        "service".as_ref(),
+        "x/a".as_ref(),
+    ]);
+    let built = run_ok(&[root[0], root[1], "build".as_ref()]);
+    assert!(built.contains("（0 个警告）"), "{built}");
+    assert!(site.join("output/stations/x/index.html").is_file());
+    assert!(site.join("output/services/x/a/index.html").is_file());
+}
+
+#[test]
+fn init_without_empty_still_copies_the_demo_and_mentions_empty() {
+    let dir = tempfile::tempdir().expect("temp");
+    let site = dir.path().join("demo");
+    let said = run_ok(&["init".as_ref(), site.as_os_str()]);
+    assert!(site.join("content/stations/huidong.md").is_file());
+    assert!(said.contains("zhan init --empty"), "{said}");
+    let help = zhan().args(["init", "--help"]).output().expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--empty"), "{help}");
+    assert!(help.contains("不要示例内容"), "{help}");
+}
+
+#[test]
+fn init_empty_refuses_a_folder_that_is_not_empty() {
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
+    let out = zhan()
+        .arg("init")
+        .arg("--empty")
+        .arg(dir.path())
+        .output()
+        .expect("init");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("错误[E-INIT-NOT-EMPTY]"));
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+}

@@ -199,6 +199,26 @@ fn edits_reload_the_page_errors_show_an_overlay_and_clear() {
     );
     assert!(body.contains("是不是想写 `助老服务`"), "{body}");
     assert!(body.contains("网站没有更新"), "{body}");
+    // The line in error, quoted from the file, the wrong value marked and a
+    // caret line under it, as in the terminal.
+    assert!(
+        body.contains("<span class=\"zhan-gutter\">3 | </span>category: <mark>助老</mark>\n"),
+        "the source line: {body}"
+    );
+    assert!(
+        body.contains("<span class=\"zhan-hide\">category: </span><span class=\"zhan-at\"><span class=\"zhan-hide\">助老</span><span class=\"zhan-caret\">^^^^^^</span>"),
+        "the caret under the column: {body}"
+    );
+    // A panel to close and reopen, docked, not a full-screen cover.
+    assert!(
+        body.contains("<details open><summary>有 1 个错误</summary>"),
+        "{body}"
+    );
+    assert!(body.contains(">关闭</button>"), "{body}");
+    assert!(body.contains("max-height:45vh"), "{body}");
+    assert!(!body.contains("inset:0"), "{body}");
+    // Every page still has its own content after the panel.
+    assert!(body.contains("<h1>"), "{body}");
     assert!(!body.contains("The site was not rebuilt"), "{body}");
     let (_, _, page) = request(server.port, "GET", "/services/huidong/tanfang/");
     assert!(
