@@ -107,9 +107,7 @@ fn print_diagnostics(report: &pipeline::Report) {
         source_of: &read_source,
         color: Renderer::stderr_wants_color(),
     };
-    for d in report.diagnostics.iter() {
-        eprint!("{}", renderer.render(d));
-    }
+    renderer.render_all(report.diagnostics.iter(), |text| eprint!("{text}"));
 }
 
 fn report_build(report: &pipeline::Report, action: &str) -> ExitCode {
