@@ -212,9 +212,7 @@ impl Printer {
             color: Renderer::stderr_wants_color(),
             lang: self.lang,
         };
-        for d in report.diagnostics.iter() {
-            eprint!("{}", renderer.render(d));
-        }
+        renderer.render_all(report.diagnostics.iter(), |text| eprint!("{text}"));
     }
 }
 

@@ -11,7 +11,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_yaml as yaml;
 
 use super::node::{Key, Node, Value};
-use super::positions::{self, PositionMap};
+use super::positions::{self, ScanError};
 use crate::diagnostics::{Diagnostic, Pos, Problem};
 
 /// Most values one front-matter block may hold once YAML aliases are expanded.
@@ -67,6 +67,15 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
 /// Parses front-matter YAML whose first line is line `first_line` of `file`.
 /// Returns the tree with positions, or the diagnostic for malformed YAML.
 pub fn parse(yaml_text: &str, first_line: u32, file: &str) -> Result<Node, Diagnostic> {
+    // One libyaml pass first: it gives the marks of every value and refuses
+    // nesting too deep before serde_yaml, which reads all of its input before
+    // it counts depth, spends minutes on it. A syntax error is left to
+    // serde_yaml, whose message says what is wrong.
+    let marks = match positions::scan(yaml_text, first_line, MAX_VALUES.saturating_add(1)) {
+        Ok(marks) => Some(marks),
+        Err(ScanError::TooDeep(pos)) => return Err(too_deep(pos, file)),
+        Err(ScanError::Syntax) => None,
+    };
     let budget = Cell::new(MAX_VALUES);
     let deserializer = yaml::Deserializer::from_str(yaml_text);
     let parsed = NodeSeed { budget: &budget }.deserialize(deserializer);
@@ -74,15 +83,24 @@ pub fn parse(yaml_text: &str, first_line: u32, file: &str) -> Result<Node, Diagn
         Ok(node) => node,
         Err(err) => return Err(yaml_error(&err, yaml_text, first_line, file)),
     };
-    let map = positions::scan(yaml_text, first_line);
-    let top = Pos::new(first_line, 1);
-    attach_positions(&mut node, "", &map, top);
+    match marks {
+        Some(marks) => positions::attach(&mut node, &marks, yaml_text, first_line),
+        // libyaml failed where serde_yaml's libyaml did not: cannot happen
+        // (they are the same code), but positions are then the first line.
+        None => positions::attach(&mut node, &Default::default(), yaml_text, first_line),
+    }
     if let Value::Map(entries) = &node.value {
         if let Some(d) = duplicate_key(entries, file) {
             return Err(d);
         }
     }
     Ok(node)
+}
+
+fn too_deep(pos: Pos, file: &str) -> Diagnostic {
+    Diagnostic::error(file, pos, "E-YAML-TOO-DEEP")
+        .arg("max", positions::MAX_DEPTH)
+        .with_hint("H-YAML-TOO-DEEP")
 }
 
 fn yaml_error(err: &yaml::Error, yaml_text: &str, first_line: u32, file: &str) -> Diagnostic {
@@ -119,8 +137,12 @@ fn yaml_error(err: &yaml::Error, yaml_text: &str, first_line: u32, file: &str) -
 }
 
 fn duplicate_key(entries: &[(Key, Node)], file: &str) -> Option<Diagnostic> {
-    for (i, (key, _)) in entries.iter().enumerate() {
-        if let Some((first, _)) = entries[..i].iter().find(|(k, _)| k.name == key.name) {
+    // A set, not a scan of the keys before each one: a front matter of
+    // 25,000 keys must not cost 300 million comparisons.
+    let mut first: std::collections::HashMap<&str, &Key> =
+        std::collections::HashMap::with_capacity(entries.len());
+    for (key, _) in entries {
+        if let Some(first) = first.get(key.name.as_str()) {
             return Some(
                 Diagnostic::error(file, key.pos, "E-FIELD-TWICE")
                     .with_len(key.name.chars().count())
@@ -129,56 +151,9 @@ fn duplicate_key(entries: &[(Key, Node)], file: &str) -> Option<Diagnostic> {
                     .with_hint("H-FIELD-TWICE"),
             );
         }
+        first.insert(key.name.as_str(), key);
     }
     None
-}
-
-/// Gives every node the position the scanner found for its path, falling back to
-/// the enclosing node's position when the scanner could not tell.
-fn attach_positions(node: &mut Node, path: &str, map: &PositionMap, fallback: Pos) {
-    let mut path = path.to_string();
-    attach_at(node, &mut path, map, fallback);
-}
-
-/// [`attach_positions`] with the path in a buffer that children extend and
-/// give back, so a deep tree costs no allocation per node.
-fn attach_at(node: &mut Node, path: &mut String, map: &PositionMap, fallback: Pos) {
-    if let Some(found) = map.values.get(path.as_str()) {
-        node.pos = found.pos;
-        node.len = found.len;
-        if !matches!(node.value, Value::Str(_)) || found.raw.is_some() {
-            node.raw = found.raw.clone();
-        }
-    } else {
-        node.pos = fallback;
-    }
-    let here = node.pos;
-    let parent = path.len();
-    let child = |path: &mut String, key: &dyn fmt::Display| {
-        use std::fmt::Write;
-        if parent > 0 {
-            path.push('.');
-        }
-        let _ = write!(path, "{key}");
-    };
-    match &mut node.value {
-        Value::Seq(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
-                child(path, &i);
-                attach_at(item, path, map, here);
-                path.truncate(parent);
-            }
-        }
-        Value::Map(entries) => {
-            for (key, value) in entries.iter_mut() {
-                child(path, &key.name);
-                key.pos = map.keys.get(path.as_str()).copied().unwrap_or(here);
-                attach_at(value, path, map, key.pos);
-                path.truncate(parent);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Builds [`Node`]s straight from the YAML event stream, counting values so an

@@ -2,6 +2,7 @@
 //! front matter. Nothing here knows what a station or a service is.
 
 pub mod frontmatter;
+mod libyaml;
 pub mod node;
 pub mod positions;
 pub mod slips;

@@ -1,531 +1,558 @@
 //! Where each front-matter value was written.
 //!
-//! The YAML parser tells us what the values are but not where they are, and an
-//! author needs "line 7, column 10" to find a mistake. This scanner reads the
-//! block-style YAML that front matter is written in (keys, `- ` items, inline
-//! `[a, b]` lists, quoted and block scalars) and records the line and column of
-//! every key and value by its path (`spaces.1.capacity`). It only has to be right
-//! for YAML the parser already accepted; where it cannot tell, callers fall back
-//! to the position of the enclosing value.
+//! serde_yaml tells us what the values are but not where they are, and an
+//! author needs "line 7, column 10" to find a mistake. libyaml's event parser,
+//! which serde_yaml is built on, knows: [`scan`] runs it once over the front
+//! matter and keeps the marks of every node (scalar, list, group of fields,
+//! alias) in document order. serde_yaml builds its values from those same
+//! events in that same order, one node per event and an alias replayed from
+//! its anchor, so [`attach`] walks the finished tree and the marks together,
+//! with no guessing: flow collections over several lines, lists of maps,
+//! anchors and aliases all get the place their text is at.
+//!
+//! The same pass bounds the nesting depth, so deeply nested input is refused
+//! before serde_yaml (which would parse all of it first) ever sees it.
 
-use std::collections::HashMap;
-
+use super::libyaml::{self, EventKind, Mark, ScalarStyle};
+use super::node::{Node, Value};
 use crate::diagnostics::Pos;
+
+/// The deepest nesting of lists and groups of fields a front matter may have.
+/// Real front matter needs four (`schedule` › item › `days` › day); libyaml
+/// spends time growing with the square of the depth, so 2 MiB of `[[[[…`
+/// would take an hour. serde_yaml's own limit, 128, comes after its parser
+/// has read everything.
+pub const MAX_DEPTH: usize = 32;
 
 /// A located piece of source text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located {
     pub pos: Pos,
     pub len: u32,
-    /// The scalar as written (quotes removed); None for collections and block scalars.
+    /// The scalar as written on its line (quotes removed); None for
+    /// collections, block scalars and scalars over several lines.
     pub raw: Option<String>,
 }
 
-/// Hashes the short paths of a position map (`spaces.1.capacity`): eight
-/// bytes at a time with a multiply, where std's SipHash, built to resist
-/// chosen keys, spent more than the scanner itself. The paths are an
-/// author's own front matter, looked up once each: a key flood would only
-/// slow that author's build.
-#[derive(Default, Clone, Copy)]
-pub struct PathHasher(u64);
-
-impl std::hash::Hasher for PathHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-    }
-    fn write_u8(&mut self, b: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// What kind of node an event starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Scalar(ScalarStyle),
+    Seq {
+        flow: bool,
+    },
+    Map {
+        flow: bool,
+    },
+    /// An alias: the node is a copy of the one at this index of the marks.
+    Alias(u32),
+    /// An alias whose anchor we did not find (serde_yaml refuses it).
+    Unknown,
 }
 
-type PathMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<PathHasher>>;
+/// One node of the front matter: where its text starts (after any `&anchor`
+/// or `!tag`) and ends.
+#[derive(Debug, Clone, Copy)]
+struct NodeMark {
+    kind: Kind,
+    start: Mark,
+    end: Mark,
+}
 
-/// Positions of keys and values by path.
+/// The marks of every node, in document order.
 #[derive(Debug, Default)]
-pub struct PositionMap {
-    pub keys: PathMap<Pos>,
-    pub values: PathMap<Located>,
+pub struct Marks {
+    nodes: Vec<NodeMark>,
 }
 
-#[derive(Debug, PartialEq)]
-enum FrameKind {
-    Map,
-    Seq,
+/// Why [`scan`] stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScanError {
+    /// Nested deeper than [`MAX_DEPTH`]: the collection that went too deep.
+    TooDeep(Pos),
+    /// Not valid YAML: serde_yaml reports it, in its words.
+    Syntax,
 }
 
-struct Frame {
-    indent: usize,
-    path: String,
-    kind: FrameKind,
-    next_index: usize,
-}
-
-struct Scanner {
-    map: PositionMap,
-    stack: Vec<Frame>,
-    /// A key or `-` with nothing after it: its value is the block below.
-    pending: Option<(String, usize)>,
-    /// Inside a `|` or `>` block scalar: lines indented more than this belong to it.
-    block_scalar_indent: Option<usize>,
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// Scans `yaml`, whose first line is line `first_line` of the file.
-pub fn scan(yaml: &str, first_line: u32) -> PositionMap {
-    let mut scanner = Scanner {
-        map: PositionMap::default(),
-        stack: vec![Frame {
-            indent: 0,
-            path: String::new(),
-            kind: FrameKind::Map,
-            next_index: 0,
-        }],
-        pending: None,
-        block_scalar_indent: None,
-    };
-    for (i, line) in yaml.lines().enumerate() {
-        let line_no = first_line + u32::try_from(i).unwrap_or(u32::MAX - first_line);
-        scanner.line(line, line_no);
-    }
-    scanner.map
-}
-
-impl Scanner {
-    fn line(&mut self, line: &str, line_no: u32) {
-        let trimmed = line.trim_start_matches(' ');
-        let indent = line.len() - trimmed.len();
-        if trimmed.trim().is_empty() {
-            return;
-        }
-        if let Some(block) = self.block_scalar_indent {
-            if indent > block {
-                return;
+/// Reads the marks of `yaml`, whose first line is line `first_line` of the
+/// file. Stops at the first syntax error or at nesting deeper than
+/// [`MAX_DEPTH`]. Keeps at most `max_nodes` marks (serde_yaml refuses a front
+/// matter with more values than that) but reads on, to check the depth.
+pub fn scan(yaml: &str, first_line: u32, max_nodes: usize) -> Result<Marks, ScanError> {
+    let mut parser = libyaml::Parser::new(yaml);
+    let mut marks = Marks::default();
+    // Anchor name → index of its node; a later anchor of the same name
+    // replaces it for the aliases after it, as in serde_yaml's loader.
+    let mut anchors: Vec<(Box<[u8]>, u32)> = Vec::new();
+    // The open collections, by index in the marks (None past `max_nodes`):
+    // each one's end is set when it closes. Its length is its depth.
+    let mut open: Vec<Option<usize>> = Vec::new();
+    while let Some(event) = parser.next_event() {
+        let event = event.map_err(|_| ScanError::Syntax)?;
+        let index = u32::try_from(marks.nodes.len()).unwrap_or(u32::MAX);
+        let (kind, anchor) = match event.kind {
+            EventKind::Scalar { anchor, style } => (Kind::Scalar(style), anchor),
+            EventKind::SequenceStart { anchor, flow } => (Kind::Seq { flow }, anchor),
+            EventKind::MappingStart { anchor, flow } => (Kind::Map { flow }, anchor),
+            EventKind::Alias { anchor } => {
+                let target = anchors.iter().rev().find(|(name, _)| *name == anchor);
+                (target.map_or(Kind::Unknown, |(_, i)| Kind::Alias(*i)), None)
             }
-            self.block_scalar_indent = None;
-        }
-        if trimmed.starts_with('#') || trimmed.starts_with("---") || trimmed.starts_with("...") {
-            return;
-        }
-        let is_dash = trimmed == "-" || trimmed.starts_with("- ");
-        if let Some((path, key_indent)) = self.pending.take() {
-            if indent > key_indent || (is_dash && indent == key_indent) {
-                let kind = if is_dash {
-                    FrameKind::Seq
-                } else {
-                    FrameKind::Map
-                };
-                self.stack.push(Frame {
-                    indent,
-                    path,
-                    kind,
-                    next_index: 0,
-                });
-            }
-        }
-        while self.stack.len() > 1 {
-            let top = &self.stack[self.stack.len() - 1];
-            let deeper = top.indent > indent;
-            let sequence_ended = top.kind == FrameKind::Seq && top.indent == indent && !is_dash;
-            if deeper || sequence_ended {
-                self.stack.pop();
-            } else {
-                break;
-            }
-        }
-        self.entry(line, indent, line_no);
-    }
-
-    /// One entry starting at byte `at` of `line`: an item `- ...` or a `key: ...`.
-    fn entry(&mut self, line: &str, at: usize, line_no: u32) {
-        let content = &line[at..];
-        let Some(top) = self.stack.last_mut() else {
-            return;
-        };
-        if content == "-" || content.starts_with("- ") {
-            if top.kind != FrameKind::Seq || top.indent != at {
-                return;
-            }
-            let item_path = join(&top.path, &top.next_index.to_string());
-            top.next_index += 1;
-            let after_dash = &content[1..];
-            let rest = after_dash.trim_start_matches(' ');
-            let rest_at = at + 1 + (after_dash.len() - rest.len());
-            if rest.is_empty() || rest.starts_with('#') {
-                self.map.values.insert(
-                    item_path.clone(),
-                    Located {
-                        pos: pos_of(line, at, line_no),
-                        len: 1,
-                        raw: None,
-                    },
-                );
-                self.pending = Some((item_path, at));
-            } else if rest == "-" || rest.starts_with("- ") {
-                self.stack.push(Frame {
-                    indent: rest_at,
-                    path: item_path,
-                    kind: FrameKind::Seq,
-                    next_index: 0,
-                });
-                self.entry(line, rest_at, line_no);
-            } else if split_key(rest).is_some() {
-                self.map.values.insert(
-                    item_path.clone(),
-                    Located {
-                        pos: pos_of(line, rest_at, line_no),
-                        len: 1,
-                        raw: None,
-                    },
-                );
-                self.stack.push(Frame {
-                    indent: rest_at,
-                    path: item_path,
-                    kind: FrameKind::Map,
-                    next_index: 0,
-                });
-                self.entry(line, rest_at, line_no);
-            } else {
-                self.value(&item_path, line, rest_at, line_no);
-            }
-            return;
-        }
-        if top.kind != FrameKind::Map || top.indent != at {
-            // A continuation line of a multi-line plain scalar, or something we
-            // do not model: positions fall back to the enclosing value.
-            return;
-        }
-        let Some((key, value_offset)) = split_key(content) else {
-            return;
-        };
-        let key_path = join(&top.path, &key);
-        self.map
-            .keys
-            .insert(key_path.clone(), pos_of(line, at, line_no));
-        let after = &content[value_offset..];
-        let rest = after.trim_start_matches(' ');
-        let rest_at = at + value_offset + (after.len() - rest.len());
-        if rest.is_empty() || rest.starts_with('#') {
-            self.map.values.insert(
-                key_path.clone(),
-                Located {
-                    pos: pos_of(line, at, line_no),
-                    len: char_len(&key),
-                    raw: None,
-                },
-            );
-            self.pending = Some((key_path, at));
-        } else if rest.starts_with('|') || rest.starts_with('>') {
-            self.map.values.insert(
-                key_path,
-                Located {
-                    pos: pos_of(line, rest_at, line_no),
-                    len: 1,
-                    raw: None,
-                },
-            );
-            self.block_scalar_indent = Some(at);
-        } else {
-            self.value(&key_path, line, rest_at, line_no);
-        }
-    }
-
-    /// A value written on the line at byte `at`: a scalar or an inline `[..]`/`{..}`.
-    fn value(&mut self, path: &str, line: &str, at: usize, line_no: u32) {
-        let text = &line[at..];
-        if text.starts_with('[') || text.starts_with('{') {
-            let end = flow_end(text);
-            self.map.values.insert(
-                path.to_string(),
-                Located {
-                    pos: pos_of(line, at, line_no),
-                    len: char_len(&text[..end]),
-                    raw: None,
-                },
-            );
-            self.flow(path, line, at, line_no);
-            return;
-        }
-        let (raw, len) = scalar_text(text);
-        self.map.values.insert(
-            path.to_string(),
-            Located {
-                pos: pos_of(line, at, line_no),
-                len,
-                raw: Some(raw),
-            },
-        );
-    }
-
-    /// The items of an inline list `[a, "b", c]` or the entries of `{k: v}`.
-    fn flow(&mut self, path: &str, line: &str, at: usize, line_no: u32) {
-        let text = &line[at..];
-        let is_map = text.starts_with('{');
-        let bytes = text.as_bytes();
-        let mut depth = 0usize;
-        let mut index = 0usize;
-        let mut i = 0usize;
-        let mut item_start: Option<usize> = None;
-        let mut quote: Option<u8> = None;
-        let mut items: Vec<(usize, usize)> = Vec::new();
-        while i < bytes.len() {
-            let b = bytes[i];
-            if let Some(q) = quote {
-                if b == b'\\' && q == b'"' {
-                    i += 2;
-                    continue;
+            EventKind::SequenceEnd | EventKind::MappingEnd => {
+                if let Some(Some(i)) = open.pop() {
+                    if let Some(node) = marks.nodes.get_mut(i) {
+                        node.end = event.end;
+                    }
                 }
-                if b == q {
-                    quote = None;
-                }
-                i += 1;
                 continue;
             }
-            match b {
-                b'"' | b'\'' => {
-                    quote = Some(b);
-                    if depth == 1 && item_start.is_none() {
-                        item_start = Some(i);
-                    }
-                }
-                b'[' | b'{' => {
-                    if depth == 1 && item_start.is_none() {
-                        item_start = Some(i);
-                    }
-                    depth += 1;
-                }
-                b']' | b'}' => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        if let Some(start) = item_start.take() {
-                            items.push((start, i));
-                        }
-                        break;
-                    }
-                }
-                b',' if depth == 1 => {
-                    if let Some(start) = item_start.take() {
-                        items.push((start, i));
-                    }
-                }
-                b' ' => {}
-                _ => {
-                    if depth == 1 && item_start.is_none() {
-                        item_start = Some(i);
-                    }
-                }
+            EventKind::StreamStart
+            | EventKind::StreamEnd
+            | EventKind::DocumentStart
+            | EventKind::DocumentEnd => continue,
+        };
+        let kept = marks.nodes.len() < max_nodes;
+        if matches!(kind, Kind::Seq { .. } | Kind::Map { .. }) {
+            if open.len() >= MAX_DEPTH {
+                return Err(ScanError::TooDeep(to_pos(
+                    after_properties(yaml, event.start, event.end),
+                    first_line,
+                )));
             }
-            i += 1;
+            open.push(kept.then_some(marks.nodes.len()));
         }
-        for (start, end) in items {
-            let item = text[start..end].trim_end();
-            if is_map {
-                if let Some((key, offset)) = split_key(item) {
-                    let key_path = join(path, &key);
-                    self.map
-                        .keys
-                        .insert(key_path.clone(), pos_of(line, at + start, line_no));
-                    let value = item[offset..].trim_start();
-                    let value_at = at + start + (item.len() - value.len());
-                    let (raw, len) = scalar_text(value);
-                    self.map.values.insert(
-                        key_path,
-                        Located {
-                            pos: pos_of(line, value_at, line_no),
-                            len,
-                            raw: Some(raw),
-                        },
-                    );
-                }
-            } else {
-                let item_path = join(path, &index.to_string());
-                index += 1;
-                let (raw, len) = scalar_text(item);
-                self.map.values.insert(
-                    item_path,
-                    Located {
-                        pos: pos_of(line, at + start, line_no),
-                        len,
-                        raw: Some(raw),
-                    },
-                );
-            }
-        }
-    }
-}
-
-fn pos_of(line: &str, byte: usize, line_no: u32) -> Pos {
-    let col = line.get(..byte).map_or(byte, |s| s.chars().count()) + 1;
-    Pos::new(line_no, u32::try_from(col).unwrap_or(u32::MAX))
-}
-
-fn char_len(s: &str) -> u32 {
-    u32::try_from(s.chars().count().max(1)).unwrap_or(u32::MAX)
-}
-
-/// Splits `key: rest` (the key possibly quoted); returns the key and the byte
-/// offset just after the colon. None when the text is not a mapping entry.
-fn split_key(text: &str) -> Option<(String, usize)> {
-    let bytes = text.as_bytes();
-    if let Some(&q) = bytes.first().filter(|b| **b == b'"' || **b == b'\'') {
-        let close = text[1..].find(q as char)? + 1;
-        let after = &text[close + 1..];
-        let after_trim = after.trim_start_matches(' ');
-        if !after_trim.starts_with(':') {
-            return None;
-        }
-        let colon = close + 1 + (after.len() - after_trim.len());
-        let next = text.as_bytes().get(colon + 1);
-        if next.is_some_and(|b| *b != b' ') {
-            return None;
-        }
-        return Some((text[1..close].to_string(), colon + 1));
-    }
-    if matches!(
-        bytes.first(),
-        Some(b'[' | b'{' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>')
-    ) {
-        return None;
-    }
-    let mut search = 0;
-    while let Some(found) = text[search..].find(':') {
-        let colon = search + found;
-        let next = bytes.get(colon + 1);
-        if next.is_none() || next == Some(&b' ') {
-            let key = text[..colon].trim_end();
-            if key.is_empty() || key.contains(" #") {
-                return None;
-            }
-            return Some((key.to_string(), colon + 1));
-        }
-        search = colon + 1;
-    }
-    None
-}
-
-/// The byte length of an inline collection starting at the beginning of `text`.
-fn flow_end(text: &str) -> usize {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' && q == '"' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
+        if !kept {
             continue;
         }
-        match c {
-            '"' | '\'' => quote = Some(c),
-            '[' | '{' => depth += 1,
-            ']' | '}' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return i + 1;
+        if let Some(anchor) = anchor {
+            anchors.push((anchor, index));
+        }
+        let start = match kind {
+            Kind::Alias(_) | Kind::Unknown => event.start,
+            _ => after_properties(yaml, event.start, event.end),
+        };
+        marks.nodes.push(NodeMark {
+            kind,
+            start,
+            end: event.end,
+        });
+    }
+    Ok(marks)
+}
+
+/// The mark after a node's `&anchor` and `!tag`, which libyaml counts as
+/// part of the node: the place the value itself is written.
+fn after_properties(yaml: &str, start: Mark, end: Mark) -> Mark {
+    let Some(text) = yaml.get(start.index..end.index.max(start.index)) else {
+        return start;
+    };
+    if !text.starts_with(['&', '!']) {
+        return start;
+    }
+    let mut mark = start;
+    let mut rest = text;
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let skipped = &rest[..rest.len() - trimmed.len()];
+        mark = advance(mark, skipped);
+        rest = trimmed;
+        if !rest.starts_with(['&', '!']) {
+            return mark;
+        }
+        let token_end = rest.find([' ', '\t', '\n', '\r']).unwrap_or(rest.len());
+        mark = advance(mark, &rest[..token_end]);
+        rest = &rest[token_end..];
+    }
+}
+
+/// `mark` moved over `text`.
+fn advance(mut mark: Mark, text: &str) -> Mark {
+    mark.index += text.len();
+    match text.rfind('\n') {
+        Some(last) => {
+            mark.line += text.matches('\n').count();
+            mark.column = text[last + 1..].chars().count();
+        }
+        None => mark.column += text.chars().count(),
+    }
+    mark
+}
+
+fn to_pos(mark: Mark, first_line: u32) -> Pos {
+    let line = u32::try_from(mark.line).unwrap_or(u32::MAX);
+    let col = u32::try_from(mark.column.saturating_add(1)).unwrap_or(u32::MAX);
+    Pos::new(first_line.saturating_add(line), col)
+}
+
+/// Gives every node of `root` (the tree serde_yaml built from `yaml`) and
+/// every key its place. A value reached through an alias (`*name`) points at
+/// the alias: that is where the field using it is written, and where the
+/// message about that field makes sense; its `raw` text is still the one
+/// written at the anchor. Where the marks and the tree would disagree (they
+/// cannot, but a wrong position is better than a crash), nodes fall back to
+/// the position of the enclosing one.
+pub fn attach(root: &mut Node, marks: &Marks, yaml: &str, first_line: u32) {
+    let walker = Walker {
+        nodes: &marks.nodes,
+        yaml,
+        first_line,
+    };
+    let top = Pos::new(first_line, 1);
+    let mut cursor = 0;
+    walker.node(root, &mut cursor, None, (top, 1));
+    // The whole front matter is reported at its first line, as before.
+    root.pos = top;
+}
+
+struct Walker<'a> {
+    nodes: &'a [NodeMark],
+    yaml: &'a str,
+    first_line: u32,
+}
+
+/// A place and its length in characters.
+type Span = (Pos, u32);
+
+impl Walker<'_> {
+    /// Locates `node`, whose mark is at `*cursor` (moved past it and its
+    /// children). `alias` is the span of the alias being expanded, if any;
+    /// `fallback` the span used when the node has no place of its own (an
+    /// empty value: the key it belongs to).
+    fn node(&self, node: &mut Node, cursor: &mut usize, alias: Option<Span>, fallback: Span) {
+        let Some(mark) = self.nodes.get(*cursor).copied() else {
+            self.fall_back(node, fallback);
+            return;
+        };
+        *cursor += 1;
+        if let Kind::Alias(target) = mark.kind {
+            let here = alias.unwrap_or_else(|| self.span(mark));
+            let mut replay = target as usize;
+            // An anchor comes before its aliases, so the replay cannot loop.
+            if replay < *cursor - 1 {
+                self.node(node, &mut replay, Some(here), fallback);
+            } else {
+                self.fall_back(node, here);
+            }
+            return;
+        }
+        let located = self.locate(mark, fallback);
+        let (pos, len) = alias.unwrap_or((located.pos, located.len));
+        node.pos = pos;
+        node.len = len;
+        if !matches!(node.value, Value::Str(_)) || located.raw.is_some() {
+            node.raw = located.raw;
+        }
+        let here = (pos, len);
+        match &mut node.value {
+            Value::Seq(items) => {
+                for item in items.iter_mut() {
+                    self.node(item, cursor, alias, here);
+                }
+            }
+            Value::Map(entries) => {
+                for (key, value) in entries.iter_mut() {
+                    let key_span = match self.nodes.get(*cursor).copied() {
+                        Some(key_mark) => {
+                            *cursor += 1;
+                            // A key given by an alias is one scalar, as the tree's key is.
+                            alias.unwrap_or_else(|| self.span(key_mark))
+                        }
+                        None => here,
+                    };
+                    key.pos = key_span.0;
+                    let before = *cursor;
+                    self.node(value, cursor, alias, key_span);
+                    // A block list or group under a key is reported at the
+                    // key: the field's name is what the author looks for.
+                    if alias.is_none() && self.is_block_collection(before) {
+                        value.pos = key_span.0;
+                        value.len = key_span.1;
+                    }
                 }
             }
             _ => {}
         }
     }
-    text.len()
-}
 
-/// A scalar as written: quotes removed, a trailing ` # comment` cut off.
-/// Returns the text and its length in characters on the line.
-fn scalar_text(text: &str) -> (String, u32) {
-    if let Some(q) = text.chars().next().filter(|c| *c == '"' || *c == '\'') {
-        let mut escaped = false;
-        for (i, c) in text.char_indices().skip(1) {
-            if escaped {
-                escaped = false;
-                continue;
-            }
-            if c == '\\' && q == '"' {
-                escaped = true;
-                continue;
-            }
-            if c == q {
-                return (text[1..i].to_string(), char_len(&text[..=i]));
-            }
-        }
-        return (text[1..].to_string(), char_len(text));
+    fn is_block_collection(&self, index: usize) -> bool {
+        matches!(
+            self.nodes.get(index).map(|m| m.kind),
+            Some(Kind::Seq { flow: false } | Kind::Map { flow: false })
+        )
     }
-    let cut = text.find(" #").unwrap_or(text.len());
-    let plain = text[..cut].trim_end();
-    (plain.to_string(), char_len(plain))
+
+    /// Gives `node` and everything in it the fallback place (marks ran out).
+    fn fall_back(&self, node: &mut Node, fallback: Span) {
+        node.pos = fallback.0;
+        node.len = fallback.1;
+        match &mut node.value {
+            Value::Seq(items) => items.iter_mut().for_each(|i| self.fall_back(i, fallback)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.pos = fallback.0;
+                self.fall_back(v, fallback);
+            }),
+            _ => {}
+        }
+    }
+
+    /// The place and length of a node's text, without its raw text.
+    fn span(&self, mark: NodeMark) -> Span {
+        (to_pos(mark.start, self.first_line), self.len(mark))
+    }
+
+    /// Characters from the start of the node to its end, or to the end of
+    /// its first line when it goes on over more lines; at least 1.
+    fn len(&self, mark: NodeMark) -> u32 {
+        let chars = if mark.end.line == mark.start.line {
+            mark.end.column.saturating_sub(mark.start.column)
+        } else {
+            let rest = self.yaml.get(mark.start.index..).unwrap_or_default();
+            let line = rest.split('\n').next().unwrap_or_default();
+            line.trim_end().chars().count()
+        };
+        u32::try_from(chars.max(1)).unwrap_or(u32::MAX)
+    }
+
+    fn locate(&self, mark: NodeMark, fallback: Span) -> Located {
+        let (pos, len) = self.span(mark);
+        let Kind::Scalar(style) = mark.kind else {
+            // Collections: where the `[`, `{`, first `-` or first key is.
+            let len = if matches!(
+                mark.kind,
+                Kind::Seq { flow: true } | Kind::Map { flow: true }
+            ) {
+                len
+            } else {
+                1
+            };
+            return Located {
+                pos,
+                len,
+                raw: None,
+            };
+        };
+        if mark.end.index <= mark.start.index {
+            // An empty value (`phone:`): libyaml puts it at the next token,
+            // often on the next line; the key is the place to show.
+            return Located {
+                pos: fallback.0,
+                len: fallback.1,
+                raw: None,
+            };
+        }
+        let raw = if mark.end.line != mark.start.line {
+            None
+        } else {
+            let written = self.yaml.get(mark.start.index..mark.end.index);
+            match style {
+                ScalarStyle::Plain => written.map(str::to_string),
+                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => written
+                    .and_then(|w| w.get(1..w.len().saturating_sub(1)))
+                    .map(str::to_string),
+                ScalarStyle::Block => None,
+            }
+        };
+        let len = if style == ScalarStyle::Block { 1 } else { len };
+        Located { pos, len, raw }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::node::Key;
+
+    /// A tree shaped like serde_yaml's, for the walk (the real pairing with
+    /// serde_yaml is tested in `frontmatter`).
+    fn parsed(yaml: &str) -> Node {
+        crate::load::frontmatter::parse(yaml, 2, "a.md").expect("valid YAML")
+    }
+
+    fn at<'n>(node: &'n Node, path: &str) -> &'n Node {
+        path.split('.').fold(node, |n, part| match &n.value {
+            Value::Seq(items) => &items[part.parse::<usize>().expect("index")],
+            Value::Map(_) => n.get(part).expect("key"),
+            _ => panic!("no {part} in {n:?}"),
+        })
+    }
+
+    fn key<'n>(node: &'n Node, path: &str) -> &'n Key {
+        let (parent, name) = path.rsplit_once('.').map_or(("", path), |(p, n)| (p, n));
+        let parent = if parent.is_empty() {
+            node
+        } else {
+            at(node, parent)
+        };
+        &parent
+            .as_map()
+            .expect("a map")
+            .iter()
+            .find(|(k, _)| k.name == name)
+            .expect("key")
+            .0
+    }
+
+    fn place(node: &Node, path: &str) -> (u32, u32) {
+        let n = at(node, path);
+        (n.pos.line, n.pos.col)
+    }
 
     const YAML: &str = "title: 惠东社工站\nphone: \"010-6557\"   # office\nopening_hours:\n  - days: [mon, tue]\n    time: \"09:00-17:30\"\nspaces:\n- name: 个案工作室\n  kind: casework\n  capacity: 4\ntags: [助老服务, \"议事, 协商\"]\nsummary: >\n  long text\n  more: text\nemail: a@example.org\n";
 
-    fn value(map: &PositionMap, path: &str) -> (u32, u32) {
-        let v = &map.values[path];
-        (v.pos.line, v.pos.col)
-    }
-
     #[test]
     fn locates_keys_and_scalars() {
-        let map = scan(YAML, 2);
-        assert_eq!(value(&map, "title"), (2, 8));
-        assert_eq!(map.values["title"].raw.as_deref(), Some("惠东社工站"));
-        assert_eq!(value(&map, "phone"), (3, 8));
-        assert_eq!(map.values["phone"].raw.as_deref(), Some("010-6557"));
-        assert_eq!(map.keys["email"], Pos::new(15, 1));
+        let node = parsed(YAML);
+        assert_eq!(place(&node, "title"), (2, 8));
+        assert_eq!(at(&node, "title").raw.as_deref(), Some("惠东社工站"));
+        assert_eq!(at(&node, "title").len, 5);
+        assert_eq!(place(&node, "phone"), (3, 8));
+        assert_eq!(at(&node, "phone").raw.as_deref(), Some("010-6557"));
+        assert_eq!(at(&node, "phone").len, 10);
+        assert_eq!(key(&node, "email").pos, Pos::new(15, 1));
     }
 
     #[test]
     fn locates_nested_lists_and_inline_items() {
-        let map = scan(YAML, 2);
-        assert_eq!(value(&map, "opening_hours.0.days.1"), (5, 17));
-        assert_eq!(value(&map, "opening_hours.0.time"), (6, 11));
-        assert_eq!(value(&map, "spaces.0.capacity"), (10, 13));
-        assert_eq!(map.keys["spaces.0.kind"], Pos::new(9, 3));
-        assert_eq!(value(&map, "tags.1"), (11, 14));
-        assert_eq!(map.values["tags.1"].raw.as_deref(), Some("议事, 协商"));
+        let node = parsed(YAML);
+        assert_eq!(place(&node, "opening_hours.0.days.1"), (5, 17));
+        assert_eq!(place(&node, "opening_hours.0.time"), (6, 11));
+        assert_eq!(place(&node, "spaces.0.capacity"), (10, 13));
+        assert_eq!(key(&node, "spaces.0.kind").pos, Pos::new(9, 3));
+        assert_eq!(place(&node, "tags.1"), (11, 14));
+        assert_eq!(at(&node, "tags.1").raw.as_deref(), Some("议事, 协商"));
+        assert_eq!(
+            at(&node, "tags").len,
+            "[助老服务, \"议事, 协商\"]".chars().count() as u32
+        );
+        // A block list is reported at its field's name.
+        assert_eq!(place(&node, "spaces"), (7, 1));
+        assert_eq!(at(&node, "spaces").len, 6);
     }
 
     #[test]
-    fn skips_block_scalars() {
-        let map = scan(YAML, 2);
-        assert_eq!(value(&map, "summary"), (12, 10));
-        assert!(!map.keys.contains_key("more"));
+    fn block_scalars_are_located_at_their_indicator() {
+        let node = parsed(YAML);
+        assert_eq!(place(&node, "summary"), (12, 10));
+        assert_eq!(at(&node, "summary").raw, None);
+        assert!(node.get("more").is_none());
     }
 
     #[test]
     fn sequence_of_sequences_and_inline_maps() {
-        let map = scan("a:\n  - - x\n    - y\nb: {k: v, n: 2}\n", 1);
-        assert_eq!(value(&map, "a.0.1"), (3, 7));
-        assert_eq!(value(&map, "b.n"), (4, 14));
+        let node =
+            crate::load::frontmatter::parse("a:\n  - - x\n    - y\nb: {k: v, n: 2}\n", 1, "a.md")
+                .expect("valid");
+        assert_eq!(place(&node, "a.0.1"), (3, 7));
+        assert_eq!(place(&node, "b.n"), (4, 14));
+        assert_eq!(key(&node, "b.n").pos, Pos::new(4, 11));
+    }
+
+    #[test]
+    fn items_of_a_flow_list_over_several_lines() {
+        let node = parsed("title: 探访\naudience: [老年人,\n  残障人士, 老人家]\n");
+        assert_eq!(place(&node, "audience.0"), (3, 12));
+        assert_eq!(place(&node, "audience.1"), (4, 3));
+        assert_eq!(place(&node, "audience.2"), (4, 9));
+        assert_eq!(at(&node, "audience.2").len, 3);
+        assert_eq!(at(&node, "audience.2").raw.as_deref(), Some("老人家"));
+        // The list itself: from `[` to the end of its first line.
+        assert_eq!(place(&node, "audience"), (3, 11));
+        assert_eq!(at(&node, "audience").len, 5);
+    }
+
+    #[test]
+    fn flow_maps_inside_a_block_list() {
+        let node = parsed(
+            "schedule:\n  - {days: [tue, thx], time: \"09:00-11:30\"}\n  - {days: [mon,\n      fri], time: \"14:00\"}\n",
+        );
+        assert_eq!(place(&node, "schedule.0.days.1"), (3, 18));
+        assert_eq!(at(&node, "schedule.0.days.1").raw.as_deref(), Some("thx"));
+        assert_eq!(place(&node, "schedule.0.time"), (3, 30));
+        assert_eq!(at(&node, "schedule.0.time").len, 13);
+        assert_eq!(key(&node, "schedule.0.time").pos, Pos::new(3, 24));
+        assert_eq!(place(&node, "schedule.0"), (3, 5));
+        assert_eq!(place(&node, "schedule.1.days.1"), (5, 7));
+        assert_eq!(place(&node, "schedule.1.time"), (5, 19));
+    }
+
+    #[test]
+    fn anchors_point_at_the_value_and_aliases_at_the_alias() {
+        let node = parsed(
+            "base: &hours {days: [mon, tue], time: \"09:00\"}\nnote: &n !!str 010\nplaces:\n  - *hours\ncopy: *n\n",
+        );
+        // The anchored value: after `&hours` and `!!str`.
+        assert_eq!(place(&node, "base"), (2, 14));
+        assert_eq!(place(&node, "base.days.1"), (2, 27));
+        assert_eq!(place(&node, "note"), (3, 16));
+        assert_eq!(at(&node, "note").raw.as_deref(), Some("010"));
+        // Everything reached through `*hours` is at `*hours`, 6 characters.
+        for path in [
+            "places.0",
+            "places.0.days",
+            "places.0.days.1",
+            "places.0.time",
+        ] {
+            assert_eq!(place(&node, path), (5, 5), "{path}");
+            assert_eq!(at(&node, path).len, 6, "{path}");
+        }
+        assert_eq!(key(&node, "places.0.time").pos, Pos::new(5, 5));
+        // The alias of a scalar keeps the text written at the anchor.
+        assert_eq!(place(&node, "copy"), (6, 7));
+        assert_eq!(at(&node, "copy").raw.as_deref(), Some("010"));
+    }
+
+    #[test]
+    fn an_anchor_redefined_later_is_used_from_there_on() {
+        let node = parsed("a: &x 1\nb: *x\nc: &x 2\nd: *x\n");
+        assert_eq!(at(&node, "d").raw.as_deref(), Some("2"));
+        assert_eq!(place(&node, "d"), (5, 4));
+        assert_eq!(at(&node, "b").raw.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn empty_values_point_at_their_key() {
+        let node = parsed("title: a\nphone:\nstaff:\n  -\n  - name: 王\n");
+        assert_eq!(place(&node, "phone"), (3, 1));
+        assert_eq!(at(&node, "phone").len, 5);
+        assert_eq!(place(&node, "staff.1.name"), (6, 11));
+    }
+
+    #[test]
+    fn columns_count_characters_after_chinese_text() {
+        let node = parsed("标题: 惠东\n名称: {简称: 东站, 全称: \"惠东社工站\"}\n");
+        assert_eq!(place(&node, "标题"), (2, 5));
+        assert_eq!(place(&node, "名称.全称"), (3, 18));
+        assert_eq!(at(&node, "名称.全称").len, 7);
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused_at_its_place() {
+        let deep = format!("title: a\nx: {}{}\n", "[".repeat(40), "]".repeat(40));
+        let err = scan(&deep, 2, usize::MAX).unwrap_err();
+        assert_eq!(
+            err,
+            ScanError::TooDeep(Pos::new(3, 4 + MAX_DEPTH as u32 - 1))
+        );
+        let block: String = (0..40)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        assert!(matches!(
+            scan(&block, 2, usize::MAX),
+            Err(ScanError::TooDeep(_))
+        ));
+        let fine = format!(
+            "x: {}{}\n",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(scan(&fine, 2, usize::MAX).is_ok());
+    }
+
+    #[test]
+    fn a_syntax_error_is_left_to_serde_yaml() {
+        assert_eq!(
+            scan("a: [b\n", 2, usize::MAX).unwrap_err(),
+            ScanError::Syntax
+        );
     }
 }

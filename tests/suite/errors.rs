@@ -111,6 +111,56 @@ fn value_outside_the_vocabulary() {
 }
 
 #[test]
+fn a_wrong_item_of_a_list_over_several_lines_is_pointed_at() {
+    let site = TestSite::new();
+    site.write(
+        SERVICE,
+        "---\ntitle: 探访\ncategory: 助老服务\naudience: [老年人,\n  全体居民, 老人家]\n---\n\n正文\n",
+    );
+    let (errors, _) = site.errors();
+    let e = only_error(&errors, SERVICE, 5, 9);
+    assert_eq!(e.code, "E-NOT-ALLOWED");
+    assert!(e.message.starts_with("`老人家` "), "{}", e.message);
+}
+
+#[test]
+fn a_wrong_day_inside_an_inline_group_in_a_list_is_pointed_at() {
+    let site = TestSite::new();
+    site.write(
+        SERVICE,
+        "---\ntitle: 探访\ncategory: 助老服务\nschedule:\n  - {days: [tue, thx], time: \"09:00-11:30\"}\n---\n\n正文\n",
+    );
+    let (errors, _) = site.errors();
+    let e = only_error(&errors, SERVICE, 5, 18);
+    assert_eq!(e.code, "E-NOT-WEEKDAY");
+    assert!(e.message.contains("`thx`"), "{}", e.message);
+}
+
+#[test]
+fn a_wrong_value_reached_through_an_alias_is_pointed_at_the_alias() {
+    let site = TestSite::new();
+    site.write(
+        SERVICE,
+        "---\ntitle: 探访\ncategory: 助老服务\nnote: &days [tue, thx]\nschedule:\n  - days: *days\n    time: \"09:00-11:30\"\n---\n\n正文\n",
+    );
+    let (errors, _) = site.errors();
+    let e = only_error(&errors, SERVICE, 6, 11);
+    assert_eq!(e.code, "E-NOT-WEEKDAY");
+    assert!(e.message.contains("`thx`"), "{}", e.message);
+}
+
+#[test]
+fn positions_stay_right_with_a_bom_and_crlf_in_a_flow_list() {
+    let site = TestSite::new();
+    site.write(
+        SERVICE,
+        "\u{feff}---\r\ntitle: 探访\r\ncategory: 助老服务\r\naudience: [老年人,\r\n  全体居民, 老人家]\r\n---\r\n\r\n正文\r\n",
+    );
+    let (errors, _) = site.errors();
+    only_error(&errors, SERVICE, 5, 9);
+}
+
+#[test]
 fn fixed_choices_are_checked() {
     let site = TestSite::new();
     site.write(SERVICE, "---\ntitle: 探访\ncategory: 助老服务\nstatus: activ\nschedule:\n  - days: [tue, thur]\n    time: \"9:00-11:30\"\n---\n");

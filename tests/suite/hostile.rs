@@ -238,3 +238,191 @@ fn deep_nesting_and_odd_yaml_do_not_crash() {
         "{stderr}"
     );
 }
+
+/// The largest page zhan reads (`load::MAX_PAGE_BYTES`), less a little room.
+const AT_THE_LIMIT: usize = 2 * 1024 * 1024 - 64;
+
+/// `head`, then `unit` repeated while the whole stays under the size limit
+/// with `tail` after it.
+fn fill(head: &str, unit: &str, tail: &str) -> String {
+    let room = AT_THE_LIMIT.saturating_sub(head.len() + tail.len());
+    let mut text = String::with_capacity(AT_THE_LIMIT);
+    text.push_str(head);
+    text.push_str(&unit.repeat(room / unit.len()));
+    text.push_str(tail);
+    text
+}
+
+/// Every hostile class of this file, and the inputs that took time growing
+/// with the square of their size (deep nesting, identical headings, many
+/// fields), at the size limit: each build ends in under 2 s. A debug build
+/// (what `cargo test` runs) is several times slower, so it gets 20 s: still
+/// far below what the quadratic cases took (minutes to an hour and a half).
+#[test]
+fn every_hostile_class_at_the_size_limit_ends_quickly() {
+    let limit = Duration::from_secs(if cfg!(debug_assertions) { 20 } else { 2 });
+    let nested = |open: &str, close: &str| {
+        let head = "---\ntitle: 深\nx: ";
+        let pairs = (AT_THE_LIMIT - head.len() - 10) / (open.len() + close.len());
+        format!("{head}{}{}\n---\n", open.repeat(pairs), close.repeat(pairs))
+    };
+    let staircase = {
+        let mut text = String::from("---\ntitle: 深\n");
+        let mut depth = 0;
+        while text.len() + depth + 8 < AT_THE_LIMIT {
+            text.push_str(&format!("{}k:\n", " ".repeat(depth)));
+            depth += 1;
+        }
+        text.push_str("---\n");
+        text
+    };
+    let many_keys: String = {
+        let mut text = String::from("---\ntitle: 字段\n");
+        (0..24_000).for_each(|i| text.push_str(&format!("k{i}: v\n")));
+        text.push_str("---\n");
+        text
+    };
+    let mut gbk = fill(
+        "---\ntitle: 编码\n---\n",
+        "社工站组织开展居民议事协商。\n",
+        "",
+    )
+    .into_bytes();
+    gbk.extend_from_slice(b"\xb9\xdc\xd7\xaf\n");
+    let cases: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("invalid UTF-8 at the end", "content/news/gbk.md", gbk),
+        (
+            "BOM and CRLF",
+            "content/news/crlf.md",
+            fill(
+                "\u{feff}---\r\ntitle: 探访\r\n---\r\n",
+                "正文，服务流程。\r\n",
+                "",
+            )
+            .into_bytes(),
+        ),
+        (
+            "alias bomb",
+            "content/news/bomb.md",
+            fill(
+                "---\ntitle: 炸弹\na: &a [lol, lol, lol, lol, lol, lol, lol, lol]\nb: [",
+                "*a, ",
+                "*a]\n---\n",
+            )
+            .into_bytes(),
+        ),
+        (
+            "a page of plain text",
+            "content/news/big.md",
+            fill(
+                "---\ntitle: 大文件\n---\n",
+                "社工站组织开展居民议事协商，服务覆盖辖区多个楼栋。\n",
+                "",
+            )
+            .into_bytes(),
+        ),
+        (
+            "one long line",
+            "content/news/line.md",
+            fill("---\ntitle: 长行\n---\n", "议事协商", "\n").into_bytes(),
+        ),
+        (
+            "paths out of the site",
+            STATION,
+            fill(
+                "---\ntitle: 惠东\naliases: [",
+                "\"../../../etc/x\", ",
+                "x]\n---\n",
+            )
+            .into_bytes(),
+        ),
+        (
+            "raw HTML",
+            "content/news/xss.md",
+            fill(
+                "---\ntitle: 脚本\n---\n\n",
+                "<script>alert(1)</script>\n\n",
+                "",
+            )
+            .into_bytes(),
+        ),
+        (
+            "script links",
+            "content/news/links.md",
+            fill(
+                "---\ntitle: 链接\n---\n\n",
+                "[点我](javascript:alert(1)) ",
+                "\n",
+            )
+            .into_bytes(),
+        ),
+        (
+            "odd tags",
+            "content/news/tags.md",
+            fill(
+                "---\ntitle: 标签\ntags: [",
+                "\"../../escape\", \"a/b\", \"..\", ",
+                "x]\n---\n",
+            )
+            .into_bytes(),
+        ),
+        (
+            "odd YAML: tags",
+            "content/news/tagged.md",
+            fill("---\ntitle: 标签\nx: [", "!custom a, ", "a]\n---\n").into_bytes(),
+        ),
+        (
+            "odd YAML: a list",
+            "content/news/list.md",
+            fill("---\n", "- 不是字段\n", "---\n").into_bytes(),
+        ),
+        (
+            "nested [",
+            "content/news/deep.md",
+            nested("[", "]").into_bytes(),
+        ),
+        (
+            "nested {",
+            "content/news/deep.md",
+            nested("{a: ", "}").into_bytes(),
+        ),
+        (
+            "nested - ",
+            "content/news/deep.md",
+            nested("- ", "").into_bytes(),
+        ),
+        (
+            "nested by indenting",
+            "content/news/deep.md",
+            staircase.into_bytes(),
+        ),
+        (
+            "24,000 fields",
+            "content/news/keys.md",
+            many_keys.into_bytes(),
+        ),
+        (
+            "identical headings",
+            "content/news/headings.md",
+            fill("---\ntitle: 标题\n---\n\n", "## a\n\n", "").into_bytes(),
+        ),
+    ];
+    for (class, rel, bytes) in cases {
+        assert!(
+            bytes.len() <= 2 * 1024 * 1024,
+            "{class}: {} bytes",
+            bytes.len()
+        );
+        let site = TestSite::new();
+        site.write_bytes(rel, &bytes);
+        let started = Instant::now();
+        let result = site.build();
+        let took = started.elapsed();
+        eprintln!("{class}: {took:?}");
+        assert!(took < limit, "{class}: the build took {took:?}");
+        // Each either builds or fails with a diagnostic, never a crash.
+        if let Err((code, stderr)) = result {
+            assert_eq!(code, 1, "{class}: {}", &stderr[..stderr.len().min(2000)]);
+        }
+    }
+}
