@@ -71,6 +71,7 @@ pub struct Site {
     linked_from: Arc<Vec<Vec<usize>>>,
     draft_keys: Arc<HashSet<(Kind, String)>>,
     draft_paths: Arc<HashSet<String>>,
+    unreadable: Arc<Unreadable>,
     /// The problems found resolving each item, and those of the whole site
     /// (duplicate ids, cycles).
     item_problems: Vec<Vec<Diagnostic>>,
@@ -238,6 +239,7 @@ struct Index<'a> {
     items: &'a [Arc<Item>],
     by_key: &'a KeyIndex,
     drafts: &'a HashSet<(Kind, String)>,
+    unreadable: &'a Unreadable,
 }
 
 impl Index<'_> {
@@ -262,6 +264,11 @@ impl Index<'_> {
         };
         if self.drafts.contains(&(kind, r.id.clone())) {
             out.push(error("E-REF-DRAFT").with_hint("H-REF-DRAFT"));
+            return None;
+        }
+        if self.unreadable.keys.contains(&(kind, r.id.clone())) {
+            // The item's own file is in error; saying it is unknown too
+            // would send the author looking for the wrong mistake.
             return None;
         }
         let mut sorted: Vec<&str> = self
@@ -311,6 +318,18 @@ pub struct Parts {
     pub assets: Vec<Asset>,
     pub draft_keys: HashSet<(Kind, String)>,
     pub draft_paths: HashSet<String>,
+    pub unreadable: Unreadable,
+}
+
+/// Content files that exist but could not be read (their front matter is
+/// in error): references and links to them are not reported again as
+/// missing, since the one mistake is in the file itself.
+#[derive(Debug, Default, Clone)]
+pub struct Unreadable {
+    /// Their content paths (`services/huidong/x.md`).
+    pub paths: HashSet<String>,
+    /// Their kinds and keys, as their paths place them.
+    pub keys: HashSet<(Kind, String)>,
 }
 
 /// What resolving one item needs to read.
@@ -459,6 +478,7 @@ impl Resolver<'_> {
             &self.pages,
             asset_set,
             self.draft_paths,
+            &self.index.unreadable.paths,
             o,
         );
         found.extend(bodies[i].diagnostics.iter().cloned());
@@ -476,6 +496,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         assets,
         draft_keys,
         draft_paths,
+        unreadable,
     } = parts;
     let mut out: Vec<Diagnostic> = Vec::new();
     let mut by_key: KeyIndex = HashMap::new();
@@ -499,6 +520,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
             items: &items,
             by_key: &by_key,
             drafts: &draft_keys,
+            unreadable: &unreadable,
         },
         pages: PageIndex {
             by_key: &by_key,
@@ -672,6 +694,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         linked_from: Arc::new(linked_from),
         draft_keys: Arc::new(draft_keys),
         draft_paths: Arc::new(draft_paths),
+        unreadable: Arc::new(unreadable),
         item_problems,
         site_problems: Arc::new(out),
         record_reads: true,
@@ -716,6 +739,7 @@ pub fn relink(
             items: &items,
             by_key: &previous.key_index,
             drafts: &previous.draft_keys,
+            unreadable: &previous.unreadable,
         },
         pages: PageIndex {
             by_key: &previous.key_index,
@@ -751,6 +775,7 @@ pub fn relink(
         linked_from: Arc::clone(&previous.linked_from),
         draft_keys: Arc::clone(&previous.draft_keys),
         draft_paths: Arc::clone(&previous.draft_paths),
+        unreadable: Arc::clone(&previous.unreadable),
         item_problems,
         site_problems: Arc::clone(&previous.site_problems),
         record_reads: previous.record_reads,
@@ -800,6 +825,7 @@ fn check_body_links(
     page_of_path: &PageIndex,
     assets: &HashMap<&str, u64>,
     draft_paths: &HashSet<String>,
+    unreadable_paths: &HashSet<String>,
     out: &mut Vec<Diagnostic>,
 ) {
     let file = item.doc.display.as_str();
@@ -848,6 +874,7 @@ fn check_body_links(
                         }
                     }
                 }
+                None if unreadable_paths.contains(path) => {}
                 None if draft_paths.contains(path) => out.push(
                     Diagnostic::error(file, link.pos, "E-LINK-DRAFT")
                         .with_len(link.len as usize)

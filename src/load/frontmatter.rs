@@ -12,6 +12,7 @@ use serde_yaml as yaml;
 
 use super::node::{Key, Node, Value};
 use super::positions::{self, ScanError};
+use super::slips::{self, Slip, SlipKind};
 use crate::diagnostics::{Diagnostic, Pos, Problem};
 
 /// Most values one front-matter block may hold once YAML aliases are expanded.
@@ -30,22 +31,38 @@ pub struct Split<'a> {
     pub body_start: usize,
     /// The file line on which the body starts.
     pub body_line: u32,
+    /// Blank lines written before the opening `---` (Notepad users leave
+    /// one): the front matter is read all the same, and this is warned about.
+    pub blank_lines_before: u32,
 }
 
 /// Cuts `text` (already without BOM and with `\n` line ends) into front matter
 /// and body. A file that opens with `---` but never closes it is an error.
 pub fn split(text: &str) -> Result<Split<'_>, Problem> {
-    let first_line_end = text.find('\n').unwrap_or(text.len());
-    if text[..first_line_end].trim_end() != "---" {
+    // Blank lines before the opening `---` are skipped: without this, a
+    // file that starts with an empty line had no front matter at all and was
+    // reported as missing its title.
+    let mut start = 0;
+    let mut blank_lines_before = 0u32;
+    while let Some(end) = text[start..].find('\n').map(|i| start + i) {
+        if !text[start..end].trim().is_empty() {
+            break;
+        }
+        start = end + 1;
+        blank_lines_before += 1;
+    }
+    let first_line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    if text[start..first_line_end].trim_end() != "---" {
         return Ok(Split {
             yaml: None,
             yaml_line: 1,
             body_start: 0,
             body_line: 1,
+            blank_lines_before: 0,
         });
     }
     let mut offset = (first_line_end + 1).min(text.len());
-    let mut line = 2u32;
+    let mut line = blank_lines_before + 2;
     while offset < text.len() {
         let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
         let current = text[offset..end].trim_end();
@@ -53,9 +70,10 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
             let body_start = (end + 1).min(text.len());
             return Ok(Split {
                 yaml: Some(&text[first_line_end + 1..offset]),
-                yaml_line: 2,
+                yaml_line: blank_lines_before + 2,
                 body_start,
                 body_line: line + 1,
+                blank_lines_before,
             });
         }
         offset = end + 1;
@@ -95,6 +113,163 @@ pub fn parse(yaml_text: &str, first_line: u32, file: &str) -> Result<Node, Diagn
         }
     }
     Ok(node)
+}
+
+/// [`parse`], and the slips of a Chinese keyboard (`super::slips`): the
+/// tree with warnings, or every error of the front matter. A slip that
+/// breaks YAML (a full-width colon after a key, a tab or full-width spaces
+/// used to indent) is an error said in plain words with its fix, in place of
+/// the parser's message about where it gave up. Slips that YAML accepts are read as the
+/// author meant, with a warning: a list with Chinese commas or in full-width
+/// brackets as its items, a value in curly quotes without them (so they do
+/// not end up in a `tel:` link).
+pub fn parse_checked(
+    yaml_text: &str,
+    first_line: u32,
+    file: &str,
+) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let found = slips::find(yaml_text);
+    let at = |slip: &Slip| Pos::new(first_line + slip.line - 1, slip.col);
+    // These are never meant: an error each, said in plain words, whatever
+    // the parser makes of them (it may even read `　　time:` as a field).
+    let breaking: Vec<Diagnostic> = found
+        .iter()
+        .filter(|s| breaks_yaml(&s.kind))
+        .map(|slip| slip_diagnostic(slip, at(slip), file, true))
+        .collect();
+    if !breaking.is_empty() {
+        return Err(breaking);
+    }
+    let mut node = parse(yaml_text, first_line, file).map_err(|d| vec![d])?;
+    let mut warnings = Vec::new();
+    for slip in &found {
+        let pos = at(slip);
+        read_as_meant(&mut node, &slip.kind, pos);
+        warnings.push(slip_diagnostic(slip, pos, file, false));
+    }
+    Ok((node, warnings))
+}
+
+fn breaks_yaml(kind: &SlipKind) -> bool {
+    matches!(
+        kind,
+        SlipKind::FullWidthColon { .. } | SlipKind::TabIndent | SlipKind::FullWidthSpaceIndent
+    )
+}
+
+fn slip_diagnostic(slip: &Slip, pos: Pos, file: &str, error: bool) -> Diagnostic {
+    let (error_code, warning_code, hint) = match &slip.kind {
+        SlipKind::FullWidthColon { .. } => ("E-SLIP-COLON", "W-SLIP-COLON", "H-SLIP-COLON"),
+        SlipKind::TabIndent => ("E-SLIP-TAB", "W-SLIP-TAB", "H-SLIP-TAB"),
+        SlipKind::FullWidthSpaceIndent => ("E-SLIP-SPACE", "W-SLIP-SPACE", "H-SLIP-SPACE"),
+        SlipKind::ChineseCommaInList => ("E-SLIP-COMMA", "W-SLIP-COMMA", "H-SLIP-COMMA"),
+        SlipKind::CurlyQuotes => ("E-SLIP-QUOTES", "W-SLIP-QUOTES", "H-SLIP-QUOTES"),
+        SlipKind::FullWidthBrackets => ("E-SLIP-BRACKETS", "W-SLIP-BRACKETS", "H-SLIP-BRACKETS"),
+    };
+    let d = if error {
+        Diagnostic::error(file, pos, error_code)
+    } else {
+        Diagnostic::warning(file, pos, warning_code)
+    };
+    let d = d.with_len(slip.len as usize).with_hint(hint);
+    match &slip.kind {
+        SlipKind::FullWidthColon { key } => d.arg("key", key.as_str()),
+        _ => d,
+    }
+}
+
+/// Reads the value a slip YAML accepted as the author meant it (see
+/// [`parse_checked`]).
+fn read_as_meant(node: &mut Node, kind: &SlipKind, pos: Pos) {
+    match &mut node.value {
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|(_, child)| read_as_meant(child, kind, pos)),
+        Value::Seq(items) => {
+            if *kind == SlipKind::ChineseCommaInList && items.iter().any(|i| i.pos.line == pos.line)
+            {
+                let old = std::mem::take(items);
+                *items = old.into_iter().flat_map(split_at_chinese_commas).collect();
+            } else {
+                items.iter_mut().for_each(|i| read_as_meant(i, kind, pos));
+            }
+        }
+        Value::Str(text) if node.pos == pos => match kind {
+            SlipKind::CurlyQuotes => {
+                let bare = text
+                    .trim_start_matches(['“', '”', '‘', '’'])
+                    .trim_end_matches(['“', '”', '‘', '’'])
+                    .trim()
+                    .to_string();
+                *text = bare.clone();
+                node.raw = Some(bare);
+            }
+            SlipKind::FullWidthBrackets => {
+                let inner = text
+                    .trim_start_matches(['【', '［'])
+                    .trim_end_matches(['】', '］'])
+                    .to_string();
+                let at = node.pos;
+                let items = split_list_text(&inner)
+                    .into_iter()
+                    .map(|(offset, item)| text_node(item, at, offset + 1))
+                    .collect();
+                node.value = Value::Seq(items);
+                node.raw = None;
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// The items of a list item written with Chinese commas (`老年人，儿童`).
+fn split_at_chinese_commas(item: Node) -> Vec<Node> {
+    let Value::Str(text) = &item.value else {
+        return vec![item];
+    };
+    if !text.contains(['，', '、']) {
+        return vec![item];
+    }
+    split_list_text(text)
+        .into_iter()
+        .map(|(offset, part)| text_node(part, item.pos, offset))
+        .collect()
+}
+
+/// The items of `text` cut at commas (`,` `，` `、`), each with how many
+/// characters into `text` it starts.
+fn split_list_text(text: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut start_chars = 0u32;
+    let mut current = String::new();
+    let mut count = 0u32;
+    for c in text.chars().chain(std::iter::once(',')) {
+        count += 1;
+        if matches!(c, ',' | '，' | '、') {
+            let lead = current.chars().take_while(|c| c.is_whitespace()).count() as u32;
+            let item = current.trim().to_string();
+            if !item.is_empty() {
+                out.push((start_chars + lead, item));
+            }
+            current.clear();
+            start_chars = count;
+        } else {
+            current.push(c);
+        }
+    }
+    out
+}
+
+fn text_node(text: String, at: Pos, offset: u32) -> Node {
+    Node {
+        len: u32::try_from(text.chars().count())
+            .unwrap_or(u32::MAX)
+            .max(1),
+        pos: Pos::new(at.line, at.col + offset),
+        raw: Some(text.clone()),
+        value: Value::Str(text),
+    }
 }
 
 fn too_deep(pos: Pos, file: &str) -> Diagnostic {

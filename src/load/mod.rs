@@ -68,6 +68,9 @@ pub struct Document {
     pub front_line: u32,
     pub body_start: usize,
     pub body_line: u32,
+    /// Warnings about how the file is written (slips the reading got past),
+    /// reported with the item's own.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Document {
@@ -349,11 +352,25 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
         Ok(split) => split,
         Err(problem) => return Err(vec![problem.error_at(&display, Pos::START)]),
     };
+    let mut warnings = Vec::new();
+    if split.blank_lines_before > 0 {
+        warnings.push(
+            Diagnostic::warning(&display, Pos::START, "W-FRONT-BLANK-BEFORE")
+                .arg("count", split.blank_lines_before)
+                .with_hint("H-FRONT-BLANK-BEFORE"),
+        );
+    }
     let front = match split.yaml {
         None => None,
-        Some(yaml) => match frontmatter::parse(yaml, split.yaml_line, &display) {
-            Ok(node) => Some(node),
-            Err(d) => return Err(vec![d]),
+        Some(yaml) => match frontmatter::parse_checked(yaml, split.yaml_line, &display) {
+            Ok((node, slips)) => {
+                warnings.extend(slips);
+                Some(node)
+            }
+            Err(mut errors) => {
+                errors.extend(warnings);
+                return Err(errors);
+            }
         },
     };
     Ok(Document {
@@ -364,6 +381,7 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
         body_line: split.body_line,
         front,
         text,
+        warnings,
     })
 }
 

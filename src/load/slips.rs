@@ -110,9 +110,16 @@ pub fn find(text: &str) -> Vec<Slip> {
 /// Slips within a value that starts at byte `at` of `line`.
 fn value_slips(value: &str, at_byte: usize, line_no: u32, line: &str, slips: &mut Vec<Slip>) {
     let first = value.chars().next().unwrap_or(' ');
-    if matches!(first, '“' | '”' | '‘' | '’') {
-        let len = value.chars().count();
-        slips.push(at(SlipKind::CurlyQuotes, line_no, line, at_byte, len));
+    // A whole value in curly quotes; a value that starts by quoting a name
+    // (“同心为老”品牌的……) is Chinese punctuation.
+    let curly = |c: char| matches!(c, '“' | '”' | '‘' | '’');
+    if curly(first) {
+        let last = value.chars().last().unwrap_or(' ');
+        let inner = value.chars().count().saturating_sub(2);
+        if curly(last) && value.chars().skip(1).take(inner).all(|c| !curly(c)) {
+            let len = value.chars().count();
+            slips.push(at(SlipKind::CurlyQuotes, line_no, line, at_byte, len));
+        }
         return;
     }
     if matches!(first, '【' | '［') {
@@ -121,26 +128,32 @@ fn value_slips(value: &str, at_byte: usize, line_no: u32, line: &str, slips: &mu
         return;
     }
     if first == '[' {
-        // Inside the brackets, outside quotes.
+        // Inside the brackets, outside quotes. A list whose items are cut
+        // with ASCII commas may hold Chinese ones in an item's text
+        // (`[身份证, 照片、票据]`): only a list with no ASCII comma is a slip.
         let mut quote: Option<char> = None;
+        let mut chinese: Option<usize> = None;
         for (i, c) in value.char_indices() {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
                 (None, '"' | '\'') => quote = Some(c),
+                (None, ',') => return,
                 (None, '，' | '、') => {
-                    slips.push(at(
-                        SlipKind::ChineseCommaInList,
-                        line_no,
-                        line,
-                        at_byte + i,
-                        1,
-                    ));
-                    return;
+                    chinese.get_or_insert(i);
                 }
-                (None, ']') => return,
+                (None, ']') => break,
                 _ => {}
             }
+        }
+        if let Some(i) = chinese {
+            slips.push(at(
+                SlipKind::ChineseCommaInList,
+                line_no,
+                line,
+                at_byte + i,
+                1,
+            ));
         }
     }
 }
@@ -265,6 +278,7 @@ mod tests {
         );
         // Quoted text may hold them; so may a plain value.
         assert!(kinds("tags: [\"老年人，儿童\"]\nsummary: 老人，儿童\n").is_empty());
+        assert!(kinds("materials: [身份证, 与纠纷有关的照片、票据等材料]\n").is_empty());
     }
 
     #[test]
@@ -279,6 +293,7 @@ mod tests {
         );
         // Curly quotes inside a sentence are Chinese punctuation.
         assert!(kinds("summary: 开展“楼门文化”活动\n").is_empty());
+        assert!(kinds("summary: “同心为老”品牌的核心服务\n").is_empty());
     }
 
     #[test]

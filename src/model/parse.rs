@@ -172,11 +172,12 @@ pub enum Read {
 /// Reads one document into an item, pushing its problems into `out`.
 /// Drafts are left out unless `drafts`.
 pub fn read_document(
-    doc: Document,
+    mut doc: Document,
     config: &Config,
     drafts: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Read {
+    out.append(&mut doc.warnings);
     read_item(doc, config, drafts, out)
 }
 

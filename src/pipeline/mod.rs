@@ -472,7 +472,8 @@ impl Workspace {
         let mut fingerprints = Vec::with_capacity(count);
         let mut draft_keys = HashSet::new();
         let mut draft_paths = HashSet::new();
-        for source in self.sources.values() {
+        let mut unreadable = link::Unreadable::default();
+        for (path, source) in &self.sources {
             source
                 .problems
                 .iter()
@@ -486,6 +487,15 @@ impl Workspace {
             if let Some(d) = &source.draft {
                 draft_keys.insert((d.kind, d.key.clone()));
                 draft_paths.insert(d.path.clone());
+            }
+            if source.item.is_none()
+                && source.draft.is_none()
+                && source.problems.iter().any(Diagnostic::is_error)
+            {
+                if let Ok(placement) = crate::model::classify(&path.0) {
+                    unreadable.keys.insert((placement.kind, placement.key));
+                    unreadable.paths.insert(path.0.clone());
+                }
             }
         }
         let mut assets: Vec<Asset> = self.assets.values().cloned().collect();
@@ -509,6 +519,7 @@ impl Workspace {
                         assets,
                         draft_keys,
                         draft_paths,
+                        unreadable,
                     };
                     let full = link::link(parts, &mut expected);
                     link::assert_same_relations(&relinked, &full);
@@ -533,6 +544,7 @@ impl Workspace {
             assets,
             draft_keys,
             draft_paths,
+            unreadable,
         };
         (link::link(parts, diagnostics), fingerprints)
     }

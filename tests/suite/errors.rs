@@ -581,3 +581,79 @@ fn refusals_of_the_cli_are_chinese_and_have_codes() {
     assert_eq!(v["code"], "E-NEW-KIND");
     assert_eq!(v["args"]["close"], "service");
 }
+
+/// The front matter of a service with `line` in place of its `category` line.
+fn service_with(line: &str) -> String {
+    format!("---\ntitle: 探访\n{line}\naudience: [老年人]\n---\n\n正文\n")
+}
+
+#[test]
+fn yaml_slips_of_a_chinese_keyboard_are_named_where_they_were_typed() {
+    // (line in the file, the slip, code, line, column)
+    let breaking = [
+        ("category：助老服务", "E-SLIP-COLON", 3, 9),
+        (
+            "category: 助老服务\nschedule:\n  - days: [tue]\n\ttime: \"09:00-10:00\"",
+            "E-SLIP-TAB",
+            6,
+            1,
+        ),
+        (
+            "category: 助老服务\nschedule:\n  - days: [tue]\n\u{3000}\u{3000}time: \"09:00-10:00\"",
+            "E-SLIP-SPACE",
+            6,
+            1,
+        ),
+    ];
+    for (line, code, at_line, at_col) in breaking {
+        let site = TestSite::new();
+        site.write(SERVICE, &service_with(line));
+        let (errors, _) = site.errors();
+        let e = only_error(&errors, SERVICE, at_line, at_col);
+        assert_eq!(e.code, code, "{line}");
+        assert!(common::has_chinese(&e.hint), "{}", e.hint);
+    }
+}
+
+#[test]
+fn yaml_slips_that_yaml_accepts_are_read_as_meant_with_a_warning() {
+    let site = TestSite::new();
+    site.write(
+        SERVICE,
+        "\n---\ntitle: 探访\ncategory: 助老服务\naudience: [老年人，全体居民]\ncontact: “010-65571234”\nhow_to_apply: 【电话预约, 到站登记】\n---\n\n正文\n",
+    );
+    let out = site.run(&["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let printed = common::diagnostics(&stderr);
+    let at = |code: &str| {
+        printed
+            .iter()
+            .find(|d| d.code == code && d.file.ends_with(SERVICE))
+            .map(|d| (d.line, d.col, d.severity.as_str()))
+    };
+    assert_eq!(at("W-FRONT-BLANK-BEFORE"), Some((1, 1, "warning")));
+    assert_eq!(at("W-SLIP-COMMA"), Some((5, 15, "warning")));
+    assert_eq!(at("W-SLIP-QUOTES"), Some((6, 10, "warning")));
+    assert_eq!(at("W-SLIP-BRACKETS"), Some((7, 15, "warning")));
+    // Read as the author meant: two audiences, the number without quotes
+    // in its tel: link, two steps.
+    let page = site.read("output/services/huidong/tanfang/index.html");
+    assert!(page.contains("全体居民"), "second audience");
+    assert!(
+        page.contains("href=\"tel:010-65571234\""),
+        "tel link without quotes"
+    );
+    assert!(!page.contains("“010"), "no curly quote published");
+    assert!(page.contains("到站登记"));
+}
+
+#[test]
+fn a_file_in_error_is_not_reported_again_by_the_pages_that_link_to_it() {
+    let site = TestSite::new();
+    let station = site.read(STATION);
+    site.write(STATION, &station.replacen("title: ", "title：", 1));
+    let (errors, _) = site.errors();
+    let e = only_error(&errors, STATION, 2, 6);
+    assert_eq!(e.code, "E-SLIP-COLON");
+}
