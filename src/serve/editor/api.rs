@@ -1,0 +1,446 @@
+//! The editor's JSON API, under `/_zhan/api/`. Every call has passed
+//! [`super::guard`] (host, origin, token) before it reaches here.
+//!
+//! - `GET index`: the content files by type, with titles and addresses.
+//! - `GET form?path=P`: the form of `content/P`: its fields from the schema,
+//!   its values, its body, its text and hash as opened.
+//! - `POST save`: `{path, hash, base, changes: [{field, value} | {field,
+//!   remove: true}], body}` applies the changed fields to `base` (the text
+//!   as opened) and replaces the body if it changed; or `{path, hash, text}`
+//!   writes a whole text (keeping one's own version after a conflict).
+//!   409 with both versions if the file changed on disk since.
+//! - `GET history?path=P`, `GET version?path=P&id=V`, `POST restore`
+//!   `{path, id, hash}`: the kept versions of a file.
+
+use serde_json::{Value as J, json};
+
+use super::super::http::{Request, Response};
+use super::{Editor, SiteView, error_json, form, json_response};
+use crate::edit::store::{self, ContentHash, PathProblem, SaveError};
+use crate::edit::{self, Change, EditError, FieldPath, Val};
+use crate::messages::{self, Arg};
+use crate::model::{self, Date, Kind, schema};
+
+/// The types the editor lists, in the order of the content model.
+const KINDS: [Kind; 9] = [
+    Kind::Station,
+    Kind::Service,
+    Kind::Organization,
+    Kind::Course,
+    Kind::Lesson,
+    Kind::Project,
+    Kind::Report,
+    Kind::News,
+    Kind::Page,
+];
+
+/// Answers an API call.
+pub fn route(editor: &Editor, req: &Request) -> Response {
+    let name = req.path().trim_start_matches("/_zhan/api/");
+    match (req.method, name) {
+        ("GET" | "HEAD", "index") => index(&editor.site()),
+        ("GET" | "HEAD", "form") => with_path(req, |path| open_form(editor, &path)),
+        ("GET" | "HEAD", "history") => with_path(req, |path| history(editor, &path)),
+        ("GET" | "HEAD", "version") => with_path(req, |path| {
+            let id = req.query("id").unwrap_or_default();
+            match store::read_version(editor.root(), &path, &id) {
+                Ok(text) => json_response("200 OK", &json!({ "text": text })),
+                Err(e) => save_error(e),
+            }
+        }),
+        ("POST", "save") => with_body(req, |body| save(editor, body)),
+        ("POST", "restore") => with_body(req, |body| restore(editor, body)),
+        _ => error_json("404 Not Found", "editor.not-found", &[]),
+    }
+}
+
+fn with_path(req: &Request, then: impl FnOnce(String) -> Response) -> Response {
+    match req.query("path") {
+        Some(path) => then(path),
+        None => error_json("400 Bad Request", "editor.bad-request", &[]),
+    }
+}
+
+fn with_body(req: &Request, then: impl FnOnce(&J) -> Response) -> Response {
+    match serde_json::from_slice::<J>(req.body) {
+        Ok(body) if body.is_object() => then(&body),
+        _ => error_json("400 Bad Request", "editor.bad-request", &[]),
+    }
+}
+
+/// The kind of a content file: as the last build read it, else by its place.
+fn kind_of(site: &SiteView, path: &str) -> Kind {
+    site.file(path)
+        .and_then(|f| f.kind)
+        .or_else(|| model::classify(path).ok().map(|p| p.kind))
+        .unwrap_or(Kind::Page)
+}
+
+fn kind_name(kind: Kind) -> String {
+    messages::tr(&format!("kind.{}", kind.name()))
+}
+
+fn hash_text(hash: ContentHash) -> String {
+    format!("{:016x}", hash.0)
+}
+
+fn parse_hash(value: &J) -> Option<ContentHash> {
+    u64::from_str_radix(value.as_str()?, 16)
+        .ok()
+        .map(ContentHash)
+}
+
+fn index(site: &SiteView) -> Response {
+    let base = site.config.base_path.as_str();
+    let groups: Vec<J> = KINDS
+        .iter()
+        .map(|&kind| {
+            let items: Vec<J> = site
+                .files
+                .iter()
+                .filter(|f| {
+                    let k = f.kind.unwrap_or(Kind::Page);
+                    k == kind || (kind == Kind::Page && matches!(k, Kind::Home | Kind::Section))
+                })
+                .map(|f| {
+                    json!({
+                        "path": f.path,
+                        "id": f.id,
+                        "title": f.title,
+                        "url": f.site_path.as_ref().map(|p| format!("{base}{p}")),
+                    })
+                })
+                .collect();
+            json!({ "kind": kind.name(), "name": kind_name(kind), "items": items })
+        })
+        .collect();
+    json_response("200 OK", &json!({ "kinds": groups }))
+}
+
+/// Where the body starts in a file's text (BOM and CRLF as on disk); None
+/// if the front matter is never closed.
+pub fn body_start(text: &str) -> Option<usize> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut at = start;
+    let mut lines = text[start..].split_inclusive('\n');
+    match lines.next() {
+        Some(first) if first.trim_end() == "---" => at += first.len(),
+        _ => return Some(start),
+    }
+    for line in lines {
+        at += line.len();
+        if matches!(line.trim_end(), "---" | "...") {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// The front matter's fields, as the form shows them.
+fn values(text: &str) -> Result<serde_json::Map<String, J>, ()> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let end = body_start(text).ok_or(())?;
+    let front = &text[start..end];
+    let yaml: String = front
+        .split_inclusive('\n')
+        .skip(1)
+        .filter(|l| !matches!(l.trim_end(), "---" | "..."))
+        .collect();
+    if front.is_empty() || yaml.trim().is_empty() {
+        return Ok(serde_json::Map::new());
+    }
+    let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml).map_err(|_| ())?;
+    let Some(Val::Map(entries)) = Val::from_yaml(&parsed) else {
+        return Err(());
+    };
+    Ok(entries
+        .iter()
+        .map(|(k, v)| (k.clone(), form::to_json(v)))
+        .collect())
+}
+
+fn open_form(editor: &Editor, path: &str) -> Response {
+    let opened = match store::open(editor.root(), path) {
+        Ok(o) => o,
+        Err(e) => return save_error(e),
+    };
+    let site = editor.site();
+    let kind = kind_of(&site, path);
+    let text = &opened.text;
+    let body = body_start(text).map(|at| text[at..].replace("\r\n", "\n"));
+    let (values, problem) = match values(text) {
+        Ok(v) => (v, None),
+        Err(()) => (
+            serde_json::Map::new(),
+            Some(messages::tr("editor.front-unreadable")),
+        ),
+    };
+    let known: Vec<&str> = schema::fields(kind).map(|f| f.key).collect();
+    let unknown: Vec<&String> = values
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .collect();
+    let entry = site.file(path);
+    let url = entry
+        .and_then(|f| f.site_path.as_ref())
+        .map(|p| format!("{}{p}", site.config.base_path));
+    json_response(
+        "200 OK",
+        &json!({
+            "path": path,
+            "display": format!("content/{path}"),
+            "kind": kind.name(),
+            "kindName": kind_name(kind),
+            "title": entry.and_then(|f| f.title.clone()),
+            "url": url,
+            "hash": hash_text(opened.hash),
+            "text": opened.text,
+            "fields": form::fields(&site, kind),
+            "values": values,
+            "unknown": unknown,
+            "body": body,
+            "problem": problem,
+        }),
+    )
+}
+
+/// The changes a save asks for, against the schema of `kind`.
+fn changes(kind: Kind, sent: &J) -> Result<Vec<Change>, Response> {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    let Some(list) = sent.as_array() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for change in list {
+        let key = change["field"].as_str().ok_or_else(bad)?;
+        let path = FieldPath::parse(key).map_err(|_| bad())?;
+        if change["remove"].as_bool() == Some(true) {
+            out.push(Change::Remove(path));
+            continue;
+        }
+        let shape = schema::find(kind, None, key).map(|f| f.shape);
+        let value = form::to_val(shape, &change["value"]).ok_or_else(bad)?;
+        out.push(Change::Set(path, value));
+    }
+    Ok(out)
+}
+
+/// `text` with its body replaced by `body` (written with `\n`), in the
+/// file's line ends; unchanged if the body is the same.
+fn with_body_text(text: &str, body: &str) -> Result<String, EditError> {
+    let at = body_start(text).ok_or(EditError::UnclosedFrontMatter)?;
+    let body = body.replace("\r\n", "\n");
+    if text[at..].replace("\r\n", "\n") == body {
+        return Ok(text.to_string());
+    }
+    let crlf = text[..at].contains("\r\n") || (at == 0 && text.contains("\r\n"));
+    let body = if crlf {
+        body.replace('\n', "\r\n")
+    } else {
+        body
+    };
+    Ok(format!("{}{body}", &text[..at]))
+}
+
+fn save(editor: &Editor, sent: &J) -> Response {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    let Some(path) = sent["path"].as_str() else {
+        return bad();
+    };
+    // Checked before anything else, so that a path outside content/ is
+    // refused as such.
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    // No hash: the file must not exist yet (it was deleted meanwhile).
+    let expected = match &sent["hash"] {
+        J::Null => None,
+        sent => match parse_hash(sent) {
+            Some(h) => Some(h),
+            None => return bad(),
+        },
+    };
+    let draft = if let Some(text) = sent["text"].as_str() {
+        text.to_string()
+    } else {
+        let Some(base) = sent["base"].as_str() else {
+            return bad();
+        };
+        if Some(ContentHash::of(base.as_bytes())) != expected {
+            return bad();
+        }
+        let kind = kind_of(&editor.site(), path);
+        let changes = match changes(kind, &sent["changes"]) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let order = edit::frontmatter::schema_order(kind);
+        let edited = if changes.is_empty() {
+            Ok(base.to_string())
+        } else {
+            edit::apply_in_order(base, &changes, &order)
+        };
+        let edited = edited.and_then(|t| match sent["body"].as_str() {
+            Some(body) => with_body_text(&t, body),
+            None => Ok(t),
+        });
+        match edited {
+            Ok(t) => t,
+            Err(e) => return edit_error(&e),
+        }
+    };
+    match store::save(editor.root(), path, &draft, expected) {
+        Ok(saved) => json_response(
+            "200 OK",
+            &json!({ "hash": hash_text(saved.hash), "text": draft, "changed": saved.previous.is_some() }),
+        ),
+        Err(e) => save_error(e),
+    }
+}
+
+fn restore(editor: &Editor, sent: &J) -> Response {
+    let (Some(path), Some(id), Some(expected)) = (
+        sent["path"].as_str(),
+        sent["id"].as_str(),
+        parse_hash(&sent["hash"]),
+    ) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    match store::restore(editor.root(), path, id, Some(expected)) {
+        Ok(saved) => json_response("200 OK", &json!({ "hash": hash_text(saved.hash) })),
+        Err(e) => save_error(e),
+    }
+}
+
+/// `20261205T093000123Z` as Beijing time: `2026-12-05 17:30:00`.
+pub fn when(id: &str) -> Option<String> {
+    let digits = |from: usize, len: usize| id.get(from..from + len)?.parse::<i64>().ok();
+    let date = Date::parse(
+        id.get(..4)
+            .zip(id.get(4..6))
+            .zip(id.get(6..8))
+            .map(|((y, m), d)| format!("{y}-{m}-{d}"))?
+            .as_str(),
+    )?;
+    if id.get(8..9) != Some("T") {
+        return None;
+    }
+    let seconds = digits(9, 2)? * 3600 + digits(11, 2)? * 60 + digits(13, 2)? + 8 * 3600;
+    let day = Date::from_day_number(date.day_number() + seconds / 86_400);
+    let s = seconds % 86_400;
+    Some(format!(
+        "{day} {:02}:{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    ))
+}
+
+fn history(editor: &Editor, path: &str) -> Response {
+    match store::history(editor.root(), path) {
+        Ok(versions) => {
+            let list: Vec<J> = versions
+                .iter()
+                .map(|v| json!({ "id": v.id, "size": v.size, "when": when(&v.id).unwrap_or_else(|| v.id.clone()) }))
+                .collect();
+            json_response("200 OK", &json!({ "versions": list }))
+        }
+        Err(e) => save_error(e),
+    }
+}
+
+fn edit_error(e: &EditError) -> Response {
+    let (key, args): (&str, Vec<(&str, Arg)>) = match e {
+        EditError::UnclosedFrontMatter => ("editor.edit-unclosed", vec![]),
+        EditError::Yaml { line, .. } | EditError::Unsupported { line, .. } => (
+            "editor.edit-line",
+            vec![("line", Arg::from(u64::from(*line)))],
+        ),
+        EditError::NotAMapping => ("editor.edit-not-fields", vec![]),
+        EditError::BadPath { path }
+        | EditError::NoSuchField { path }
+        | EditError::NotAGroup { path }
+        | EditError::BadValue { path } => (
+            "editor.edit-field",
+            vec![("field", Arg::from(path.as_str()))],
+        ),
+        EditError::Unverified => ("editor.edit-unverified", vec![]),
+    };
+    error_json("422 Unprocessable Content", key, &args)
+}
+
+fn save_error(e: SaveError) -> Response {
+    match e {
+        SaveError::BadPath { path, problem } => {
+            let key = match problem {
+                PathProblem::OutsideSite | PathProblem::Symlink => "editor.path-outside",
+                _ => "editor.path-bad",
+            };
+            error_json("403 Forbidden", key, &[("path", Arg::from(path.as_str()))])
+        }
+        SaveError::Conflict { disk, draft, .. } => {
+            let hash = disk
+                .as_ref()
+                .map(|d| hash_text(ContentHash::of(d.as_bytes())));
+            json_response(
+                "409 Conflict",
+                &json!({
+                    "error": messages::tr("editor.conflict"),
+                    "code": "editor.conflict",
+                    "conflict": { "disk": disk, "draft": draft, "hash": hash },
+                }),
+            )
+        }
+        SaveError::TooLarge { .. } => error_json("413 Content Too Large", "editor.too-large", &[]),
+        SaveError::NoSuchVersion { .. } => error_json("404 Not Found", "editor.no-version", &[]),
+        SaveError::Io { file, error, .. } => error_json(
+            "500 Internal Server Error",
+            "editor.io",
+            &[
+                ("file", Arg::from(file.display().to_string())),
+                ("detail", Arg::from(error.to_string())),
+            ],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_found_and_replaced_in_the_files_line_ends() {
+        let text = "---\r\ntitle: a\r\n---\r\nold\r\n";
+        assert_eq!(body_start(text), Some(20));
+        assert_eq!(
+            with_body_text(text, "new\nlines\n").expect("ok"),
+            "---\r\ntitle: a\r\n---\r\nnew\r\nlines\r\n"
+        );
+        assert_eq!(with_body_text(text, "old\n").expect("ok"), text);
+        assert_eq!(body_start("\u{feff}no front"), Some(3));
+        assert_eq!(body_start("---\ntitle: a\n"), None);
+    }
+
+    #[test]
+    fn values_are_read_as_json() {
+        let v =
+            values("---\ntitle: 惠东\nproviders: [a, b]\ndate: 2026-12-05\n---\nbody").expect("ok");
+        assert_eq!(v["title"], json!("惠东"));
+        assert_eq!(v["providers"], json!(["a", "b"]));
+        assert_eq!(v["date"], json!("2026-12-05"));
+        assert!(values("---\n: : :\n---\n").is_err());
+    }
+
+    #[test]
+    fn history_ids_read_as_beijing_time() {
+        assert_eq!(
+            when("20261205T093000123Z").as_deref(),
+            Some("2026-12-05 17:30:00")
+        );
+        assert_eq!(
+            when("20261231T200000000Z-2").as_deref(),
+            Some("2027-01-01 04:00:00")
+        );
+        assert_eq!(when("x"), None);
+    }
+}
