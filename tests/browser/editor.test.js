@@ -2,7 +2,8 @@
 // service's page, 编辑此页 opens its form; the schedule's time and a
 // provider are changed with the widgets and saved; the file on disk
 // changed in those lines only, and the page shows the change. And the
-// conflict case: the file changed on disk after the form was opened.
+// conflict case: the file changed on disk after the form was opened; a
+// wrong value flagged beside its field as it is typed.
 "use strict";
 const { describe, test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
@@ -151,6 +152,35 @@ describe("the browser editor", () => {
     const restore = page.locator(".versions-list li").first().getByRole("button", { name: /恢复/ });
     await restore.click();
     await until(() => fs.readFileSync(file, "utf8") === onDisk, "the version on disk is restored");
+    await context.close();
+  });
+
+  test("a wrong value is flagged beside its field in Chinese as it is typed, and can still be saved", async () => {
+    const rel = "content/organizations/qingmeng-she.md";
+    const file = path.join(site, rel);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/qingmeng-she.md`);
+    await page.locator("#editor-form").waitFor();
+    const members = page.locator('[data-field="members"]');
+    await members.getByRole("textbox").fill("很多");
+    const problem = members.locator(".problem");
+    await problem.waitFor({ state: "visible" });
+    const text = await problem.textContent();
+    assert.match(text, /[\u4e00-\u9fff]/, "in Chinese");
+    assert.match(text, /members|成员/, text);
+    // The input names its problem to screen readers.
+    const described = await members.getByRole("textbox").getAttribute("aria-describedby");
+    assert.ok(described.split(" ").includes(await problem.getAttribute("id")));
+    await until(async () => /问题/.test(await page.locator("#check-summary").textContent()), "the summary");
+    // A draft with errors is saved all the same: the worker's text is kept.
+    await page.getByRole("button", { name: "保存" }).click();
+    await until(() => /^members: 很多$/m.test(fs.readFileSync(file, "utf8")), "the draft is saved");
+    // Put right, the problem goes.
+    await members.getByRole("textbox").fill("30");
+    await problem.waitFor({ state: "hidden" });
+    await page.getByRole("button", { name: "保存" }).click();
+    await until(() => /^members: 30$/m.test(fs.readFileSync(file, "utf8")), "the fix is saved");
     await context.close();
   });
 

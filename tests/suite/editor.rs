@@ -530,3 +530,45 @@ fn a_build_contains_nothing_of_the_editor() {
     }
     assert!(checked > 100, "only {checked} files built");
 }
+
+#[test]
+fn a_draft_is_checked_without_being_written() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let before = site.read(SERVICE);
+    let form = client.form("services/huidong/tanfang.md");
+    let check = |changes: J| {
+        let reply = client.post(
+            "/_zhan/api/check",
+            &json!({ "path": "services/huidong/tanfang.md", "hash": form["hash"], "base": form["text"], "changes": changes, "body": null }),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        check(json!([])),
+        Vec::<J>::new(),
+        "the file as it is is fine"
+    );
+    let found = check(json!([{ "field": "category", "value": "不存在的类别" }]));
+    let on_category: Vec<&J> = found.iter().filter(|d| d["field"] == "category").collect();
+    assert_eq!(on_category.len(), 1, "{found:?}");
+    assert_eq!(on_category[0]["severity"], "error");
+    assert!(common::has_chinese(
+        on_category[0]["message"].as_str().unwrap_or("")
+    ));
+    assert_eq!(site.read(SERVICE), before, "a check writes nothing");
+    // Checking needs the token like everything else.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/check",
+        &[("Host", &client.host), ("Content-Type", "application/json")],
+        b"{}",
+    );
+    assert_eq!(reply.status, 403);
+}

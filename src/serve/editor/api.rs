@@ -11,13 +11,19 @@
 //!   409 with both versions if the file changed on disk since.
 //! - `GET history?path=P`, `GET version?path=P&id=V`, `POST restore`
 //!   `{path, id, hash}`: the kept versions of a file.
+//! - `POST check`: a save's request, not written: the draft is read and
+//!   typed by the same code as `zhan check` (one file: its fields, values
+//!   and vocabularies; references are checked when the site is built), and
+//!   its diagnostics come back as JSON, each with the field it is on.
 
 use serde_json::{Value as J, json};
 
 use super::super::http::{Request, Response};
 use super::{Editor, SiteView, error_json, form, json_response};
+use crate::diagnostics::{Diagnostic, Pos};
 use crate::edit::store::{self, ContentHash, PathProblem, SaveError};
 use crate::edit::{self, Change, EditError, FieldPath, Val};
+use crate::load::{self, Document};
 use crate::messages::{self, Arg};
 use crate::model::{self, Date, Kind, schema};
 
@@ -50,6 +56,7 @@ pub fn route(editor: &Editor, req: &Request) -> Response {
         }),
         ("POST", "save") => with_body(req, |body| save(editor, body)),
         ("POST", "restore") => with_body(req, |body| restore(editor, body)),
+        ("POST", "check") => with_body(req, |body| check(editor, body)),
         _ => error_json("404 Not Found", "editor.not-found", &[]),
     }
 }
@@ -260,34 +267,9 @@ fn save(editor: &Editor, sent: &J) -> Response {
             None => return bad(),
         },
     };
-    let draft = if let Some(text) = sent["text"].as_str() {
-        text.to_string()
-    } else {
-        let Some(base) = sent["base"].as_str() else {
-            return bad();
-        };
-        if Some(ContentHash::of(base.as_bytes())) != expected {
-            return bad();
-        }
-        let kind = kind_of(&editor.site(), path);
-        let changes = match changes(kind, &sent["changes"]) {
-            Ok(c) => c,
-            Err(r) => return r,
-        };
-        let order = edit::frontmatter::schema_order(kind);
-        let edited = if changes.is_empty() {
-            Ok(base.to_string())
-        } else {
-            edit::apply_in_order(base, &changes, &order)
-        };
-        let edited = edited.and_then(|t| match sent["body"].as_str() {
-            Some(body) => with_body_text(&t, body),
-            None => Ok(t),
-        });
-        match edited {
-            Ok(t) => t,
-            Err(e) => return edit_error(&e),
-        }
+    let draft = match draft(editor, path, expected, sent) {
+        Ok(t) => t,
+        Err(r) => return r,
     };
     match store::save(editor.root(), path, &draft, expected) {
         Ok(saved) => json_response(
@@ -296,6 +278,120 @@ fn save(editor: &Editor, sent: &J) -> Response {
         ),
         Err(e) => save_error(e),
     }
+}
+
+/// The text a save would write: `text`, or `changes` and `body` applied to
+/// `base` (which must be the version `expected` names).
+fn draft(
+    editor: &Editor,
+    path: &str,
+    expected: Option<ContentHash>,
+    sent: &J,
+) -> Result<String, Response> {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    if let Some(text) = sent["text"].as_str() {
+        return Ok(text.to_string());
+    }
+    let base = sent["base"].as_str().ok_or_else(bad)?;
+    if Some(ContentHash::of(base.as_bytes())) != expected {
+        return Err(bad());
+    }
+    let kind = kind_of(&editor.site(), path);
+    let changes = changes(kind, &sent["changes"])?;
+    let order = edit::frontmatter::schema_order(kind);
+    let edited = if changes.is_empty() {
+        Ok(base.to_string())
+    } else {
+        edit::apply_in_order(base, &changes, &order)
+    };
+    let edited = edited.and_then(|t| match sent["body"].as_str() {
+        Some(body) => with_body_text(&t, body),
+        None => Ok(t),
+    });
+    edited.map_err(|e| edit_error(&e))
+}
+
+/// The problems of `content/<path>` if it said `text`, as `zhan check`
+/// finds them in one file.
+pub fn problems(site: &SiteView, path: &str, text: &str) -> Vec<Diagnostic> {
+    let display = format!("content/{path}");
+    let text = match load::decode(text.as_bytes()) {
+        Ok(t) => t,
+        Err((pos, problem)) => return vec![problem.error_at(&display, pos)],
+    };
+    let split = match load::frontmatter::split(&text) {
+        Ok(s) => s,
+        Err(problem) => return vec![problem.error_at(&display, Pos::START)],
+    };
+    let front = match split.yaml {
+        None => None,
+        Some(yaml) => match load::frontmatter::parse(yaml, split.yaml_line, &display) {
+            Ok(node) => Some(node),
+            Err(d) => return vec![d],
+        },
+    };
+    let doc = Document {
+        path: path.to_string(),
+        display,
+        front_line: split.yaml_line,
+        body_start: split.body_start,
+        body_line: split.body_line,
+        front,
+        text,
+    };
+    let mut found = Vec::new();
+    // Drafts are read like published items: the worker is writing one.
+    let _ = model::read_document(doc, &site.config, true, &mut found);
+    found
+}
+
+/// The top-level field written on `line` of `text` (its front matter).
+fn field_at(text: &str, line: u32) -> Option<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut field = None;
+    for (i, l) in text.lines().enumerate().skip(1) {
+        if i + 1 > line as usize || matches!(l.trim_end(), "---" | "...") {
+            break;
+        }
+        if let Some((key, _)) = l.split_once(':') {
+            if !key.starts_with([' ', '\t', '-', '#']) && !key.is_empty() {
+                field = Some(key.trim().to_string());
+            }
+        }
+    }
+    field
+}
+
+fn check(editor: &Editor, sent: &J) -> Response {
+    let Some(path) = sent["path"].as_str() else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    let expected = parse_hash(&sent["hash"]);
+    let text = match draft(editor, path, expected, sent) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let site = editor.site();
+    let lang = messages::lang();
+    let list: Vec<J> = problems(&site, path, &text)
+        .iter()
+        .map(|d| {
+            let mut j = d.to_json(lang);
+            let at_field = d.pos.line > 0 && d.pos.line < body_line(&text);
+            j["field"] = json!(at_field.then(|| field_at(&text, d.pos.line)).flatten());
+            j
+        })
+        .collect();
+    json_response("200 OK", &json!({ "diagnostics": list }))
+}
+
+/// The file line the body starts on.
+fn body_line(text: &str) -> u32 {
+    let at = body_start(text).unwrap_or(text.len());
+    u32::try_from(text[..at].matches('\n').count() + 1).unwrap_or(u32::MAX)
 }
 
 fn restore(editor: &Editor, sent: &J) -> Response {
@@ -429,6 +525,27 @@ mod tests {
         assert_eq!(v["providers"], json!(["a", "b"]));
         assert_eq!(v["date"], json!("2026-12-05"));
         assert!(values("---\n: : :\n---\n").is_err());
+    }
+
+    #[test]
+    fn a_draft_is_checked_like_a_file_and_problems_point_at_fields() {
+        let site = SiteView::default();
+        let text = "---\ntitle: 探访\ncategory: 不存在的类别\nschedule:\n  - days: [tue]\n    time: \"9点\"\n---\n正文\n";
+        let found = problems(&site, "services/huidong/tanfang.md", text);
+        let codes: Vec<&str> = found.iter().map(|d| d.code).collect();
+        assert!(found.len() >= 2, "{codes:?}");
+        let fields: Vec<Option<String>> =
+            found.iter().map(|d| field_at(text, d.pos.line)).collect();
+        assert!(fields.contains(&Some("category".into())), "{fields:?}");
+        assert!(fields.contains(&Some("schedule".into())), "{fields:?}");
+        assert!(
+            problems(
+                &site,
+                "services/huidong/tanfang.md",
+                "---\ntitle: 探访\ncategory: 助老服务\n---\n"
+            )
+            .is_empty()
+        );
     }
 
     #[test]

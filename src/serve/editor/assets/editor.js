@@ -453,6 +453,8 @@
       el("p", { id: bodyId + "-help", class: "help", text: t("editor.body-help") }),
       body,
     ]));
+    var checkSummary = el("div", { id: "check-summary", class: "check-summary", "aria-live": "polite" });
+    form.insertBefore(checkSummary, form.firstChild);
     var save = el("button", { type: "submit", id: "save", text: t("editor.save") });
     form.appendChild(el("div", { class: "actions" }, [save]));
     app.appendChild(form);
@@ -485,6 +487,52 @@
     }
 
     currentPending = pending;
+
+    /* Checked as you type: the draft goes to the real engine's checks,
+       and each problem is shown beside its field. */
+    var checkTimer = null;
+    var checkSeq = 0;
+    var lastCount = -1;
+    function runCheck() {
+      var p = pending();
+      var seq = ++checkSeq;
+      api("POST", "check", { path: doc.path, hash: state.hash, base: state.text, changes: p.changes, body: p.body })
+        .then(function (res) {
+          if (seq !== checkSeq || res.status !== 200) { return; }
+          showProblems(res.body.diagnostics || []);
+        }, function () { /* the next keystroke checks again */ });
+    }
+    function showProblems(list) {
+      widgets.forEach(function (x) { x.w.problem.hidden = true; x.w.problem.textContent = ""; });
+      checkSummary.textContent = "";
+      var other = [];
+      list.forEach(function (d) {
+        var text = d.message + (d.hint ? " " + t("editor.hint") + d.hint : "");
+        var w = widgets.filter(function (x) { return x.key === d.field; })[0];
+        if (w) {
+          w.w.problem.hidden = false;
+          w.w.problem.appendChild(el("span", { class: d.severity, text: text }));
+        } else {
+          other.push(el("li", { class: d.severity, text: text }));
+        }
+      });
+      var errors = list.filter(function (d) { return d.severity === "error"; }).length;
+      if (list.length) {
+        checkSummary.appendChild(el("p", { class: errors ? "alert" : "note", text: t("editor.check-count", { n: list.length }) }));
+        if (other.length) { checkSummary.appendChild(el("ul", {}, other)); }
+      } else if (lastCount > 0) {
+        checkSummary.appendChild(el("p", { class: "ok", text: t("editor.check-ok") }));
+      }
+      lastCount = list.length;
+    }
+    function scheduleCheck() {
+      window.clearTimeout(checkTimer);
+      checkTimer = window.setTimeout(runCheck, 350);
+    }
+    form.addEventListener("input", scheduleCheck);
+    form.addEventListener("change", scheduleCheck);
+    form.addEventListener("click", function (e) { if (e.target.tagName === "BUTTON" && e.target.type === "button") { scheduleCheck(); } });
+    runCheck();
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
