@@ -134,6 +134,18 @@ pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// Every key starting with `prefix` and its text in `lang`, sorted by key
+/// (the strings of the browser editor, sent to its page as one table).
+pub fn with_prefix(lang: Lang, prefix: &str) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&'static str, &'static str)> = catalog(Lang::En)
+        .keys()
+        .filter(|k| k.starts_with(prefix))
+        .filter_map(|k| Some((k.as_str(), lookup(lang, k)?)))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// The raw text of `key`; the English text if Chinese lacks it, else the key.
 pub fn raw(lang: Lang, key: &str) -> &str {
     catalog(lang)

@@ -98,8 +98,9 @@ fn every_key_used_in_the_source_exists() {
 /// String literals that look like catalog keys: `"E-…"`, `"W-…"`, `"H-…"`,
 /// `"ui.…"`, `"cli.…"` and so on.
 fn collect_keys(text: &str, out: &mut BTreeSet<String>) {
-    const PREFIXES: [&str; 10] = [
+    const PREFIXES: [&str; 11] = [
         "E-",
+        "editor.",
         "W-",
         "H-",
         "ui.",

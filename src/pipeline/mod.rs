@@ -195,6 +195,20 @@ pub struct Workspace {
     on_pages: Option<PagesWritten>,
 }
 
+/// A content file as the preview's editor lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentFile {
+    /// Relative to `content/`, `/`-separated.
+    pub path: String,
+    /// What its place makes it; None when the place is not one of the model.
+    pub kind: Option<Kind>,
+    pub id: String,
+    /// None for drafts and files that could not be read.
+    pub title: Option<String>,
+    /// Where it is published (`stations/huidong/`); None when it is not.
+    pub site_path: Option<String>,
+}
+
 /// A callback told the site paths of the pages an update wrote in place, as
 /// soon as they are written (the preview server reloads them while the
 /// calendars, open data and search index are still being written).
@@ -297,6 +311,41 @@ impl Workspace {
 
     pub fn paths(&self) -> &SitePaths {
         &self.paths
+    }
+
+    /// The settings as last read.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Every Markdown file of `content/` as last read, in walk order.
+    pub fn content_files(&self) -> Vec<ContentFile> {
+        self.sources
+            .iter()
+            .map(|(path, source)| {
+                let placed = model::classify(&path.0).ok();
+                match &source.item {
+                    Some(item) => ContentFile {
+                        path: path.0.clone(),
+                        kind: Some(item.kind),
+                        id: item.id.clone(),
+                        title: Some(item.meta.title.clone()),
+                        site_path: (item.kind != Kind::Section).then(|| item.site_path.clone()),
+                    },
+                    None => ContentFile {
+                        path: path.0.clone(),
+                        kind: source
+                            .draft
+                            .as_ref()
+                            .map(|d| d.kind)
+                            .or(placed.as_ref().map(|p| p.kind)),
+                        id: placed.map(|p| p.id).unwrap_or_default(),
+                        title: None,
+                        site_path: None,
+                    },
+                }
+            })
+            .collect()
     }
 
     fn read_settings(&mut self) {

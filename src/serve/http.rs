@@ -1,5 +1,7 @@
 //! A small static file server for previewing the built site: GET and HEAD only,
-//! nothing outside the output folder, correct content types.
+//! nothing outside the output folder, correct content types. Requests under
+//! `/_zhan/` go to the browser editor ([`super::editor`]), the only place
+//! that takes a POST (with a body size limit).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -8,7 +10,92 @@ use std::sync::Arc;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
+use super::editor::{self, Editor};
 use super::reload::{self, Hub};
+
+/// A request as the editor sees it: header names in lower case.
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl Request<'_> {
+    /// The value of header `name` (lower case), if sent once. A header sent
+    /// twice counts as not sent, which the editor's checks refuse.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let mut found = self.headers.iter().filter(|(n, _)| n == name);
+        match (found.next(), found.next()) {
+            (Some((_, v)), None) => Some(v.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Whether header `name` was sent at all.
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|(n, _)| n == name)
+    }
+
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.target.split(['?', '#']).next().unwrap_or("")
+    }
+
+    /// The decoded value of query parameter `name`.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.target.split_once('?')?.1;
+        let query = query.split('#').next().unwrap_or("");
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k)? == name)
+                .then(|| percent_decode(v))
+                .flatten()
+        })
+    }
+}
+
+/// What a handler answers.
+pub struct Response {
+    pub status: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: &'static str, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type", content_type.to_string())],
+            body: body.into(),
+        }
+    }
+}
+
+/// Decodes `%XX` escapes and `+` (a space in a query); None if malformed.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                decoded.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                decoded.push(b' ');
+                i += 1;
+            }
+            b => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
 
 /// The content type for a file name.
 pub fn content_type(path: &Path) -> &'static str {
@@ -104,15 +191,22 @@ pub fn resolve(root: &Path, target: &str) -> Resolved {
 /// Serves `root` until the listener fails. Each connection gets a thread.
 /// With a `hub` (watch mode), HTML gets the reload script and, while a build
 /// has errors, the error overlay; `/__zhan/events` streams reload events.
-pub fn serve(listener: TcpListener, root: PathBuf, hub: Option<Arc<Hub>>) -> io::Result<()> {
+/// With an `editor`, `/_zhan/` is the browser editor and pages get its link.
+pub fn serve(
+    listener: TcpListener,
+    root: PathBuf,
+    hub: Option<Arc<Hub>>,
+    editor: Option<Arc<Editor>>,
+) -> io::Result<()> {
     std::fs::create_dir_all(&root)?;
     let root = std::fs::canonicalize(&root)?;
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let root = root.clone();
         let hub = hub.clone();
+        let editor = editor.clone();
         std::thread::spawn(move || {
-            let _ = handle(stream, &root, hub.as_deref());
+            let _ = handle(stream, &root, hub.as_deref(), editor.as_deref());
         });
     }
     Ok(())
@@ -159,21 +253,50 @@ fn respond(
     stream.flush()
 }
 
-fn handle(mut stream: TcpStream, root: &Path, hub: Option<&Hub>) -> io::Result<()> {
+/// At most this many header lines are read.
+const MAX_HEADERS: usize = 100;
+
+fn handle(
+    mut stream: TcpStream,
+    root: &Path,
+    hub: Option<&Hub>,
+    editor: Option<&Editor>,
+) -> io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.by_ref().take(8192).read_line(&mut request_line)?;
-    // Read (and ignore) the headers.
+    let mut headers: Vec<(String, String)> = Vec::new();
     loop {
         let mut line = String::new();
         if reader.by_ref().take(8192).read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
             break;
         }
+        if headers.len() < MAX_HEADERS {
+            if let Some((name, value)) = line.split_once(':') {
+                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            }
+        }
     }
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let head_only = method == "HEAD";
+    let path_only = target.split(['?', '#']).next().unwrap_or("");
+    if let Some(editor) = editor.filter(|_| editor::owns(path_only)) {
+        let body = match read_body(&mut reader, method, &headers) {
+            Ok(body) => body,
+            Err(refusal) => return write_response(&mut stream, &refusal, head_only),
+        };
+        drop(reader);
+        let request = Request {
+            method,
+            target,
+            headers: &headers,
+            body: &body,
+        };
+        let response = editor.handle(&request);
+        return write_response(&mut stream, &response, head_only);
+    }
     if method != "GET" && !head_only {
         return respond(
             &mut stream,
@@ -186,7 +309,6 @@ fn handle(mut stream: TcpStream, root: &Path, hub: Option<&Hub>) -> io::Result<(
             false,
         );
     }
-    let path_only = target.split(['?', '#']).next().unwrap_or("");
     if let Some(hub) = hub {
         if path_only == reload::EVENTS_PATH && !head_only {
             drop(reader);
@@ -204,9 +326,15 @@ fn handle(mut stream: TcpStream, root: &Path, hub: Option<&Hub>) -> io::Result<(
         }
     }
     // In watch mode, pages carry the reload script and any error overlay.
-    let page = |bytes: Vec<u8>| match hub {
-        Some(hub) => reload::inject(&bytes, hub.overlay().as_deref()),
-        None => bytes,
+    let page = |bytes: Vec<u8>| {
+        let bytes = match hub {
+            Some(hub) => reload::inject(&bytes, hub.overlay().as_deref()),
+            None => bytes,
+        };
+        match editor {
+            Some(editor) => editor.inject(bytes, path_only),
+            None => bytes,
+        }
     };
     match resolve(root, target) {
         Resolved::File(path) => {
@@ -257,6 +385,61 @@ fn handle(mut stream: TcpStream, root: &Path, hub: Option<&Hub>) -> io::Result<(
             )
         }
     }
+}
+
+/// Reads the body of an editor request: only a POST has one, announced by
+/// `Content-Length` and no larger than [`editor::MAX_BODY`]; else the
+/// refusal to send.
+fn read_body(
+    reader: &mut impl Read,
+    method: &str,
+    headers: &[(String, String)],
+) -> Result<Vec<u8>, Response> {
+    let text = |status, key: &str| {
+        Response::new(
+            status,
+            "text/plain; charset=utf-8",
+            format!("{}\n", crate::messages::tr(key)),
+        )
+    };
+    if method != "POST" {
+        return Ok(Vec::new());
+    }
+    if headers.iter().any(|(n, _)| n == "transfer-encoding") {
+        return Err(text("411 Length Required", "editor.need-length"));
+    }
+    let lengths: Vec<&str> = headers
+        .iter()
+        .filter(|(n, _)| n == "content-length")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let length = match lengths.as_slice() {
+        [one] => one
+            .parse::<u64>()
+            .map_err(|_| text("400 Bad Request", "editor.need-length"))?,
+        _ => return Err(text("411 Length Required", "editor.need-length")),
+    };
+    if length > editor::MAX_BODY {
+        return Err(text("413 Content Too Large", "editor.too-large"));
+    }
+    let mut body = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    reader
+        .take(length)
+        .read_to_end(&mut body)
+        .map_err(|_| text("400 Bad Request", "editor.need-length"))?;
+    if body.len() as u64 != length {
+        return Err(text("400 Bad Request", "editor.need-length"));
+    }
+    Ok(body)
+}
+
+fn write_response(stream: &mut TcpStream, response: &Response, head_only: bool) -> io::Result<()> {
+    let headers: Vec<(&str, String)> = response
+        .headers
+        .iter()
+        .map(|(n, v)| (*n, v.clone()))
+        .collect();
+    respond(stream, response.status, &headers, &response.body, head_only)
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //!
 //! Three parts, each in its own module: [`http`] serves the output folder,
 //! [`watch`] reports which files changed, [`reload`] tells open tabs and shows
-//! errors. This module is the policy between them: on each batch of changes,
+//! errors; [`editor`] is the browser editor at `/_zhan/`, told of the site
+//! after each build. This module is the policy between them: on each batch of changes,
 //! update the workspace, then reload the tabs whose pages changed, or show the
 //! errors and keep the last good site.
 
+pub mod editor;
 pub mod http;
 pub mod reload;
 pub mod watch;
@@ -63,11 +65,18 @@ pub fn serve(
 ) -> Result<(), Problem> {
     let hub = Arc::new(Hub::for_site(&options.root));
     let output = options.output_dir();
+    let editor = Arc::new(editor::Editor::new(
+        &options.root,
+        listener.local_addr().ok(),
+    ));
     // Serve at once: what the last build left in the output folder while the
     // first build runs (a large site takes seconds), then the new site.
     hub.set_building(true);
     let server_hub = Arc::clone(&hub);
-    std::thread::spawn(move || http::serve(listener, output, Some(server_hub)));
+    let server_editor = Arc::clone(&editor);
+    std::thread::spawn(move || {
+        http::serve(listener, output, Some(server_hub), Some(server_editor))
+    });
     reporter.say(ready);
     if let Some(url) = open {
         if !open_browser(url) {
@@ -81,9 +90,11 @@ pub fn serve(
     // Also when the site could not even be watched.
     hub.set_building(false);
     let (mut ws, mut watcher) = started?;
+    editor.site_changed(&ws);
     let early = Arc::clone(&hub);
     ws.on_pages_written(Box::new(move |paths| early.changed(paths, false)));
-    rebuild_loop(&mut ws, &mut watcher, reporter, Some(&hub));
+    let site_changed = |ws: &Workspace| editor.site_changed(ws);
+    rebuild_loop(&mut ws, &mut watcher, reporter, Some(&hub), &site_changed);
     Ok(())
 }
 
@@ -91,7 +102,7 @@ pub fn serve(
 /// without a server (for people who serve the folder another way).
 pub fn watch_only(options: Options, reporter: &mut dyn Reporter) -> Result<(), Problem> {
     let (mut ws, mut watcher) = start(options, reporter, None)?;
-    rebuild_loop(&mut ws, &mut watcher, reporter, None);
+    rebuild_loop(&mut ws, &mut watcher, reporter, None, &|_| {});
     Ok(())
 }
 
@@ -144,6 +155,7 @@ fn rebuild_loop(
     watcher: &mut watch::SiteWatcher,
     reporter: &mut dyn Reporter,
     hub: Option<&Hub>,
+    site_changed: &dyn Fn(&Workspace),
 ) {
     while let Ok(batch) = watcher.batches.recv() {
         let started = Instant::now();
@@ -172,6 +184,7 @@ fn rebuild_loop(
                 hub.failed(&report.diagnostics.iter().cloned().collect::<Vec<_>>());
             }
         }
+        site_changed(ws);
         reporter.report(&report, took);
         watcher.watch_new_folders();
     }

@@ -8,6 +8,7 @@ mod calendar;
 mod corpus;
 mod demo_site;
 mod edit;
+mod editor;
 mod errors;
 mod hostile;
 mod incremental;

@@ -1,0 +1,563 @@
+//! The editor's JSON API, under `/_zhan/api/`. Every call has passed
+//! [`super::guard`] (host, origin, token) before it reaches here.
+//!
+//! - `GET index`: the content files by type, with titles and addresses.
+//! - `GET form?path=P`: the form of `content/P`: its fields from the schema,
+//!   its values, its body, its text and hash as opened.
+//! - `POST save`: `{path, hash, base, changes: [{field, value} | {field,
+//!   remove: true}], body}` applies the changed fields to `base` (the text
+//!   as opened) and replaces the body if it changed; or `{path, hash, text}`
+//!   writes a whole text (keeping one's own version after a conflict).
+//!   409 with both versions if the file changed on disk since.
+//! - `GET history?path=P`, `GET version?path=P&id=V`, `POST restore`
+//!   `{path, id, hash}`: the kept versions of a file.
+//! - `POST check`: a save's request, not written: the draft is read and
+//!   typed by the same code as `zhan check` (one file: its fields, values
+//!   and vocabularies; references are checked when the site is built), and
+//!   its diagnostics come back as JSON, each with the field it is on.
+
+use serde_json::{Value as J, json};
+
+use super::super::http::{Request, Response};
+use super::{Editor, SiteView, error_json, form, json_response};
+use crate::diagnostics::{Diagnostic, Pos};
+use crate::edit::store::{self, ContentHash, PathProblem, SaveError};
+use crate::edit::{self, Change, EditError, FieldPath, Val};
+use crate::load::{self, Document};
+use crate::messages::{self, Arg};
+use crate::model::{self, Date, Kind, schema};
+
+/// The types the editor lists, in the order of the content model.
+const KINDS: [Kind; 9] = [
+    Kind::Station,
+    Kind::Service,
+    Kind::Organization,
+    Kind::Course,
+    Kind::Lesson,
+    Kind::Project,
+    Kind::Report,
+    Kind::News,
+    Kind::Page,
+];
+
+/// Answers an API call.
+pub fn route(editor: &Editor, req: &Request) -> Response {
+    let name = req.path().trim_start_matches("/_zhan/api/");
+    match (req.method, name) {
+        ("GET" | "HEAD", "index") => index(&editor.site()),
+        ("GET" | "HEAD", "form") => with_path(req, |path| open_form(editor, &path)),
+        ("GET" | "HEAD", "history") => with_path(req, |path| history(editor, &path)),
+        ("GET" | "HEAD", "version") => with_path(req, |path| {
+            let id = req.query("id").unwrap_or_default();
+            match store::read_version(editor.root(), &path, &id) {
+                Ok(text) => json_response("200 OK", &json!({ "text": text })),
+                Err(e) => save_error(e),
+            }
+        }),
+        ("POST", "save") => with_body(req, |body| save(editor, body)),
+        ("POST", "restore") => with_body(req, |body| restore(editor, body)),
+        ("POST", "check") => with_body(req, |body| check(editor, body)),
+        _ => error_json("404 Not Found", "editor.not-found", &[]),
+    }
+}
+
+fn with_path(req: &Request, then: impl FnOnce(String) -> Response) -> Response {
+    match req.query("path") {
+        Some(path) => then(path),
+        None => error_json("400 Bad Request", "editor.bad-request", &[]),
+    }
+}
+
+fn with_body(req: &Request, then: impl FnOnce(&J) -> Response) -> Response {
+    match serde_json::from_slice::<J>(req.body) {
+        Ok(body) if body.is_object() => then(&body),
+        _ => error_json("400 Bad Request", "editor.bad-request", &[]),
+    }
+}
+
+/// The kind of a content file: as the last build read it, else by its place.
+fn kind_of(site: &SiteView, path: &str) -> Kind {
+    site.file(path)
+        .and_then(|f| f.kind)
+        .or_else(|| model::classify(path).ok().map(|p| p.kind))
+        .unwrap_or(Kind::Page)
+}
+
+fn kind_name(kind: Kind) -> String {
+    messages::tr(&format!("kind.{}", kind.name()))
+}
+
+fn hash_text(hash: ContentHash) -> String {
+    format!("{:016x}", hash.0)
+}
+
+fn parse_hash(value: &J) -> Option<ContentHash> {
+    u64::from_str_radix(value.as_str()?, 16)
+        .ok()
+        .map(ContentHash)
+}
+
+fn index(site: &SiteView) -> Response {
+    let base = site.config.base_path.as_str();
+    let groups: Vec<J> = KINDS
+        .iter()
+        .map(|&kind| {
+            let items: Vec<J> = site
+                .files
+                .iter()
+                .filter(|f| {
+                    let k = f.kind.unwrap_or(Kind::Page);
+                    k == kind || (kind == Kind::Page && matches!(k, Kind::Home | Kind::Section))
+                })
+                .map(|f| {
+                    json!({
+                        "path": f.path,
+                        "id": f.id,
+                        "title": f.title,
+                        "url": f.site_path.as_ref().map(|p| format!("{base}{p}")),
+                    })
+                })
+                .collect();
+            json!({ "kind": kind.name(), "name": kind_name(kind), "items": items })
+        })
+        .collect();
+    json_response("200 OK", &json!({ "kinds": groups }))
+}
+
+/// Where the body starts in a file's text (BOM and CRLF as on disk); None
+/// if the front matter is never closed.
+pub fn body_start(text: &str) -> Option<usize> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut at = start;
+    let mut lines = text[start..].split_inclusive('\n');
+    match lines.next() {
+        Some(first) if first.trim_end() == "---" => at += first.len(),
+        _ => return Some(start),
+    }
+    for line in lines {
+        at += line.len();
+        if matches!(line.trim_end(), "---" | "...") {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// The front matter's fields, as the form shows them.
+fn values(text: &str) -> Result<serde_json::Map<String, J>, ()> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let end = body_start(text).ok_or(())?;
+    let front = &text[start..end];
+    let yaml: String = front
+        .split_inclusive('\n')
+        .skip(1)
+        .filter(|l| !matches!(l.trim_end(), "---" | "..."))
+        .collect();
+    if front.is_empty() || yaml.trim().is_empty() {
+        return Ok(serde_json::Map::new());
+    }
+    let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml).map_err(|_| ())?;
+    let Some(Val::Map(entries)) = Val::from_yaml(&parsed) else {
+        return Err(());
+    };
+    Ok(entries
+        .iter()
+        .map(|(k, v)| (k.clone(), form::to_json(v)))
+        .collect())
+}
+
+fn open_form(editor: &Editor, path: &str) -> Response {
+    let opened = match store::open(editor.root(), path) {
+        Ok(o) => o,
+        Err(e) => return save_error(e),
+    };
+    let site = editor.site();
+    let kind = kind_of(&site, path);
+    let text = &opened.text;
+    let body = body_start(text).map(|at| text[at..].replace("\r\n", "\n"));
+    let (values, problem) = match values(text) {
+        Ok(v) => (v, None),
+        Err(()) => (
+            serde_json::Map::new(),
+            Some(messages::tr("editor.front-unreadable")),
+        ),
+    };
+    let known: Vec<&str> = schema::fields(kind).map(|f| f.key).collect();
+    let unknown: Vec<&String> = values
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .collect();
+    let entry = site.file(path);
+    let url = entry
+        .and_then(|f| f.site_path.as_ref())
+        .map(|p| format!("{}{p}", site.config.base_path));
+    json_response(
+        "200 OK",
+        &json!({
+            "path": path,
+            "display": format!("content/{path}"),
+            "kind": kind.name(),
+            "kindName": kind_name(kind),
+            "title": entry.and_then(|f| f.title.clone()),
+            "url": url,
+            "hash": hash_text(opened.hash),
+            "text": opened.text,
+            "fields": form::fields(&site, kind),
+            "values": values,
+            "unknown": unknown,
+            "body": body,
+            "problem": problem,
+        }),
+    )
+}
+
+/// The changes a save asks for, against the schema of `kind`.
+fn changes(kind: Kind, sent: &J) -> Result<Vec<Change>, Response> {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    let Some(list) = sent.as_array() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for change in list {
+        let key = change["field"].as_str().ok_or_else(bad)?;
+        let path = FieldPath::parse(key).map_err(|_| bad())?;
+        if change["remove"].as_bool() == Some(true) {
+            out.push(Change::Remove(path));
+            continue;
+        }
+        let shape = schema::find(kind, None, key).map(|f| f.shape);
+        let value = form::to_val(shape, &change["value"]).ok_or_else(bad)?;
+        out.push(Change::Set(path, value));
+    }
+    Ok(out)
+}
+
+/// `text` with its body replaced by `body` (written with `\n`), in the
+/// file's line ends; unchanged if the body is the same.
+fn with_body_text(text: &str, body: &str) -> Result<String, EditError> {
+    let at = body_start(text).ok_or(EditError::UnclosedFrontMatter)?;
+    let body = body.replace("\r\n", "\n");
+    if text[at..].replace("\r\n", "\n") == body {
+        return Ok(text.to_string());
+    }
+    let crlf = text[..at].contains("\r\n") || (at == 0 && text.contains("\r\n"));
+    let body = if crlf {
+        body.replace('\n', "\r\n")
+    } else {
+        body
+    };
+    Ok(format!("{}{body}", &text[..at]))
+}
+
+fn save(editor: &Editor, sent: &J) -> Response {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    let Some(path) = sent["path"].as_str() else {
+        return bad();
+    };
+    // Checked before anything else, so that a path outside content/ is
+    // refused as such.
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    // No hash: the file must not exist yet (it was deleted meanwhile).
+    let expected = match &sent["hash"] {
+        J::Null => None,
+        sent => match parse_hash(sent) {
+            Some(h) => Some(h),
+            None => return bad(),
+        },
+    };
+    let draft = match draft(editor, path, expected, sent) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match store::save(editor.root(), path, &draft, expected) {
+        Ok(saved) => json_response(
+            "200 OK",
+            &json!({ "hash": hash_text(saved.hash), "text": draft, "changed": saved.previous.is_some() }),
+        ),
+        Err(e) => save_error(e),
+    }
+}
+
+/// The text a save would write: `text`, or `changes` and `body` applied to
+/// `base` (which must be the version `expected` names).
+fn draft(
+    editor: &Editor,
+    path: &str,
+    expected: Option<ContentHash>,
+    sent: &J,
+) -> Result<String, Response> {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    if let Some(text) = sent["text"].as_str() {
+        return Ok(text.to_string());
+    }
+    let base = sent["base"].as_str().ok_or_else(bad)?;
+    if Some(ContentHash::of(base.as_bytes())) != expected {
+        return Err(bad());
+    }
+    let kind = kind_of(&editor.site(), path);
+    let changes = changes(kind, &sent["changes"])?;
+    let order = edit::frontmatter::schema_order(kind);
+    let edited = if changes.is_empty() {
+        Ok(base.to_string())
+    } else {
+        edit::apply_in_order(base, &changes, &order)
+    };
+    let edited = edited.and_then(|t| match sent["body"].as_str() {
+        Some(body) => with_body_text(&t, body),
+        None => Ok(t),
+    });
+    edited.map_err(|e| edit_error(&e))
+}
+
+/// The problems of `content/<path>` if it said `text`, as `zhan check`
+/// finds them in one file.
+pub fn problems(site: &SiteView, path: &str, text: &str) -> Vec<Diagnostic> {
+    let display = format!("content/{path}");
+    let text = match load::decode(text.as_bytes()) {
+        Ok(t) => t,
+        Err((pos, problem)) => return vec![problem.error_at(&display, pos)],
+    };
+    let split = match load::frontmatter::split(&text) {
+        Ok(s) => s,
+        Err(problem) => return vec![problem.error_at(&display, Pos::START)],
+    };
+    let front = match split.yaml {
+        None => None,
+        Some(yaml) => match load::frontmatter::parse(yaml, split.yaml_line, &display) {
+            Ok(node) => Some(node),
+            Err(d) => return vec![d],
+        },
+    };
+    let doc = Document {
+        path: path.to_string(),
+        display,
+        front_line: split.yaml_line,
+        body_start: split.body_start,
+        body_line: split.body_line,
+        front,
+        text,
+    };
+    let mut found = Vec::new();
+    // Drafts are read like published items: the worker is writing one.
+    let _ = model::read_document(doc, &site.config, true, &mut found);
+    found
+}
+
+/// The top-level field written on `line` of `text` (its front matter).
+fn field_at(text: &str, line: u32) -> Option<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut field = None;
+    for (i, l) in text.lines().enumerate().skip(1) {
+        if i + 1 > line as usize || matches!(l.trim_end(), "---" | "...") {
+            break;
+        }
+        if let Some((key, _)) = l.split_once(':') {
+            if !key.starts_with([' ', '\t', '-', '#']) && !key.is_empty() {
+                field = Some(key.trim().to_string());
+            }
+        }
+    }
+    field
+}
+
+fn check(editor: &Editor, sent: &J) -> Response {
+    let Some(path) = sent["path"].as_str() else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    let expected = parse_hash(&sent["hash"]);
+    let text = match draft(editor, path, expected, sent) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let site = editor.site();
+    let lang = messages::lang();
+    let list: Vec<J> = problems(&site, path, &text)
+        .iter()
+        .map(|d| {
+            let mut j = d.to_json(lang);
+            let at_field = d.pos.line > 0 && d.pos.line < body_line(&text);
+            j["field"] = json!(at_field.then(|| field_at(&text, d.pos.line)).flatten());
+            j
+        })
+        .collect();
+    json_response("200 OK", &json!({ "diagnostics": list }))
+}
+
+/// The file line the body starts on.
+fn body_line(text: &str) -> u32 {
+    let at = body_start(text).unwrap_or(text.len());
+    u32::try_from(text[..at].matches('\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+fn restore(editor: &Editor, sent: &J) -> Response {
+    let (Some(path), Some(id), Some(expected)) = (
+        sent["path"].as_str(),
+        sent["id"].as_str(),
+        parse_hash(&sent["hash"]),
+    ) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    match store::restore(editor.root(), path, id, Some(expected)) {
+        Ok(saved) => json_response("200 OK", &json!({ "hash": hash_text(saved.hash) })),
+        Err(e) => save_error(e),
+    }
+}
+
+/// `20261205T093000123Z` as Beijing time: `2026-12-05 17:30:00`.
+pub fn when(id: &str) -> Option<String> {
+    let digits = |from: usize, len: usize| id.get(from..from + len)?.parse::<i64>().ok();
+    let date = Date::parse(
+        id.get(..4)
+            .zip(id.get(4..6))
+            .zip(id.get(6..8))
+            .map(|((y, m), d)| format!("{y}-{m}-{d}"))?
+            .as_str(),
+    )?;
+    if id.get(8..9) != Some("T") {
+        return None;
+    }
+    let seconds = digits(9, 2)? * 3600 + digits(11, 2)? * 60 + digits(13, 2)? + 8 * 3600;
+    let day = Date::from_day_number(date.day_number() + seconds / 86_400);
+    let s = seconds % 86_400;
+    Some(format!(
+        "{day} {:02}:{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    ))
+}
+
+fn history(editor: &Editor, path: &str) -> Response {
+    match store::history(editor.root(), path) {
+        Ok(versions) => {
+            let list: Vec<J> = versions
+                .iter()
+                .map(|v| json!({ "id": v.id, "size": v.size, "when": when(&v.id).unwrap_or_else(|| v.id.clone()) }))
+                .collect();
+            json_response("200 OK", &json!({ "versions": list }))
+        }
+        Err(e) => save_error(e),
+    }
+}
+
+fn edit_error(e: &EditError) -> Response {
+    let (key, args): (&str, Vec<(&str, Arg)>) = match e {
+        EditError::UnclosedFrontMatter => ("editor.edit-unclosed", vec![]),
+        EditError::Yaml { line, .. } | EditError::Unsupported { line, .. } => (
+            "editor.edit-line",
+            vec![("line", Arg::from(u64::from(*line)))],
+        ),
+        EditError::NotAMapping => ("editor.edit-not-fields", vec![]),
+        EditError::BadPath { path }
+        | EditError::NoSuchField { path }
+        | EditError::NotAGroup { path }
+        | EditError::BadValue { path } => (
+            "editor.edit-field",
+            vec![("field", Arg::from(path.as_str()))],
+        ),
+        EditError::Unverified => ("editor.edit-unverified", vec![]),
+    };
+    error_json("422 Unprocessable Content", key, &args)
+}
+
+fn save_error(e: SaveError) -> Response {
+    match e {
+        SaveError::BadPath { path, problem } => {
+            let key = match problem {
+                PathProblem::OutsideSite | PathProblem::Symlink => "editor.path-outside",
+                _ => "editor.path-bad",
+            };
+            error_json("403 Forbidden", key, &[("path", Arg::from(path.as_str()))])
+        }
+        SaveError::Conflict { disk, draft, .. } => {
+            let hash = disk
+                .as_ref()
+                .map(|d| hash_text(ContentHash::of(d.as_bytes())));
+            json_response(
+                "409 Conflict",
+                &json!({
+                    "error": messages::tr("editor.conflict"),
+                    "code": "editor.conflict",
+                    "conflict": { "disk": disk, "draft": draft, "hash": hash },
+                }),
+            )
+        }
+        SaveError::TooLarge { .. } => error_json("413 Content Too Large", "editor.too-large", &[]),
+        SaveError::NoSuchVersion { .. } => error_json("404 Not Found", "editor.no-version", &[]),
+        SaveError::Io { file, error, .. } => error_json(
+            "500 Internal Server Error",
+            "editor.io",
+            &[
+                ("file", Arg::from(file.display().to_string())),
+                ("detail", Arg::from(error.to_string())),
+            ],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_found_and_replaced_in_the_files_line_ends() {
+        let text = "---\r\ntitle: a\r\n---\r\nold\r\n";
+        assert_eq!(body_start(text), Some(20));
+        assert_eq!(
+            with_body_text(text, "new\nlines\n").expect("ok"),
+            "---\r\ntitle: a\r\n---\r\nnew\r\nlines\r\n"
+        );
+        assert_eq!(with_body_text(text, "old\n").expect("ok"), text);
+        assert_eq!(body_start("\u{feff}no front"), Some(3));
+        assert_eq!(body_start("---\ntitle: a\n"), None);
+    }
+
+    #[test]
+    fn values_are_read_as_json() {
+        let v =
+            values("---\ntitle: 惠东\nproviders: [a, b]\ndate: 2026-12-05\n---\nbody").expect("ok");
+        assert_eq!(v["title"], json!("惠东"));
+        assert_eq!(v["providers"], json!(["a", "b"]));
+        assert_eq!(v["date"], json!("2026-12-05"));
+        assert!(values("---\n: : :\n---\n").is_err());
+    }
+
+    #[test]
+    fn a_draft_is_checked_like_a_file_and_problems_point_at_fields() {
+        let site = SiteView::default();
+        let text = "---\ntitle: 探访\ncategory: 不存在的类别\nschedule:\n  - days: [tue]\n    time: \"9点\"\n---\n正文\n";
+        let found = problems(&site, "services/huidong/tanfang.md", text);
+        let codes: Vec<&str> = found.iter().map(|d| d.code).collect();
+        assert!(found.len() >= 2, "{codes:?}");
+        let fields: Vec<Option<String>> =
+            found.iter().map(|d| field_at(text, d.pos.line)).collect();
+        assert!(fields.contains(&Some("category".into())), "{fields:?}");
+        assert!(fields.contains(&Some("schedule".into())), "{fields:?}");
+        assert!(
+            problems(
+                &site,
+                "services/huidong/tanfang.md",
+                "---\ntitle: 探访\ncategory: 助老服务\n---\n"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn history_ids_read_as_beijing_time() {
+        assert_eq!(
+            when("20261205T093000123Z").as_deref(),
+            Some("2026-12-05 17:30:00")
+        );
+        assert_eq!(
+            when("20261231T200000000Z-2").as_deref(),
+            Some("2027-01-01 04:00:00")
+        );
+        assert_eq!(when("x"), None);
+    }
+}

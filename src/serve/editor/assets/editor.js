@@ -1,0 +1,630 @@
+// The browser editor of `zhan serve`: the content list (/_zhan/) and the
+// form of one file (/_zhan/edit?path=...). No framework: the page's data
+// (session token, interface words from the catalogs) is JSON in the page;
+// forms are built from the JSON description the server makes from the
+// content model, so a field added to the model needs no code here.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("zhan-data").textContent);
+  var S = data.strings || {};
+  var app = document.getElementById("app");
+  var statusBox = document.getElementById("status");
+  var DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+  /* The words of `key` from the catalogs, with {name} filled from `args`. */
+  function t(key, args) {
+    var s = Object.prototype.hasOwnProperty.call(S, key) ? S[key] : key;
+    if (args) {
+      Object.keys(args).forEach(function (k) { s = s.split("{" + k + "}").join(String(args[k])); });
+    }
+    return s;
+  }
+
+  /* An element with attributes (`on…` are listeners) and children. */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) { return; }
+      if (k.slice(0, 2) === "on") { node.addEventListener(k.slice(2), v); }
+      else if (k === "text") { node.textContent = v; }
+      else if (k === "value") { node.value = v; }
+      else if (k === "checked") { node.checked = !!v; }
+      else { node.setAttribute(k, v === true ? "" : v); }
+    });
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) { return; }
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  /* Says `text` in the live region (read out by screen readers). */
+  function announce(text, kind) {
+    statusBox.className = kind || "";
+    statusBox.textContent = "";
+    window.setTimeout(function () { statusBox.textContent = text; }, 30);
+  }
+
+  /* Calls the API; resolves to {status, body}. */
+  function api(method, name, body) {
+    var options = {
+      method: method,
+      credentials: "same-origin",
+      headers: { "X-Zhan-Token": data.token },
+    };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch("/_zhan/api/" + name, options).then(function (r) {
+      return r.text().then(function (text) {
+        var parsed = {};
+        try { parsed = JSON.parse(text); } catch (e) { parsed = { error: text }; }
+        return { status: r.status, body: parsed };
+      });
+    });
+  }
+
+  /* What the open form would save, for the warning before leaving. */
+  var currentPending = null;
+  window.addEventListener("beforeunload", function (event) {
+    var p = currentPending && currentPending();
+    if (p && (p.changes.length || p.body !== null)) { event.preventDefault(); event.returnValue = t("editor.unsaved"); }
+  });
+
+  var uid = 0;
+  function newId(base) { uid += 1; return "f-" + base.replace(/[^a-zA-Z0-9_-]/g, "-") + "-" + uid; }
+
+  // ---------------------------------------------------------------------
+  // The content list.
+
+  function home() {
+    app.textContent = t("editor.loading");
+    api("GET", "index").then(function (res) {
+      if (res.status !== 200) { app.textContent = t("editor.load-failed") + (res.body.error || res.status); return; }
+      app.textContent = "";
+      var filterId = newId("filter");
+      var filter = el("input", { id: filterId, type: "search", "aria-describedby": filterId + "-help", autocomplete: "off" });
+      app.appendChild(el("div", { class: "filter" }, [
+        el("label", { for: filterId, text: t("editor.filter") }),
+        filter,
+        el("p", { id: filterId + "-help", class: "help", text: t("editor.filter-help") }),
+      ]));
+      var sections = [];
+      res.body.kinds.forEach(function (group) {
+        var list = el("ul", { class: "items" });
+        var rows = group.items.map(function (item) {
+          var title = item.title || t("editor.untitled");
+          var row = el("li", { "data-search": (title + " " + item.id + " " + item.path).toLowerCase() }, [
+            el("a", { href: "/_zhan/edit?path=" + encodeURIComponent(item.path), text: title }),
+            " ",
+            el("span", { class: "id", text: item.id || item.path }),
+            item.url ? el("a", { class: "view", href: item.url, text: t("editor.view-page") }) : null,
+          ]);
+          list.appendChild(row);
+          return row;
+        });
+        var empty = el("p", { class: "empty", text: t("editor.no-items"), hidden: rows.length > 0 });
+        var count = el("span", { class: "count", text: " (" + rows.length + ")" });
+        var section = el("section", { class: "kind", "data-kind": group.kind, "aria-labelledby": "h-" + group.kind }, [
+          el("h2", { id: "h-" + group.kind }, [group.name, count]),
+          list, empty,
+        ]);
+        app.appendChild(section);
+        sections.push({ rows: rows, empty: empty, count: count });
+      });
+      filter.addEventListener("input", function () {
+        var q = filter.value.trim().toLowerCase();
+        sections.forEach(function (s) {
+          var shown = 0;
+          s.rows.forEach(function (row) {
+            var hit = !q || row.getAttribute("data-search").indexOf(q) >= 0;
+            row.hidden = !hit;
+            if (hit) { shown += 1; }
+          });
+          s.count.textContent = " (" + shown + ")";
+          s.empty.hidden = shown > 0;
+          s.empty.textContent = q ? t("editor.no-match") : t("editor.no-items");
+        });
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------------
+  // Values: what counts as the same, and as empty.
+
+  function isEmpty(v) {
+    if (v === undefined || v === null || v === "") { return true; }
+    if (Array.isArray(v)) { return v.length === 0; }
+    if (typeof v === "object") { return Object.keys(v).every(function (k) { return isEmpty(v[k]); }); }
+    return false;
+  }
+
+  /* A value with empty parts dropped and keys sorted, as text to compare. */
+  function canonical(v) {
+    if (isEmpty(v)) { return "∅"; }
+    if (Array.isArray(v)) { return "[" + v.map(canonical).join(",") + "]"; }
+    if (typeof v === "object") {
+      return "{" + Object.keys(v).filter(function (k) { return !isEmpty(v[k]); }).sort()
+        .map(function (k) { return JSON.stringify(k) + ":" + canonical(v[k]); }).join(",") + "}";
+    }
+    return JSON.stringify(v);
+  }
+
+  function same(a, b) { return canonical(a) === canonical(b); }
+
+  function shown(v) {
+    if (v === undefined || v === null) { return ""; }
+    return typeof v === "object" ? JSON.stringify(v) : String(v);
+  }
+
+  /* Keeps the original value when the widget shows it unchanged (a phone
+     written as a number stays a number). */
+  function keep(orig, text, read) {
+    if (text === shown(orig)) { return orig; }
+    if (text.trim() === "") { return undefined; }
+    return read(text);
+  }
+
+  function readNumber(text) {
+    var s = text.trim();
+    if (/^-?\d+$/.test(s)) { return parseInt(s, 10); }
+    if (/^-?\d*\.\d+$/.test(s) || /^-?\d+\.\d*$/.test(s)) { return parseFloat(s); }
+    return text; // kept as typed: the check says what is wrong
+  }
+
+  /* Chosen values in the original's order first, then the new ones. */
+  function inOrder(orig, chosen) {
+    var before = Array.isArray(orig) ? orig.filter(function (v) { return chosen.indexOf(v) >= 0; }) : [];
+    return before.concat(chosen.filter(function (v) { return before.indexOf(v) < 0; }));
+  }
+
+  // ---------------------------------------------------------------------
+  // Widgets: each returns {node, get, focus}.
+
+  function describe(field, id, extra) {
+    var ids = [];
+    var help = field.help ? el("p", { id: id + "-help", class: "help", text: field.help }) : null;
+    if (help) { ids.push(id + "-help"); }
+    var problem = el("p", { id: id + "-problem", class: "problem", hidden: true });
+    ids.push(id + "-problem");
+    return { help: help, problem: problem, ids: ids.concat(extra || []).join(" ") };
+  }
+
+  function labelText(field) {
+    return [field.label, " ", el("span", { class: "key", text: field.key }),
+      field.required ? el("span", { class: "req", text: " " + t("editor.required") }) : null];
+  }
+
+  function inputWidget(field, value, type, read, attrs) {
+    var id = newId(field.key);
+    var d = describe(field, id);
+    var a = Object.assign({ id: id, type: type, value: shown(value), "aria-describedby": d.ids, required: field.required }, attrs || {});
+    var input = el("input", a);
+    return {
+      node: el("div", { class: "field", "data-field": field.key }, [el("label", { for: id }, labelText(field)), d.help, input, d.problem]),
+      get: function () { return keep(value, input.value, read); },
+      problem: d.problem, input: input,
+    };
+  }
+
+  function textareaWidget(field, value, toText, read, rows) {
+    var id = newId(field.key);
+    var d = describe(field, id);
+    var area = el("textarea", { id: id, rows: rows || 3, "aria-describedby": d.ids, required: field.required });
+    area.value = toText(value);
+    return {
+      node: el("div", { class: "field", "data-field": field.key }, [el("label", { for: id }, labelText(field)), d.help, area, d.problem]),
+      get: function () { return area.value === toText(value) ? value : read(area.value); },
+      problem: d.problem, input: area,
+    };
+  }
+
+  function selectWidget(field, value, options, read) {
+    var id = newId(field.key);
+    var d = describe(field, id);
+    var select = el("select", { id: id, "aria-describedby": d.ids, required: field.required });
+    var have = {};
+    select.appendChild(el("option", { value: "", text: t("editor.unset") }));
+    options.forEach(function (o) {
+      have[shown(o.value)] = true;
+      select.appendChild(el("option", { value: shown(o.value), text: o.label === shown(o.value) ? o.label : o.label + "（" + o.value + "）" }));
+    });
+    if (!isEmpty(value) && !have[shown(value)]) {
+      // A value the list lacks stays, for the check to flag.
+      select.appendChild(el("option", { value: shown(value), text: shown(value) }));
+    }
+    select.value = isEmpty(value) ? "" : shown(value);
+    return {
+      node: el("div", { class: "field", "data-field": field.key }, [el("label", { for: id }, labelText(field)), d.help, select, d.problem]),
+      get: function () { return select.value === shown(value) ? value : (select.value === "" ? undefined : read(select.value)); },
+      problem: d.problem, input: select,
+    };
+  }
+
+  function checkboxesWidget(field, value, options, cls) {
+    var id = newId(field.key);
+    var d = describe(field, id);
+    var list = el("div", { class: "checks " + (cls || "") });
+    var boxes = [];
+    var current = Array.isArray(value) ? value.map(shown) : (isEmpty(value) ? [] : [shown(value)]);
+    var all = options.slice();
+    current.forEach(function (v) {
+      if (!all.some(function (o) { return shown(o.value) === v; })) { all.push({ value: v, label: v }); }
+    });
+    all.forEach(function (o, i) {
+      var boxId = id + "-" + i;
+      var box = el("input", { type: "checkbox", id: boxId, value: shown(o.value), checked: current.indexOf(shown(o.value)) >= 0 });
+      boxes.push(box);
+      var text = o.label === shown(o.value) ? o.label : o.label + "（" + o.value + "）";
+      list.appendChild(el("div", { class: "check" }, [box, el("label", { for: boxId, text: text })]));
+    });
+    var node = el("fieldset", { class: "field", "data-field": field.key, "aria-describedby": d.ids }, [
+      el("legend", {}, labelText(field)), d.help, list, d.problem,
+    ]);
+    return {
+      node: node,
+      get: function () {
+        var chosen = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+        var result = inOrder(value, chosen);
+        return same(result, value) && Array.isArray(value) ? value : result;
+      },
+      problem: d.problem, input: boxes[0],
+    };
+  }
+
+  function timeWidget(field, value) {
+    var m = typeof value === "string" && /^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$/.exec(value);
+    if (!isEmpty(value) && !m) { return inputWidget(field, value, "text", function (s) { return s.trim(); }); }
+    var id = newId(field.key);
+    var d = describe(field, id);
+    var pad = function (s) { return s.length === 4 ? "0" + s : s; };
+    var from = el("input", { type: "time", id: id + "-from", value: m ? pad(m[1]) : "", "aria-describedby": d.ids });
+    var to = el("input", { type: "time", id: id + "-to", value: m ? pad(m[2]) : "", "aria-describedby": d.ids });
+    return {
+      node: el("fieldset", { class: "field time", "data-field": field.key }, [
+        el("legend", {}, labelText(field)), d.help,
+        el("div", { class: "range" }, [
+          el("label", { for: id + "-from", text: t("editor.time-from") }), from,
+          el("span", { "aria-hidden": "true", text: "–" }),
+          el("label", { for: id + "-to", text: t("editor.time-to") }), to,
+        ]),
+        d.problem,
+      ]),
+      get: function () {
+        if (!from.value && !to.value) { return undefined; }
+        var text = from.value + "-" + to.value;
+        return m && text === pad(m[1]) + "-" + pad(m[2]) ? value : text;
+      },
+      problem: d.problem, input: from,
+    };
+  }
+
+  function groupWidget(field, value) {
+    var id = newId(field.key);
+    var d = describe(field, id);
+    var members = field.widget.fields;
+    var entries = [];
+    var list = el("ol", { class: "entries" });
+    var add = el("button", { type: "button", class: "secondary", text: t("editor.add") + "：" + field.label });
+
+    function renumber() {
+      entries.forEach(function (e, i) {
+        e.legend.textContent = t("editor.entry", { n: i + 1 });
+        e.up.disabled = i === 0;
+        e.down.disabled = i === entries.length - 1;
+        list.appendChild(e.node);
+      });
+    }
+
+    function addEntry(orig, focus) {
+      var entry = { orig: orig || {} };
+      var widgets = members.map(function (m) { return { key: m.key, w: widget(m, entry.orig[m.key]) }; });
+      entry.widgets = widgets;
+      entry.legend = el("legend");
+      var label = function (key) { return t(key) + "：" + field.label; };
+      entry.up = el("button", { type: "button", class: "small", text: t("editor.up"), "aria-label": t("editor.up"), onclick: function () { move(entry, -1); } });
+      entry.down = el("button", { type: "button", class: "small", text: t("editor.down"), "aria-label": t("editor.down"), onclick: function () { move(entry, 1); } });
+      var remove = el("button", { type: "button", class: "small danger", text: t("editor.remove"), "aria-label": label("editor.remove"), onclick: function () {
+        var at = entries.indexOf(entry);
+        entries.splice(at, 1);
+        entry.node.remove();
+        renumber();
+        (entries[Math.min(at, entries.length - 1)] || { widgets: [{ w: { input: add } }] }).widgets[0].w.input.focus();
+      } });
+      entry.node = el("li", {}, [el("fieldset", { class: "entry" }, [entry.legend].concat(widgets.map(function (x) { return x.w.node; })).concat([
+        el("div", { class: "entry-tools" }, [entry.up, entry.down, remove]),
+      ]))]);
+      entry.get = function () {
+        var out = {};
+        // The entry's own keys in its order, then the form's new ones.
+        Object.keys(entry.orig).forEach(function (k) { out[k] = entry.orig[k]; });
+        widgets.forEach(function (x) {
+          var v = x.w.get();
+          if (isEmpty(v)) { delete out[x.key]; } else { out[x.key] = v; }
+        });
+        return out;
+      };
+      entries.push(entry);
+      renumber();
+      if (focus && widgets[0] && widgets[0].w.input) { widgets[0].w.input.focus(); }
+    }
+
+    function move(entry, by) {
+      var at = entries.indexOf(entry);
+      var to = at + by;
+      if (to < 0 || to >= entries.length) { return; }
+      entries.splice(at, 1);
+      entries.splice(to, 0, entry);
+      renumber();
+      (by < 0 ? entry.up : entry.down).focus();
+    }
+
+    (Array.isArray(value) ? value : []).forEach(function (v) { addEntry(v && typeof v === "object" ? v : {}); });
+    add.addEventListener("click", function () { addEntry({}, true); });
+    return {
+      node: el("fieldset", { class: "field group", "data-field": field.key, "aria-describedby": d.ids }, [
+        el("legend", {}, labelText(field)), d.help, list, add, d.problem,
+      ]),
+      get: function () {
+        var out = entries.map(function (e) { return e.get(); }).filter(function (e) { return !isEmpty(e); });
+        return same(out, value) ? value : out;
+      },
+      problem: d.problem, input: add,
+    };
+  }
+
+  function listText(v) {
+    if (Array.isArray(v)) { return v.map(shown).join("\n"); }
+    return shown(v);
+  }
+  function readLines(text) {
+    return text.split("\n").map(function (s) { return s.trim(); }).filter(function (s) { return s; });
+  }
+
+  /* The widget of a field, by its description. */
+  function widget(field, value) {
+    var w = field.widget;
+    var asText = function (s) { return s; };
+    switch (w.type) {
+      case "longtext": return textareaWidget(field, value, shown, function (s) { return s.trim() === "" ? undefined : s; }, 3);
+      case "date":
+        if (!isEmpty(value) && !/^\d{4}-\d{2}-\d{2}$/.test(shown(value))) { return inputWidget(field, value, "text", asText); }
+        return inputWidget(field, value, "date", asText);
+      case "integer": return inputWidget(field, value, "text", readNumber, { inputmode: "numeric" });
+      case "number": return inputWidget(field, value, "text", readNumber, { inputmode: "decimal" });
+      case "yesno": return selectWidget(field, value, [{ value: true, label: t("editor.yes") }, { value: false, label: t("editor.no") }],
+        function (s) { return s === "true"; });
+      case "phone": return inputWidget(field, value, "tel", asText);
+      case "email": return inputWidget(field, value, "email", asText);
+      case "textlist": return textareaWidget(field, value, listText, readLines, 3);
+      case "choice": case "ref": return selectWidget(field, value, w.options, asText);
+      case "multi": return checkboxesWidget(field, value, w.options, w.options.length > 8 ? "many" : "");
+      case "days": return checkboxesWidget(field, value, DAYS.map(function (d) { return { value: d, label: t("editor.day." + d) }; }), "days");
+      case "time": return timeWidget(field, value);
+      case "group": return groupWidget(field, value);
+      default: return inputWidget(field, value, "text", asText);
+    }
+  }
+
+  // ---------------------------------------------------------------------
+  // The form of one file.
+
+  function edit() {
+    var path = new URLSearchParams(location.search).get("path") || "";
+    app.textContent = t("editor.loading");
+    api("GET", "form?path=" + encodeURIComponent(path)).then(function (res) {
+      if (res.status !== 200) { app.textContent = t("editor.load-failed") + (res.body.error || res.status); return; }
+      showForm(res.body);
+    });
+  }
+
+  function showForm(doc) {
+    app.textContent = "";
+    var state = { hash: doc.hash, text: doc.text, values: doc.values || {}, body: doc.body };
+    var title = document.getElementById("title");
+    title.textContent = t("editor.edit-title") + "：" + (doc.title || doc.path);
+    document.title = title.textContent;
+
+    app.appendChild(el("p", { class: "file" }, [
+      t("editor.file"), el("code", { text: doc.display }), " · ", doc.kindName,
+      doc.url ? " · " : null, doc.url ? el("a", { href: doc.url, id: "view-page", text: t("editor.view-page") }) : null,
+    ]));
+    if (doc.problem) { app.appendChild(el("p", { class: "alert", role: "alert", text: doc.problem })); }
+    if (doc.unknown && doc.unknown.length) {
+      app.appendChild(el("p", { class: "note", text: t("editor.unknown-fields") + doc.unknown.join("、") }));
+    }
+
+    var form = el("form", { id: "editor-form", novalidate: true });
+    var widgets = [];
+    if (!doc.problem) {
+      doc.fields.forEach(function (f) {
+        var w = widget(f, state.values[f.key]);
+        widgets.push({ key: f.key, w: w, group: f.widget.type === "group" });
+        form.appendChild(w.node);
+      });
+    }
+    var bodyId = newId("body");
+    var body = el("textarea", { id: bodyId, rows: 14, class: "body", "aria-describedby": bodyId + "-help" });
+    body.value = doc.body === null ? "" : doc.body;
+    form.appendChild(el("div", { class: "field" }, [
+      el("label", { for: bodyId, text: t("editor.body") }),
+      el("p", { id: bodyId + "-help", class: "help", text: t("editor.body-help") }),
+      body,
+    ]));
+    var checkSummary = el("div", { id: "check-summary", class: "check-summary", "aria-live": "polite" });
+    form.insertBefore(checkSummary, form.firstChild);
+    var save = el("button", { type: "submit", id: "save", text: t("editor.save") });
+    form.appendChild(el("div", { class: "actions" }, [save]));
+    app.appendChild(form);
+
+    var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
+    app.appendChild(conflictBox);
+    app.appendChild(historyPanel(doc.path, state, function () { edit(); }));
+
+    function pending() {
+      var changes = [];
+      var locals = [];
+      widgets.forEach(function (x) {
+        var orig = state.values[x.key];
+        var now = x.w.get();
+        if (same(orig, now)) { return; }
+        locals.push({ field: x.key, value: isEmpty(now) ? (Array.isArray(orig) ? [] : undefined) : now });
+        if (x.group && Array.isArray(now)) {
+          // Entries as [key, value] pairs: JSON objects lose their order.
+          now = now.map(function (e) { return Object.keys(e).map(function (k) { return [k, e[k]]; }); });
+        }
+        if (isEmpty(now)) {
+          if (Array.isArray(orig)) { changes.push({ field: x.key, value: [] }); }
+          else { changes.push({ field: x.key, remove: true }); }
+        } else {
+          changes.push({ field: x.key, value: now });
+        }
+      });
+      var bodyChanged = doc.body !== null && body.value !== state.body;
+      return { changes: changes, locals: locals, body: bodyChanged ? body.value : null };
+    }
+
+    currentPending = pending;
+
+    /* Checked as you type: the draft goes to the real engine's checks,
+       and each problem is shown beside its field. */
+    var checkTimer = null;
+    var checkSeq = 0;
+    var lastCount = -1;
+    function runCheck() {
+      var p = pending();
+      var seq = ++checkSeq;
+      api("POST", "check", { path: doc.path, hash: state.hash, base: state.text, changes: p.changes, body: p.body })
+        .then(function (res) {
+          if (seq !== checkSeq || res.status !== 200) { return; }
+          showProblems(res.body.diagnostics || []);
+        }, function () { /* the next keystroke checks again */ });
+    }
+    function showProblems(list) {
+      widgets.forEach(function (x) { x.w.problem.hidden = true; x.w.problem.textContent = ""; });
+      checkSummary.textContent = "";
+      var other = [];
+      list.forEach(function (d) {
+        var text = d.message + (d.hint ? " " + t("editor.hint") + d.hint : "");
+        var w = widgets.filter(function (x) { return x.key === d.field; })[0];
+        if (w) {
+          w.w.problem.hidden = false;
+          w.w.problem.appendChild(el("span", { class: d.severity, text: text }));
+        } else {
+          other.push(el("li", { class: d.severity, text: text }));
+        }
+      });
+      var errors = list.filter(function (d) { return d.severity === "error"; }).length;
+      if (list.length) {
+        checkSummary.appendChild(el("p", { class: errors ? "alert" : "note", text: t("editor.check-count", { n: list.length }) }));
+        if (other.length) { checkSummary.appendChild(el("ul", {}, other)); }
+      } else if (lastCount > 0) {
+        checkSummary.appendChild(el("p", { class: "ok", text: t("editor.check-ok") }));
+      }
+      lastCount = list.length;
+    }
+    function scheduleCheck() {
+      window.clearTimeout(checkTimer);
+      checkTimer = window.setTimeout(runCheck, 350);
+    }
+    form.addEventListener("input", scheduleCheck);
+    form.addEventListener("change", scheduleCheck);
+    form.addEventListener("click", function (e) { if (e.target.tagName === "BUTTON" && e.target.type === "button") { scheduleCheck(); } });
+    runCheck();
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var p = pending();
+      if (!p.changes.length && p.body === null) { announce(t("editor.nothing-changed")); return; }
+      save.disabled = true;
+      announce(t("editor.saving"));
+      api("POST", "save", { path: doc.path, hash: state.hash, base: state.text, changes: p.changes, body: p.body })
+        .then(function (res) {
+          save.disabled = false;
+          if (res.status === 200) {
+            state.hash = res.body.hash;
+            state.text = res.body.text;
+            p.locals.forEach(function (c) { state.values[c.field] = c.value; });
+            if (p.body !== null) { state.body = p.body; }
+            conflictBox.hidden = true;
+            announce(t("editor.saved"), "ok");
+          } else if (res.status === 409 && res.body.conflict) {
+            showConflict(conflictBox, doc.path, res.body.conflict, state);
+            announce(res.body.error, "error");
+          } else {
+            announce(t("editor.save-failed") + (res.body.error || res.status), "error");
+          }
+        }, function (e) {
+          save.disabled = false;
+          announce(t("editor.save-failed") + e, "error");
+        });
+    });
+  }
+
+  function showConflict(box, path, conflict, state) {
+    box.textContent = "";
+    var mineId = newId("mine");
+    var diskId = newId("disk");
+    var mine = el("textarea", { id: mineId, readonly: true, rows: 12 });
+    mine.value = conflict.draft;
+    var disk = el("textarea", { id: diskId, readonly: true, rows: 12 });
+    disk.value = conflict.disk === null ? t("editor.disk-deleted") : conflict.disk;
+    var keepMine = el("button", { type: "button", id: "keep-mine", text: t("editor.keep-mine"), onclick: function () {
+      keepMine.disabled = true;
+      api("POST", "save", { path: path, hash: conflict.hash, text: conflict.draft }).then(function (res) {
+        keepMine.disabled = false;
+        if (res.status === 200) {
+          state.hash = res.body.hash;
+          state.text = res.body.text;
+          box.hidden = true;
+          announce(t("editor.saved"), "ok");
+          edit();
+        } else if (res.status === 409 && res.body.conflict) {
+          showConflict(box, path, res.body.conflict, state);
+          announce(res.body.error, "error");
+        } else {
+          announce(t("editor.save-failed") + (res.body.error || res.status), "error");
+        }
+      });
+    } });
+    var useDisk = el("button", { type: "button", id: "use-disk", class: "secondary", text: t("editor.use-disk"), onclick: function () { edit(); } });
+    box.appendChild(el("h2", { id: "conflict-title", text: t("editor.conflict-title") }));
+    box.appendChild(el("p", { text: t("editor.conflict-lead") }));
+    box.appendChild(el("div", { class: "versions" }, [
+      el("div", {}, [el("label", { for: mineId, text: t("editor.mine") }), mine]),
+      el("div", {}, [el("label", { for: diskId, text: t("editor.disk") }), disk]),
+    ]));
+    box.appendChild(el("div", { class: "actions" }, [keepMine, useDisk]));
+    box.hidden = false;
+    keepMine.focus();
+  }
+
+  function historyPanel(path, state, reload) {
+    var list = el("ul", { class: "versions-list" });
+    var empty = el("p", { hidden: true, text: t("editor.history-empty") });
+    var load = el("button", { type: "button", class: "secondary", id: "history-load", text: t("editor.history-load") });
+    load.addEventListener("click", function () {
+      api("GET", "history?path=" + encodeURIComponent(path)).then(function (res) {
+        list.textContent = "";
+        if (res.status !== 200) { announce(t("editor.load-failed") + (res.body.error || res.status), "error"); return; }
+        empty.hidden = res.body.versions.length > 0;
+        res.body.versions.forEach(function (v) {
+          var restore = el("button", { type: "button", class: "small", text: t("editor.restore"), "aria-label": t("editor.restore") + " " + v.when, onclick: function () {
+            api("POST", "restore", { path: path, id: v.id, hash: state.hash }).then(function (r) {
+              if (r.status === 200) { announce(t("editor.restored"), "ok"); reload(); }
+              else { announce(t("editor.save-failed") + (r.body.error || r.status), "error"); }
+            });
+          } });
+          list.appendChild(el("li", {}, [el("span", { text: v.when }), " ", el("span", { class: "id", text: t("editor.size", { n: v.size }) }), " ", restore]));
+        });
+      });
+    });
+    return el("section", { class: "history", "aria-labelledby": "history-title" }, [
+      el("h2", { id: "history-title", text: t("editor.history") }), load, empty, list,
+    ]);
+  }
+
+  if (data.page === "home") { home(); } else if (data.page === "edit") { edit(); }
+})();

@@ -1,0 +1,211 @@
+// The browser editor of `zhan serve`, as a station worker uses it: from a
+// service's page, 编辑此页 opens its form; the schedule's time and a
+// provider are changed with the widgets and saved; the file on disk
+// changed in those lines only, and the page shows the change. And the
+// conflict case: the file changed on disk after the form was opened; a
+// wrong value flagged beside its field as it is typed.
+"use strict";
+const { describe, test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { spawn } = require("node:child_process");
+const { chromium } = require("playwright-core");
+const { repo, zhanBinary, axe, describeViolations } = require("./helpers");
+
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+/* A copy of the demo site in a temporary folder. */
+function copySite() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zhan-editor-"));
+  fs.cpSync(path.join(repo, "content"), path.join(dir, "content"), { recursive: true });
+  fs.copyFileSync(path.join(repo, "site.yaml"), path.join(dir, "site.yaml"));
+  return dir;
+}
+
+/* Starts `zhan serve` on a free port; resolves when its first build ended. */
+function serve(root) {
+  const child = spawn(zhanBinary(), ["--root", root, "serve", "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let port = 0;
+    let log = "";
+    const timer = setTimeout(() => reject(new Error(`zhan serve did not start:\n${log}`)), 60000);
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk) => {
+      log += chunk;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
+      if (m) { port = Number(m[1]); }
+      if (port && /已生成 /.test(log)) {
+        clearTimeout(timer);
+        resolve({ child, origin: `http://127.0.0.1:${port}` });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`zhan serve ended (${code}):\n${log}`)));
+  });
+}
+
+/* Waits until `check()` is true, polling. */
+async function until(check, what, ms = 20000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) { return; }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out: ${what}`);
+}
+
+/* The lines of two texts that differ, as [before, after]. */
+function changedLines(a, b) {
+  const x = a.split("\n");
+  const y = b.split("\n");
+  assert.equal(x.length, y.length, "no line added or removed");
+  return x.map((line, i) => [line, y[i]]).filter(([p, q]) => p !== q);
+}
+
+let site;
+let server;
+let browser;
+before(async () => {
+  site = copySite();
+  server = await serve(site);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+});
+after(async () => {
+  if (browser) { await browser.close(); }
+  if (server) { server.child.kill(); }
+  if (site) { fs.rmSync(site, { recursive: true, force: true }); }
+});
+
+const SERVICE = "content/services/huidong/kongchao-tanfang.md";
+
+describe("the browser editor", () => {
+  test("edit a service's schedule and providers from its page, and see the page change", async () => {
+    const file = path.join(site, SERVICE);
+    const before = fs.readFileSync(file, "utf8");
+    assert.match(before, /providers: \[huidong-zhiyuan, leling-wenti\]/);
+    assert.match(before, / {4}time: "09:00-11:30"/);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/services/huidong/kongchao-tanfang/`);
+    await page.getByRole("link", { name: "编辑此页" }).click();
+    await page.waitForURL(/\/_zhan\/edit\?path=services%2Fhuidong%2Fkongchao-tanfang\.md|\/_zhan\/edit\?path=services\/huidong\/kongchao-tanfang\.md/);
+    await page.locator("#editor-form").waitFor();
+    assert.match(await page.locator("h1").textContent(), /空巢独居老人志愿探访/);
+
+    // The schedule: a group with weekday checkboxes and a time range.
+    const schedule = page.locator('[data-field="schedule"]');
+    await assert.doesNotReject(schedule.getByRole("checkbox", { name: "周二" }).isChecked());
+    assert.equal(await schedule.getByRole("checkbox", { name: "周二" }).isChecked(), true);
+    assert.equal(await schedule.getByRole("checkbox", { name: "周一" }).isChecked(), false);
+    await schedule.getByLabel("开始时间").fill("14:00");
+    await schedule.getByLabel("结束时间").fill("16:30");
+    // Providers: the site's organizations by title; add one.
+    const providers = page.locator('[data-field="providers"]');
+    assert.equal(await providers.getByRole("checkbox", { name: /惠东志愿服务队/ }).isChecked(), true);
+    await providers.getByRole("checkbox", { name: /tongxin-weilao/ }).check();
+
+    await page.getByRole("button", { name: "保存" }).click();
+    await until(async () => (await page.locator("#status").textContent()).includes("已保存"), "the save");
+
+    const after = fs.readFileSync(file, "utf8");
+    assert.deepEqual(changedLines(before, after), [
+      ["providers: [huidong-zhiyuan, leling-wenti]", "providers: [huidong-zhiyuan, leling-wenti, tongxin-weilao]"],
+      ['    time: "09:00-11:30"', '    time: "14:00-16:30"'],
+    ]);
+
+    // The served page shows the change once the watcher rebuilt it.
+    await until(async () => {
+      await page.goto(`${server.origin}/services/huidong/kongchao-tanfang/`);
+      return (await page.locator("main").textContent()).includes("14:00");
+    }, "the page shows the new time");
+    await context.close();
+  });
+
+  test("a file changed on disk after opening: both versions are offered, and mine can be kept", async () => {
+    const rel = "content/organizations/yimin-she.md";
+    const file = path.join(site, rel);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/yimin-she.md`);
+    await page.locator("#editor-form").waitFor();
+    const title = page.getByLabel(/^标题/);
+    // Someone else changes the file meanwhile (Notepad, another tab).
+    const onDisk = fs.readFileSync(file, "utf8").replace(/^members: .*$/m, "members: 99");
+    assert.notEqual(onDisk, fs.readFileSync(file, "utf8"));
+    fs.writeFileSync(file, onDisk);
+    await title.fill("我的新标题");
+    await page.getByRole("button", { name: "保存" }).click();
+    const conflict = page.locator("#conflict");
+    await conflict.waitFor({ state: "visible" });
+    assert.equal(fs.readFileSync(file, "utf8"), onDisk, "nothing was written");
+    const mine = await conflict.getByLabel("我的修改").inputValue();
+    const disk = await conflict.getByLabel("磁盘上的版本").inputValue();
+    assert.match(mine, /title: 我的新标题/);
+    assert.equal(disk, onDisk);
+    await until(async () => /别处被改动/.test(await page.locator("#status").textContent()), "the conflict is announced");
+    await conflict.getByRole("button", { name: "保留我的修改" }).click();
+    await until(() => fs.readFileSync(file, "utf8") === mine, "my version is written");
+    // The disk's version is in the history, and can be restored.
+    await page.locator("#editor-form").waitFor();
+    await page.getByRole("button", { name: "显示历史版本" }).click();
+    const restore = page.locator(".versions-list li").first().getByRole("button", { name: /恢复/ });
+    await restore.click();
+    await until(() => fs.readFileSync(file, "utf8") === onDisk, "the version on disk is restored");
+    await context.close();
+  });
+
+  test("a wrong value is flagged beside its field in Chinese as it is typed, and can still be saved", async () => {
+    const rel = "content/organizations/qingmeng-she.md";
+    const file = path.join(site, rel);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/qingmeng-she.md`);
+    await page.locator("#editor-form").waitFor();
+    const members = page.locator('[data-field="members"]');
+    await members.getByRole("textbox").fill("很多");
+    const problem = members.locator(".problem");
+    await problem.waitFor({ state: "visible" });
+    const text = await problem.textContent();
+    assert.match(text, /[\u4e00-\u9fff]/, "in Chinese");
+    assert.match(text, /members|成员/, text);
+    // The input names its problem to screen readers.
+    const described = await members.getByRole("textbox").getAttribute("aria-describedby");
+    assert.ok(described.split(" ").includes(await problem.getAttribute("id")));
+    await until(async () => /问题/.test(await page.locator("#check-summary").textContent()), "the summary");
+    // A draft with errors is saved all the same: the worker's text is kept.
+    await page.getByRole("button", { name: "保存" }).click();
+    await until(() => /^members: 很多$/m.test(fs.readFileSync(file, "utf8")), "the draft is saved");
+    // Put right, the problem goes.
+    await members.getByRole("textbox").fill("30");
+    await problem.waitFor({ state: "hidden" });
+    await page.getByRole("button", { name: "保存" }).click();
+    await until(() => /^members: 30$/m.test(fs.readFileSync(file, "utf8")), "the fix is saved");
+    await context.close();
+  });
+
+  test("the editor works on a 360 px phone and has no axe violations", async () => {
+    // The editor's CSP forbids inline scripts; axe is injected as one.
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+    const page = await context.newPage();
+    for (const p of ["/_zhan/", "/_zhan/edit?path=stations/huidong.md"]) {
+      await page.goto(server.origin + p);
+      await page.locator(p === "/_zhan/" ? "section.kind" : "#editor-form").first().waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360, `${p}: no sideways scrolling (${width} px)`);
+      const violations = await axe(page);
+      assert.deepEqual(violations, [], describeViolations(p, violations));
+    }
+    // The home lists every type, and the filter narrows it.
+    await page.goto(`${server.origin}/_zhan/`);
+    await page.locator("section.kind").first().waitFor();
+    const headings = await page.locator("section.kind h2").allTextContents();
+    assert.deepEqual(headings.map((h) => h.replace(/\s*\(\d+\)$/, "")),
+      ["社工站", "服务", "社区组织", "培训课程", "课程章节", "小微项目", "试点成效", "动态", "页面"]);
+    await page.getByLabel("筛选").fill("惠东");
+    const shown = await page.locator(".items li:not([hidden])").count();
+    const all = await page.locator(".items li").count();
+    assert.ok(shown > 0 && shown < all, `the filter narrows the list (${shown} of ${all})`);
+    await context.close();
+  });
+});

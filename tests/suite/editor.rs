@@ -1,0 +1,574 @@
+//! The browser editor of `zhan serve` over HTTP: what it refuses (no token,
+//! a foreign Origin or Host, paths outside content/, oversize bodies, a
+//! server not bound to loopback) with nothing written; and what it does
+//! (a save changes only the changed lines, a conflict hands back both
+//! versions, history and restore). `zhan build` has none of it.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::TestSite;
+use serde_json::{Value as J, json};
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `zhan serve` (with `extra` arguments) and waits for its first build.
+fn start(site: &TestSite, extra: &[&str]) -> Server {
+    let mut child = common::zhan()
+        .arg("--root")
+        .arg(site.path())
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start zhan serve");
+    let stderr = child.stderr.take();
+    let (tx, rx) = mpsc::channel();
+    let mut server = Server { child, port: 0 };
+    std::thread::spawn(move || {
+        for line in stderr
+            .into_iter()
+            .flat_map(|e| BufReader::new(e).lines().map_while(Result::ok))
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("zhan serve did not finish its first build");
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            server.port = rest
+                .split('/')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("port");
+        }
+        if server.port != 0 && (line.starts_with("已生成 ") || line.contains("错误[")) {
+            // Keep draining the log so the server never blocks on it.
+            std::thread::spawn(move || while rx.recv().is_ok() {});
+            return server;
+        }
+    }
+}
+
+struct Reply {
+    status: u16,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> J {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A raw request with exactly these headers (plus Content-Length for a body).
+fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if method == "POST"
+        && !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+    {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("send");
+    // The server may answer (and close) before taking a refused body.
+    let _ = stream.write_all(body);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    Reply {
+        status,
+        body: body.to_string(),
+    }
+}
+
+/// The editor as its own page talks to it.
+struct Client {
+    port: u16,
+    host: String,
+    token: String,
+}
+
+impl Client {
+    fn new(port: u16) -> Client {
+        let host = format!("127.0.0.1:{port}");
+        let page = raw(port, "GET", "/_zhan/", &[("Host", &host)], b"");
+        assert_eq!(page.status, 200, "{}", page.body);
+        let token = page
+            .body
+            .split("\"token\":\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("the editor page holds the token")
+            .to_string();
+        assert_eq!(token.len(), 64);
+        Client { port, host, token }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.host)
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        raw(
+            self.port,
+            "GET",
+            path,
+            &[("Host", &self.host), ("X-Zhan-Token", &self.token)],
+            b"",
+        )
+    }
+
+    fn post(&self, path: &str, body: &J) -> Reply {
+        raw(
+            self.port,
+            "POST",
+            path,
+            &[
+                ("Host", &self.host),
+                ("Origin", &self.origin()),
+                ("X-Zhan-Token", &self.token),
+                ("Content-Type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    fn form(&self, path: &str) -> J {
+        let reply = self.get(&format!("/_zhan/api/form?path={path}"));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    }
+}
+
+const SERVICE: &str = "content/services/huidong/tanfang.md";
+
+/// A save of a new title, as the editor's page sends it.
+fn title_save(form: &J, path: &str) -> J {
+    json!({
+        "path": path,
+        "hash": form["hash"],
+        "base": form["text"],
+        "changes": [{ "field": "title", "value": "改过的标题" }],
+        "body": null,
+    })
+}
+
+#[test]
+fn writes_without_token_from_other_origins_or_hosts_or_outside_content_are_refused() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let form = client.form("services/huidong/tanfang.md");
+    let before = site.read(SERVICE);
+    let settings = site.read("site.yaml");
+    let save = title_save(&form, "services/huidong/tanfang.md");
+    let body = save.to_string();
+    let host = client.host.clone();
+    let origin = client.origin();
+    let token = client.token.clone();
+    let port = server.port;
+    let foreign_host = format!("evil.example:{port}");
+    let good: Vec<(&str, &str)> = vec![
+        ("Host", &host),
+        ("Origin", &origin),
+        ("X-Zhan-Token", &token),
+        ("Content-Type", "application/json"),
+    ];
+    let without = |name: &str| -> Vec<(&str, &str)> {
+        good.iter().filter(|(n, _)| *n != name).copied().collect()
+    };
+    let with = |name: &'static str, value: &'static str| -> Vec<(&str, &str)> {
+        let mut h = without(name);
+        h.push((name, value));
+        h
+    };
+    let mut foreign = without("Host");
+    foreign.push(("Host", &foreign_host));
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("no token", without("X-Zhan-Token")),
+        ("a wrong token", with("X-Zhan-Token", "0123456789abcdef")),
+        ("a foreign origin", with("Origin", "http://evil.example")),
+        ("an opaque origin", with("Origin", "null")),
+        ("a cross-site fetch", with("Sec-Fetch-Site", "cross-site")),
+        ("a foreign host", foreign),
+        ("a host without the port", with("Host", "127.0.0.1")),
+        ("no host", without("Host")),
+        ("a form post", with("Content-Type", "text/plain")),
+    ];
+    for (what, headers) in &cases {
+        let reply = raw(port, "POST", "/_zhan/api/save", headers, body.as_bytes());
+        assert_eq!(reply.status, 403, "{what}: {}", reply.body);
+        assert!(common::has_chinese(&reply.body), "{what}: {}", reply.body);
+    }
+    // Paths outside content/, however written.
+    for path in [
+        "../site.yaml",
+        "../content/../site.yaml",
+        "/etc/passwd",
+        "services/../../site.yaml",
+        "services\\..\\..\\site.yaml",
+        "C:/Windows/win.ini",
+        "services/huidong/tanfang.txt",
+    ] {
+        let mut outside = save.clone();
+        outside["path"] = json!(path);
+        let reply = client.post("/_zhan/api/save", &outside);
+        assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+        assert!(common::has_chinese(&reply.json()["error"].to_string()));
+    }
+    // Reading outside content/ is refused too.
+    let reply = client.get("/_zhan/api/form?path=../site.yaml");
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    // Oversize bodies: refused from the announced length, before reading.
+    let big = vec![b' '; 2 * 1024 * 1024 + 1];
+    let reply = raw(port, "POST", "/_zhan/api/save", &good, &big);
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    let mut huge = good.clone();
+    huge.push(("Content-Length", "99999999999"));
+    let reply = raw(port, "POST", "/_zhan/api/save", &huge, b"{}");
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    // A foreign Host does not even get the page that holds the token.
+    let page = raw(port, "GET", "/_zhan/", &[("Host", &foreign_host)], b"");
+    assert_eq!(page.status, 403);
+    assert!(!page.body.contains(&token));
+    // The API does not answer reads without the token either.
+    let read = raw(
+        port,
+        "GET",
+        "/_zhan/api/form?path=services/huidong/tanfang.md",
+        &[("Host", &host)],
+        b"",
+    );
+    assert_eq!(read.status, 403);
+    assert!(!read.body.contains("空巢老人探访"));
+
+    assert_eq!(site.read(SERVICE), before, "nothing was written");
+    assert_eq!(site.read("site.yaml"), settings);
+    assert!(
+        !site.path().join(".zhan/history").exists(),
+        "no save happened, so no history either"
+    );
+
+    // The same request with everything right goes through: the refusals
+    // above were for what they lacked.
+    let reply = client.post("/_zhan/api/save", &save);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        site.read(SERVICE),
+        before.replace("title: 空巢老人探访", "title: 改过的标题")
+    );
+}
+
+#[test]
+fn the_editor_is_off_unless_the_server_is_on_loopback() {
+    let site = TestSite::new();
+    let server = start(&site, &["--bind", "0.0.0.0"]);
+    let host = format!("127.0.0.1:{}", server.port);
+    let page = raw(server.port, "GET", "/_zhan/", &[("Host", &host)], b"");
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("编辑器没有开启"), "{}", page.body);
+    assert!(!page.body.contains("\"token\""));
+    let save = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/save",
+        &[("Host", &host), ("Content-Type", "application/json")],
+        b"{}",
+    );
+    assert_eq!(save.status, 403);
+    // Pages carry no edit link.
+    let service = raw(
+        server.port,
+        "GET",
+        "/services/huidong/tanfang/",
+        &[("Host", &host)],
+        b"",
+    );
+    assert_eq!(service.status, 200);
+    assert!(!service.body.contains("/_zhan/"), "{}", service.body);
+}
+
+#[test]
+fn pages_link_to_their_file_in_the_editor_and_the_home_lists_every_type() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let page = client.get("/services/huidong/tanfang/");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("href=\"/_zhan/edit?path=services/huidong/tanfang.md\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("编辑此页"));
+    let index = client.get("/_zhan/api/index").json();
+    let names: Vec<&str> = index["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .filter_map(|k| k["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "社工站",
+            "服务",
+            "社区组织",
+            "培训课程",
+            "课程章节",
+            "小微项目",
+            "试点成效",
+            "动态",
+            "页面"
+        ]
+    );
+    let services = &index["kinds"][1]["items"];
+    assert_eq!(services[0]["title"], "空巢老人探访");
+    assert_eq!(services[0]["path"], "services/huidong/tanfang.md");
+    assert_eq!(services[0]["url"], "/services/huidong/tanfang/");
+}
+
+#[test]
+fn the_form_comes_from_the_schema_with_the_sites_items_and_vocabularies() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let form = client.form("services/huidong/tanfang.md");
+    assert_eq!(form["kind"], "service");
+    assert_eq!(form["kindName"], "服务");
+    let field = |key: &str| -> J {
+        form["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["key"] == key))
+            .cloned()
+            .unwrap_or_else(|| panic!("no field {key}"))
+    };
+    assert_eq!(field("providers")["label"], "提供服务的组织");
+    assert_eq!(
+        field("providers")["widget"]["options"],
+        json!([{ "value": "tongxin", "label": "同心为老服务社" }])
+    );
+    // The site's own vocabulary, not the default one.
+    assert_eq!(
+        field("category")["widget"]["options"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(form["values"]["schedule"][0]["time"], "09:00-11:30");
+    assert_eq!(form["values"]["providers"], json!(["tongxin"]));
+    assert!(
+        form["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("## 服务流程"))
+    );
+}
+
+#[test]
+fn a_save_changes_only_its_lines_and_a_conflict_returns_both_versions() {
+    let site = TestSite::new();
+    site.write(
+        "content/organizations/leling.md",
+        "---\ntitle: 乐龄文体队\nstation: huidong\n---\n\n文体活动。\n",
+    );
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let before = site.read(SERVICE);
+    let form = client.form("services/huidong/tanfang.md");
+    let save = json!({
+        "path": "services/huidong/tanfang.md",
+        "hash": form["hash"],
+        "base": form["text"],
+        "changes": [
+            { "field": "schedule", "value": [[["days", ["tue", "thu"]], ["time", "14:00-16:30"]]] },
+            { "field": "providers", "value": ["tongxin", "leling"] },
+        ],
+        "body": null,
+    });
+    let reply = client.post("/_zhan/api/save", &save);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let after = site.read(SERVICE);
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("providers: [tongxin]", "providers: [tongxin, leling]"),
+            ("    time: \"09:00-11:30\"", "    time: \"14:00-16:30\""),
+        ]
+    );
+    assert_eq!(before.lines().count(), after.lines().count());
+    let saved_hash = reply.json()["hash"].clone();
+
+    // The body alone.
+    let form = client.form("services/huidong/tanfang.md");
+    assert_eq!(form["hash"], saved_hash);
+    let body = form["body"].as_str().expect("body").replace("见", "请见");
+    let reply = client.post(
+        "/_zhan/api/save",
+        &json!({ "path": "services/huidong/tanfang.md", "hash": form["hash"], "base": form["text"], "changes": [], "body": body }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        site.read(SERVICE)
+            .ends_with("请见[惠东社工站](../../stations/huidong.md#站点简介)。\n")
+    );
+
+    // Opened, then changed on disk by someone else: the save is refused,
+    // with both versions, and nothing is written.
+    let form = client.form("services/huidong/tanfang.md");
+    let on_disk = site
+        .read(SERVICE)
+        .replace("category: 助老服务", "category: 议事协商");
+    site.write(SERVICE, &on_disk);
+    let reply = client.post(
+        "/_zhan/api/save",
+        &title_save(&form, "services/huidong/tanfang.md"),
+    );
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    let conflict = reply.json();
+    assert!(common::has_chinese(
+        conflict["error"].as_str().unwrap_or("")
+    ));
+    assert_eq!(conflict["conflict"]["disk"], json!(on_disk));
+    let draft = conflict["conflict"]["draft"]
+        .as_str()
+        .expect("draft")
+        .to_string();
+    assert!(draft.contains("title: 改过的标题") && draft.contains("category: 助老服务"));
+    assert_eq!(site.read(SERVICE), on_disk);
+    // 保留我的修改: the draft over the disk's version, which goes to history.
+    let reply = client.post(
+        "/_zhan/api/save",
+        &json!({ "path": "services/huidong/tanfang.md", "hash": conflict["conflict"]["hash"], "text": draft }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(site.read(SERVICE), draft);
+
+    // History: newest first; restoring puts the disk's version back.
+    let history = client
+        .get("/_zhan/api/history?path=services/huidong/tanfang.md")
+        .json();
+    let versions = history["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 3, "{history}");
+    let newest = versions[0]["id"].as_str().expect("id");
+    let kept = client
+        .get(&format!(
+            "/_zhan/api/version?path=services/huidong/tanfang.md&id={newest}"
+        ))
+        .json();
+    assert_eq!(kept["text"], json!(on_disk));
+    let reply = client.post(
+        "/_zhan/api/restore",
+        &json!({ "path": "services/huidong/tanfang.md", "id": newest, "hash": reply.json()["hash"] }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(site.read(SERVICE), on_disk);
+}
+
+#[test]
+fn a_build_contains_nothing_of_the_editor() {
+    let (out, _) = common::build_demo("editor-free");
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&out) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(&out).expect("inside");
+        assert!(
+            !rel.to_string_lossy().contains("_zhan"),
+            "{}",
+            rel.display()
+        );
+        if entry.file_type().is_file() {
+            let bytes = std::fs::read(entry.path()).expect("read");
+            let text = String::from_utf8_lossy(&bytes);
+            for needle in ["/_zhan/", "zhan-edit-link", "编辑此页", "X-Zhan-Token"] {
+                assert!(!text.contains(needle), "{} has {needle}", rel.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} files built");
+}
+
+#[test]
+fn a_draft_is_checked_without_being_written() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let before = site.read(SERVICE);
+    let form = client.form("services/huidong/tanfang.md");
+    let check = |changes: J| {
+        let reply = client.post(
+            "/_zhan/api/check",
+            &json!({ "path": "services/huidong/tanfang.md", "hash": form["hash"], "base": form["text"], "changes": changes, "body": null }),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        check(json!([])),
+        Vec::<J>::new(),
+        "the file as it is is fine"
+    );
+    let found = check(json!([{ "field": "category", "value": "不存在的类别" }]));
+    let on_category: Vec<&J> = found.iter().filter(|d| d["field"] == "category").collect();
+    assert_eq!(on_category.len(), 1, "{found:?}");
+    assert_eq!(on_category[0]["severity"], "error");
+    assert!(common::has_chinese(
+        on_category[0]["message"].as_str().unwrap_or("")
+    ));
+    assert_eq!(site.read(SERVICE), before, "a check writes nothing");
+    // Checking needs the token like everything else.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/check",
+        &[("Host", &client.host), ("Content-Type", "application/json")],
+        b"{}",
+    );
+    assert_eq!(reply.status, 403);
+}
