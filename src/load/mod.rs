@@ -344,7 +344,18 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
             ]);
         }
     };
-    let text = match decode(&bytes) {
+    document_from_bytes(rel, display, &bytes)
+}
+
+/// A content file's document from its bytes, as [`read_document`] reads it
+/// from disk: also what the editor checks a draft with, so a draft gets
+/// exactly the problems a build would find.
+pub fn document_from_bytes(
+    rel: &str,
+    display: String,
+    bytes: &[u8],
+) -> Result<Document, Vec<Diagnostic>> {
+    let text = match decode(bytes) {
         Ok(text) => text,
         Err((pos, problem)) => return Err(vec![problem.error_at(&display, pos)]),
     };

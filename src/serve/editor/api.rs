@@ -20,10 +20,10 @@ use serde_json::{Value as J, json};
 
 use super::super::http::{Request, Response};
 use super::{Editor, SiteView, error_json, form, json_response};
-use crate::diagnostics::{Diagnostic, Pos};
+use crate::diagnostics::Diagnostic;
 use crate::edit::store::{self, ContentHash, PathProblem, SaveError};
 use crate::edit::{self, Change, EditError, FieldPath, Val};
-use crate::load::{self, Document};
+use crate::load;
 use crate::messages::{self, Arg};
 use crate::model::{self, Date, Kind, schema};
 
@@ -315,29 +315,9 @@ fn draft(
 /// finds them in one file.
 pub fn problems(site: &SiteView, path: &str, text: &str) -> Vec<Diagnostic> {
     let display = format!("content/{path}");
-    let text = match load::decode(text.as_bytes()) {
-        Ok(t) => t,
-        Err((pos, problem)) => return vec![problem.error_at(&display, pos)],
-    };
-    let split = match load::frontmatter::split(&text) {
-        Ok(s) => s,
-        Err(problem) => return vec![problem.error_at(&display, Pos::START)],
-    };
-    let front = match split.yaml {
-        None => None,
-        Some(yaml) => match load::frontmatter::parse(yaml, split.yaml_line, &display) {
-            Ok(node) => Some(node),
-            Err(d) => return vec![d],
-        },
-    };
-    let doc = Document {
-        path: path.to_string(),
-        display,
-        front_line: split.yaml_line,
-        body_start: split.body_start,
-        body_line: split.body_line,
-        front,
-        text,
+    let doc = match load::document_from_bytes(path, display, text.as_bytes()) {
+        Ok(doc) => doc,
+        Err(problems) => return problems,
     };
     let mut found = Vec::new();
     // Drafts are read like published items: the worker is writing one.
