@@ -305,11 +305,43 @@ fn yaml_error(err: &yaml::Error, yaml_text: &str, first_line: u32, file: &str) -
     } else {
         ("E-YAML-SYNTAX", "H-YAML-SYNTAX")
     };
+    // libyaml says what went wrong in a few dozen fixed sentences: the
+    // common ones are said in the author's language, the rest passed on.
+    let detail = match YAML_PROBLEMS
+        .iter()
+        .find(|(english, _)| message.contains(english))
+    {
+        Some((_, key)) => crate::messages::key(*key),
+        None => crate::messages::Arg::from(message),
+    };
     Diagnostic::error(file, Pos::new(line, col), code)
-        .arg("detail", message)
+        .arg("detail", detail)
         .arg("limit", MAX_VALUES)
         .with_hint(hint)
 }
+
+/// libyaml's problems an author meets, and the catalog keys that say them.
+const YAML_PROBLEMS: &[(&str, &str)] = &[
+    ("mapping values are not allowed", "yaml.mapping-values"),
+    ("did not find expected key", "yaml.expected-key"),
+    ("did not find expected '-' indicator", "yaml.expected-dash"),
+    (
+        "block sequence entries are not allowed",
+        "yaml.sequence-here",
+    ),
+    ("did not find expected ',' or ']'", "yaml.unclosed-list"),
+    ("did not find expected ',' or '}'", "yaml.unclosed-group"),
+    ("could not find expected ':'", "yaml.expected-colon"),
+    ("found unexpected end of stream", "yaml.unexpected-end"),
+    ("found unknown escape character", "yaml.escape"),
+    (
+        "found character that cannot start any token",
+        "yaml.bad-start",
+    ),
+    ("tab character", "yaml.tab"),
+    ("did not find expected node content", "yaml.expected-value"),
+    ("found undefined tag handle", "yaml.tag"),
+];
 
 fn duplicate_key(entries: &[(Key, Node)], file: &str) -> Option<Diagnostic> {
     // A set, not a scan of the keys before each one: a front matter of

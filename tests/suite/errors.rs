@@ -35,6 +35,9 @@ fn malformed_yaml_names_the_line_in_the_file() {
     let (errors, _) = site.errors();
     let e = only_error(&errors, SERVICE, 4, 11);
     assert_eq!(e.code, "E-YAML-SYNTAX");
+    // The parser's own sentence is said in Chinese too.
+    assert!(!e.message.contains("mapping values"), "{}", e.message);
+    assert!(e.message.contains("名称: 值"), "{}", e.message);
     assert!(e.hint.contains("名称: 值"), "{}", e.hint);
 }
 
