@@ -9,7 +9,7 @@
 //! parsed again and must hold exactly the intended values, or the edit is
 //! refused and the text is left as it was.
 
-use serde_yaml::{Mapping, Value as Y};
+use crate::load::frontmatter::yaml::{Mapping, Value as Y};
 
 use super::Val;
 use super::scalar::{self, Style as Quote};
@@ -365,7 +365,7 @@ impl<'a> Doc<'a> {
         if self.yaml.trim().is_empty() {
             return Ok(Mapping::new());
         }
-        match serde_yaml::from_str::<Y>(self.yaml) {
+        match crate::load::frontmatter::yaml::from_str::<Y>(self.yaml) {
             Ok(Y::Mapping(map)) => {
                 if map.keys().all(|k| k.is_string()) {
                     Ok(map)
@@ -985,7 +985,7 @@ fn find_key(line: &str, col: usize) -> Result<Option<(String, usize)>, Construct
             if !(after == ":" || after.starts_with(": ")) {
                 return Ok(None);
             }
-            let parsed: Result<Y, _> = serde_yaml::from_str(&rest[..close]);
+            let parsed: Result<Y, _> = crate::load::frontmatter::yaml::from_str(&rest[..close]);
             name = match parsed {
                 Ok(Y::String(s)) => s,
                 _ => return Err(Construct::ComplexKey),

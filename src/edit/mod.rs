@@ -69,8 +69,8 @@ impl Val {
     }
 
     /// The value as the YAML parser gives it back (dates are text there).
-    pub fn to_yaml(&self) -> serde_yaml::Value {
-        use serde_yaml::Value as Y;
+    pub fn to_yaml(&self) -> crate::load::frontmatter::yaml::Value {
+        use crate::load::frontmatter::yaml::Value as Y;
         match self {
             Val::Null => Y::Null,
             Val::Text(s) => Y::String(s.clone()),
@@ -90,8 +90,8 @@ impl Val {
 
     /// The value of parsed YAML; None for what a form cannot hold (tagged
     /// values, keys that are not text).
-    pub fn from_yaml(value: &serde_yaml::Value) -> Option<Val> {
-        use serde_yaml::Value as Y;
+    pub fn from_yaml(value: &crate::load::frontmatter::yaml::Value) -> Option<Val> {
+        use crate::load::frontmatter::yaml::Value as Y;
         Some(match value {
             Y::Null => Val::Null,
             Y::Bool(b) => Val::Bool(*b),

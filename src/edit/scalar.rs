@@ -49,12 +49,13 @@ pub fn needs_quotes(text: &str, flow: bool) -> bool {
     } else {
         format!("k: {text}")
     };
-    let back: Result<serde_yaml::Value, _> = serde_yaml::from_str(&doc);
+    let back: Result<crate::load::frontmatter::yaml::Value, _> =
+        crate::load::frontmatter::yaml::from_str(&doc);
     let same = match back {
-        Ok(serde_yaml::Value::Sequence(items)) if flow => {
+        Ok(crate::load::frontmatter::yaml::Value::Sequence(items)) if flow => {
             items.len() == 1 && items[0].as_str() == Some(text)
         }
-        Ok(serde_yaml::Value::Mapping(map)) if !flow => {
+        Ok(crate::load::frontmatter::yaml::Value::Mapping(map)) if !flow => {
             map.get("k").and_then(|v| v.as_str()) == Some(text)
         }
         _ => false,
@@ -229,11 +230,13 @@ mod tests {
     fn quoted_text_reads_back() {
         for text in ["a \"b\" \\c", "行一\n行二\t", "\u{1}", "'", "010-1"] {
             let yaml = format!("k: {}", double_quoted(text));
-            let back: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("valid");
+            let back: crate::load::frontmatter::yaml::Value =
+                crate::load::frontmatter::yaml::from_str(&yaml).expect("valid");
             assert_eq!(back["k"].as_str(), Some(text), "{yaml}");
         }
         let yaml = format!("k: {}", single_quoted("it's").expect("quotable"));
-        let back: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("valid");
+        let back: crate::load::frontmatter::yaml::Value =
+            crate::load::frontmatter::yaml::from_str(&yaml).expect("valid");
         assert_eq!(back["k"].as_str(), Some("it's"));
     }
 

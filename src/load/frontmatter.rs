@@ -8,7 +8,9 @@ use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_yaml as yaml;
+/// The YAML library, for the editor's checks (`crate::edit`): this `use` is
+/// the one line to change for a maintained fork of serde_yaml.
+pub(crate) use serde_yaml as yaml;
 
 use super::node::{Key, Node, Value};
 use super::positions::{self, ScanError};
