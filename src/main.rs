@@ -359,6 +359,14 @@ fn serve(root: PathBuf, a: ServeArgs, printer: Printer) -> ExitCode {
     let host = if everywhere { "127.0.0.1" } else { &bind };
     let url = format!("http://{host}:{port}/");
     let mut ready = messages::text("serve.ready", &[("url", Arg::from(url.as_str()))]);
+    // The editor is served only on this computer (see serve::editor).
+    if listener.local_addr().is_ok_and(|a| a.ip().is_loopback()) {
+        ready.push('\n');
+        ready.push_str(&messages::text(
+            "serve.editor",
+            &[("url", Arg::from(format!("{url}_zhan/").as_str()))],
+        ));
+    }
     if everywhere {
         let port = ("port", Arg::from(u64::from(port)));
         let line = match zhan::serve::local_network_address() {
