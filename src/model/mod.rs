@@ -34,6 +34,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kinds an author writes, in the order of the content model (the
+    /// order the editor lists them and the search index numbers them).
+    pub const AUTHORED: [Kind; 9] = [
+        Kind::Station,
+        Kind::Service,
+        Kind::Organization,
+        Kind::Course,
+        Kind::Lesson,
+        Kind::Project,
+        Kind::Report,
+        Kind::News,
+        Kind::Page,
+    ];
+
     /// Every kind, for tests.
     pub const ALL: [Kind; 11] = [
         Kind::Home,

@@ -548,16 +548,7 @@ mod tests {
     use super::*;
     use crate::model::choices;
 
-    const KINDS: [Kind; 8] = [
-        Kind::Station,
-        Kind::Service,
-        Kind::Organization,
-        Kind::Course,
-        Kind::Lesson,
-        Kind::Project,
-        Kind::Report,
-        Kind::News,
-    ];
+    const KINDS: [Kind; 9] = Kind::AUTHORED;
 
     #[test]
     fn choices_are_the_parsers() {

@@ -43,18 +43,9 @@ pub fn sitemap(r: &Reads, planned: &[Planned]) -> String {
     xml
 }
 
-/// The kinds of pages the search index distinguishes, in code order.
-pub const SEARCH_KINDS: [Kind; 9] = [
-    Kind::Station,
-    Kind::Service,
-    Kind::Organization,
-    Kind::Course,
-    Kind::Lesson,
-    Kind::Project,
-    Kind::Report,
-    Kind::News,
-    Kind::Page,
-];
+/// The kinds of pages the search index distinguishes, in code order (the
+/// browser script reads kinds by these numbers).
+pub const SEARCH_KINDS: [Kind; 9] = Kind::AUTHORED;
 
 /// The search index's view of item `i`: its title; its summary with the
 /// words that name it (tags, category, audience, station); its text.

@@ -28,17 +28,7 @@ use crate::messages::{self, Arg};
 use crate::model::{self, Date, Kind, schema};
 
 /// The types the editor lists, in the order of the content model.
-const KINDS: [Kind; 9] = [
-    Kind::Station,
-    Kind::Service,
-    Kind::Organization,
-    Kind::Course,
-    Kind::Lesson,
-    Kind::Project,
-    Kind::Report,
-    Kind::News,
-    Kind::Page,
-];
+const KINDS: [Kind; 9] = Kind::AUTHORED;
 
 /// Answers an API call.
 pub fn route(editor: &Editor, req: &Request) -> Response {
