@@ -23,6 +23,7 @@
 //! catalogs' business.
 
 pub mod frontmatter;
+pub mod id;
 mod scalar;
 pub mod store;
 

@@ -208,4 +208,27 @@ describe("the browser editor", () => {
     assert.ok(shown > 0 && shown < all, `the filter narrows the list (${shown} of ${all})`);
     await context.close();
   });
+
+  test("a new service is created from its title, with its id proposed in pinyin", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/`);
+    const services = page.locator('section.kind[data-kind="service"]');
+    await services.getByRole("button", { name: "新建服务" }).click();
+    const form = services.locator("form.new-item");
+    await form.getByLabel("所属社工站").selectOption("huidong");
+    await form.getByLabel(/^标题/).fill("老人助餐配送");
+    const id = form.getByLabel(/^编号/);
+    await until(async () => (await id.inputValue()) === "laoren-zhucan-peisong", "the id is proposed");
+    assert.match(await form.locator("code").textContent(), /content\/services\/huidong\/laoren-zhucan-peisong\.md/);
+    await form.getByRole("button", { name: "创建" }).click();
+    await page.waitForURL(/\/_zhan\/edit\?path=services%2Fhuidong%2Flaoren-zhucan-peisong\.md/);
+    await page.locator("#editor-form").waitFor();
+    const file = path.join(site, "content/services/huidong/laoren-zhucan-peisong.md");
+    const text = fs.readFileSync(file, "utf8");
+    assert.match(text, /^---\ntitle: 老人助餐配送 /);
+    assert.match(text, /\nstation: huidong /);
+    assert.equal(await page.getByLabel(/^标题/).inputValue(), "老人助餐配送");
+    await context.close();
+  });
 });

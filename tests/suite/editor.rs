@@ -572,3 +572,103 @@ fn a_draft_is_checked_without_being_written() {
     );
     assert_eq!(reply.status, 403);
 }
+
+#[test]
+fn a_new_item_gets_a_pinyin_id_from_its_title_and_never_replaces_a_file() {
+    let site = TestSite::new();
+    site.write(
+        "content/services/huidong/kongchao-laoren-tanfang.md",
+        "---\ntitle: 已有的探访\n---\n",
+    );
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let propose = |kind: &str, title: &str, parent: Option<&str>| {
+        let reply = client.post(
+            "/_zhan/api/propose",
+            &json!({ "kind": kind, "title": title, "parent": parent }),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    };
+    // The id of an existing service gets a number.
+    let proposed = propose("service", "空巢老人探访", Some("huidong"));
+    assert_eq!(proposed["id"], "kongchao-laoren-tanfang-2");
+    assert_eq!(
+        proposed["path"],
+        "services/huidong/kongchao-laoren-tanfang-2.md"
+    );
+    assert_eq!(
+        propose("organization", "365在线服务", None)["id"],
+        "365-zaixian-fuwu"
+    );
+    assert_eq!(
+        propose("course", "社工基础", None)["path"],
+        "training/shegong-jichu/_index.md"
+    );
+    // A service needs a real station; a title is needed.
+    let reply = client.post(
+        "/_zhan/api/propose",
+        &json!({ "kind": "service", "title": "探访", "parent": "nowhere" }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let reply = client.post(
+        "/_zhan/api/propose",
+        &json!({ "kind": "news", "title": "  " }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+
+    // Created from the template of `zhan new`, with the title written in.
+    let reply = client.post(
+        "/_zhan/api/create",
+        &json!({ "kind": "service", "title": "空巢老人探访", "parent": "huidong", "id": "kongchao-laoren-tanfang-2" }),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(
+        reply.json()["path"],
+        "services/huidong/kongchao-laoren-tanfang-2.md"
+    );
+    let text = site.read("content/services/huidong/kongchao-laoren-tanfang-2.md");
+    assert!(text.starts_with("---\ntitle: 空巢老人探访"), "{text}");
+    assert!(text.contains("\nstation: huidong"), "{text}");
+    assert!(text.contains("category:"), "{text}");
+    // The editor opens it.
+    let form = client.form("services/huidong/kongchao-laoren-tanfang-2.md");
+    assert_eq!(form["values"]["title"], "空巢老人探访");
+    assert_eq!(form["kind"], "service");
+
+    // An existing file is never replaced; a bad id is refused.
+    let existing = "content/services/huidong/kongchao-laoren-tanfang.md";
+    let before = site.read(existing);
+    let reply = client.post(
+        "/_zhan/api/create",
+        &json!({ "kind": "service", "title": "空巢老人探访", "parent": "huidong", "id": "kongchao-laoren-tanfang" }),
+    );
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("kongchao-laoren-tanfang-3")),
+        "{}",
+        reply.body
+    );
+    assert_eq!(site.read(existing), before);
+    for bad in ["../x", "Kongchao", "-a", "", "a/b"] {
+        let reply = client.post(
+            "/_zhan/api/create",
+            &json!({ "kind": "news", "title": "动态", "id": bad }),
+        );
+        assert_eq!(reply.status, 422, "{bad}: {}", reply.body);
+    }
+    // Without the token, nothing is created.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/create",
+        &[("Host", &client.host), ("Content-Type", "application/json")],
+        json!({ "kind": "news", "title": "动态", "id": "dongtai" })
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(!site.path().join("content/news/dongtai.md").exists());
+}

@@ -11,6 +11,10 @@
 //!   409 with both versions if the file changed on disk since.
 //! - `GET history?path=P`, `GET version?path=P&id=V`, `POST restore`
 //!   `{path, id, hash}`: the kept versions of a file.
+//! - `POST propose` `{kind, title, parent}`: the id proposed for a new item
+//!   (its title in pinyin, [`crate::edit::id`]), free of clashes, and its file.
+//! - `POST create` `{kind, title, parent, id}`: a new item from the template
+//!   of `zhan new` with the title written in; refused if the id is taken.
 //! - `POST check`: a save's request, not written: the draft is read and
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
@@ -26,6 +30,7 @@ use crate::edit::{self, Change, EditError, FieldPath, Val};
 use crate::load;
 use crate::messages::{self, Arg};
 use crate::model::{self, Date, Kind, schema};
+use crate::scaffold;
 
 /// The types the editor lists, in the order of the content model.
 const KINDS: [Kind; 9] = [
@@ -57,6 +62,8 @@ pub fn route(editor: &Editor, req: &Request) -> Response {
         ("POST", "save") => with_body(req, |body| save(editor, body)),
         ("POST", "restore") => with_body(req, |body| restore(editor, body)),
         ("POST", "check") => with_body(req, |body| check(editor, body)),
+        ("POST", "propose") => with_body(req, |body| propose(editor, body)),
+        ("POST", "create") => with_body(req, |body| create(editor, body)),
         _ => error_json("404 Not Found", "editor.not-found", &[]),
     }
 }
@@ -122,6 +129,146 @@ fn index(site: &SiteView) -> Response {
         })
         .collect();
     json_response("200 OK", &json!({ "kinds": groups }))
+}
+
+/// What a 「新建」 request names: the kind, the title, the parent item (the
+/// station of a service, the course of a lesson), checked.
+struct NewItem<'a> {
+    kind: Kind,
+    title: &'a str,
+    parent: Option<&'a str>,
+}
+
+fn new_item<'a>(editor: &Editor, sent: &'a J) -> Result<NewItem<'a>, Response> {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    let name = sent["kind"].as_str().ok_or_else(bad)?;
+    let kind = KINDS
+        .iter()
+        .copied()
+        .find(|k| k.name() == name)
+        .ok_or_else(bad)?;
+    let title = sent["title"].as_str().map(str::trim).unwrap_or_default();
+    if title.is_empty() {
+        return Err(error_json(
+            "422 Unprocessable Content",
+            "editor.new-no-title",
+            &[],
+        ));
+    }
+    let parent_kind = match kind {
+        Kind::Service => Some(Kind::Station),
+        Kind::Lesson => Some(Kind::Course),
+        _ => None,
+    };
+    let parent = match parent_kind {
+        None => None,
+        Some(parent_kind) => {
+            let id = sent["parent"].as_str().unwrap_or_default();
+            let rel = scaffold::rel_path(parent_kind.name(), &[id]);
+            let known = model::values::is_valid_id(id)
+                && (editor
+                    .site()
+                    .files
+                    .iter()
+                    .any(|f| f.kind == Some(parent_kind) && f.id == id)
+                    || editor.root().join("content").join(rel).is_file());
+            if !known {
+                return Err(error_json(
+                    "422 Unprocessable Content",
+                    "editor.new-no-parent",
+                    &[("kind", Arg::from(kind_name(parent_kind)))],
+                ));
+            }
+            Some(id)
+        }
+    };
+    Ok(NewItem {
+        kind,
+        title,
+        parent,
+    })
+}
+
+impl NewItem<'_> {
+    /// The id path `zhan new` takes: `parent/id` or `id`.
+    fn parts<'b>(&'b self, id: &'b str) -> Vec<&'b str> {
+        self.parent.into_iter().chain([id]).collect()
+    }
+
+    /// The new file of `id`, relative to `content/`.
+    fn rel(&self, id: &str) -> String {
+        scaffold::rel_path(self.kind.name(), &self.parts(id))
+    }
+
+    /// Whether `id` is in use: by an item of the same kind, or a file.
+    fn taken(&self, editor: &Editor, site: &SiteView, id: &str) -> bool {
+        let content = editor.root().join("content");
+        site.files
+            .iter()
+            .any(|f| f.kind == Some(self.kind) && f.id == id)
+            || content.join(self.rel(id)).exists()
+            || (self.kind == Kind::Page && content.join(id).exists())
+    }
+}
+
+fn propose(editor: &Editor, sent: &J) -> Response {
+    let item = match new_item(editor, sent) {
+        Ok(item) => item,
+        Err(r) => return r,
+    };
+    let site = editor.site();
+    let id = edit::id::propose(item.title, item.kind.name(), |id| {
+        item.taken(editor, &site, id)
+    });
+    json_response(
+        "200 OK",
+        &json!({ "id": id, "path": item.rel(&id), "display": format!("content/{}", item.rel(&id)) }),
+    )
+}
+
+fn create(editor: &Editor, sent: &J) -> Response {
+    let item = match new_item(editor, sent) {
+        Ok(item) => item,
+        Err(r) => return r,
+    };
+    let id = sent["id"].as_str().map(str::trim).unwrap_or_default();
+    if !model::values::is_valid_id(id) {
+        return error_json(
+            "422 Unprocessable Content",
+            "editor.new-bad-id",
+            &[("id", Arg::from(id))],
+        );
+    }
+    let site = editor.site();
+    let exists = |id: &str| {
+        let suggestion = edit::id::unclash(id, |id| item.taken(editor, &site, id));
+        error_json(
+            "409 Conflict",
+            "editor.new-exists",
+            &[("id", Arg::from(id)), ("suggestion", Arg::from(suggestion))],
+        )
+    };
+    if item.taken(editor, &site, id) {
+        return exists(id);
+    }
+    let rel = item.rel(id);
+    let text = match scaffold::new_text_titled(
+        editor.root(),
+        item.kind.name(),
+        &item.parts(id),
+        item.title,
+    ) {
+        Ok(text) => text,
+        Err(e) => return edit_error(&e),
+    };
+    match store::save(editor.root(), &rel, &text, None) {
+        Ok(saved) => json_response(
+            "201 Created",
+            &json!({ "path": rel, "id": id, "hash": hash_text(saved.hash) }),
+        ),
+        Err(SaveError::Conflict { .. }) => exists(id),
+        Err(e) => save_error(e),
+    }
 }
 
 /// Where the body starts in a file's text (BOM and CRLF as on disk); None

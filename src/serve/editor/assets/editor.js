@@ -107,9 +107,21 @@
         });
         var empty = el("p", { class: "empty", text: t("editor.no-items"), hidden: rows.length > 0 });
         var count = el("span", { class: "count", text: " (" + rows.length + ")" });
+        var newBox = el("div", { class: "new-box" });
+        var newButton = el("button", { type: "button", class: "small new", "data-new": group.kind,
+          text: t("editor.new"), "aria-label": t("editor.new-label", { kind: group.name }), "aria-expanded": "false" });
+        newButton.addEventListener("click", function () {
+          if (newBox.firstChild) { newBox.textContent = ""; newButton.setAttribute("aria-expanded", "false"); return; }
+          newButton.setAttribute("aria-expanded", "true");
+          newBox.appendChild(newForm(group, res.body.kinds, function () {
+            newBox.textContent = "";
+            newButton.setAttribute("aria-expanded", "false");
+            newButton.focus();
+          }));
+        });
         var section = el("section", { class: "kind", "data-kind": group.kind, "aria-labelledby": "h-" + group.kind }, [
-          el("h2", { id: "h-" + group.kind }, [group.name, count]),
-          list, empty,
+          el("div", { class: "kind-head" }, [el("h2", { id: "h-" + group.kind }, [group.name, count]), newButton]),
+          newBox, list, empty,
         ]);
         app.appendChild(section);
         sections.push({ rows: rows, empty: empty, count: count });
@@ -129,6 +141,87 @@
         });
       });
     });
+  }
+
+  /* The form of 「新建」 for one type: title, the parent item (a service's
+     station, a lesson's course), and the id proposed from the title in
+     pinyin, which the worker may change. */
+  function newForm(group, kinds, close) {
+    var parentKind = { service: "station", lesson: "course" }[group.kind];
+    var titleId = newId("new-title");
+    var idId = newId("new-id");
+    var title = el("input", { id: titleId, name: "title", type: "text", required: true, autocomplete: "off", "aria-describedby": titleId + "-help" });
+    var idInput = el("input", { id: idId, name: "id", type: "text", required: true, autocomplete: "off", spellcheck: "false",
+      pattern: "[a-z0-9][a-z0-9-]*", "aria-describedby": idId + "-help " + idId + "-file" });
+    var file = el("code", {});
+    var problem = el("p", { class: "alert", role: "alert", hidden: true });
+    var parent = null;
+    var fields = [
+      el("div", { class: "field" }, [el("label", { for: titleId, text: t("editor.new-title") }),
+        el("p", { id: titleId + "-help", class: "help", text: t("editor.new-title-help") }), title]),
+    ];
+    if (parentKind) {
+      var parentGroup = kinds.filter(function (g) { return g.kind === parentKind; })[0] || { items: [], name: parentKind };
+      var parentId = newId("new-parent");
+      parent = el("select", { id: parentId, name: "parent", required: true });
+      parentGroup.items.forEach(function (item) {
+        parent.appendChild(el("option", { value: item.id, text: (item.title || item.id) + "（" + item.id + "）" }));
+      });
+      fields.push(el("div", { class: "field" }, [el("label", { for: parentId, text: t("editor.new-parent", { kind: parentGroup.name }) }), parent]));
+    }
+    fields.push(el("div", { class: "field" }, [el("label", { for: idId, text: t("editor.new-id") }),
+      el("p", { id: idId + "-help", class: "help", text: t("editor.new-id-help") }), idInput,
+      el("p", { id: idId + "-file", class: "help" }, [t("editor.new-file"), file])]));
+    var create = el("button", { type: "submit", text: t("editor.new-create") });
+    var cancel = el("button", { type: "button", class: "secondary", text: t("editor.new-cancel"), onclick: close });
+    var form = el("form", { class: "new-item", novalidate: true, "aria-label": t("editor.new-label", { kind: group.name }) },
+      fields.concat([problem, el("div", { class: "actions" }, [create, cancel])]));
+
+    var idEdited = false;
+    var seq = 0;
+    var timer = null;
+    function request() {
+      return { kind: group.kind, title: title.value, parent: parent ? parent.value : null, id: idInput.value.trim() };
+    }
+    function showFile() {
+      var id = idInput.value.trim();
+      var parentPart = parent ? parent.value + "/" : "";
+      var paths = { station: "stations/", service: "services/" + parentPart, organization: "organizations/",
+        course: "training/", lesson: "training/" + parentPart, project: "projects/", report: "reports/", news: "news/", page: "" };
+      file.textContent = id ? "content/" + (paths[group.kind] || "") + id + (group.kind === "course" ? "/_index.md" : ".md") : "";
+    }
+    function propose() {
+      if (idEdited || !title.value.trim()) { showFile(); return; }
+      var mine = ++seq;
+      api("POST", "propose", request()).then(function (res) {
+        if (mine !== seq || idEdited) { return; }
+        if (res.status === 200) { idInput.value = res.body.id; file.textContent = res.body.display; problem.hidden = true; }
+      });
+    }
+    title.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(propose, 250); });
+    if (parent) { parent.addEventListener("change", function () { showFile(); propose(); }); }
+    idInput.addEventListener("input", function () { idEdited = idInput.value.trim() !== ""; showFile(); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      window.clearTimeout(timer);
+      create.disabled = true;
+      announce(t("editor.new-creating"));
+      api("POST", "create", request()).then(function (res) {
+        create.disabled = false;
+        if (res.status === 201) {
+          location.href = "/_zhan/edit?path=" + encodeURIComponent(res.body.path);
+          return;
+        }
+        problem.textContent = res.body.error || String(res.status);
+        problem.hidden = false;
+        announce(t("editor.new-failed") + (res.body.error || res.status), "error");
+      }, function (e) {
+        create.disabled = false;
+        announce(t("editor.new-failed") + e, "error");
+      });
+    });
+    window.setTimeout(function () { title.focus(); }, 0);
+    return form;
   }
 
   // ---------------------------------------------------------------------
