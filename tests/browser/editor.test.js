@@ -231,4 +231,26 @@ describe("the browser editor", () => {
     assert.equal(await page.getByLabel(/^标题/).inputValue(), "老人助餐配送");
     await context.close();
   });
+
+  test("delete lists what points at the page and deletes only when confirmed", async () => {
+    const rel = "content/organizations/tiaojie-dui.md";
+    const file = path.join(site, rel);
+    const before = fs.readFileSync(file, "utf8");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/tiaojie-dui.md`);
+    await page.locator("#editor-form").waitFor();
+    await page.getByRole("button", { name: "删除此页" }).click();
+    await page.locator("#delete-question").waitFor();
+    const referrers = await page.locator("#delete-referrers li").allTextContents();
+    assert.ok(referrers.length > 0, "something points at it");
+    assert.ok(referrers.every((r) => /content\/.+第 \d+ 行|文件夹/.test(r)), referrers.join("\n"));
+    assert.equal(fs.readFileSync(file, "utf8"), before, "not deleted before confirming");
+    await page.getByRole("button", { name: "确定删除" }).click();
+    await until(() => !fs.existsSync(file), "the file is deleted");
+    const kept = fs.readdirSync(path.join(site, ".zhan/history/organizations/tiaojie-dui.md"));
+    assert.equal(kept.length, 1);
+    assert.equal(fs.readFileSync(path.join(site, ".zhan/history/organizations/tiaojie-dui.md", kept[0]), "utf8"), before);
+    await context.close();
+  });
 });

@@ -672,3 +672,86 @@ fn a_new_item_gets_a_pinyin_id_from_its_title_and_never_replaces_a_file() {
     assert_eq!(reply.status, 403, "{}", reply.body);
     assert!(!site.path().join("content/news/dongtai.md").exists());
 }
+
+#[test]
+fn a_delete_lists_what_points_at_the_item_and_needs_a_confirmation() {
+    let site = TestSite::new();
+    site.write(
+        "content/news/xiaoxi.md",
+        "---\ntitle: 消息\ndate: 2026-12-01\n---\n\n见[同心社](../organizations/tongxin.md)。\n",
+    );
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let target = "content/organizations/tongxin.md";
+    let before = site.read(target);
+    let form = client.form("organizations/tongxin.md");
+    let ask = |confirm: bool| {
+        client.post(
+            "/_zhan/api/delete",
+            &json!({ "path": "organizations/tongxin.md", "hash": form["hash"], "confirm": confirm }),
+        )
+    };
+    // Without confirm: refused, with the service that names it as a
+    // provider and the news item that links to it.
+    let reply = ask(false);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    let answer = reply.json();
+    let places: Vec<(&str, &str)> = answer["referrers"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or_default(),
+                r["how"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("news/xiaoxi.md", "link"),
+            ("services/huidong/tanfang.md", "field")
+        ],
+        "{answer}"
+    );
+    assert!(
+        answer["referrers"][1]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("providers") && t.contains("行")),
+        "{answer}"
+    );
+    assert_eq!(site.read(target), before, "nothing deleted");
+    // Without the token: refused, nothing deleted.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/delete",
+        &[("Host", &client.host), ("Content-Type", "application/json")],
+        json!({ "path": "organizations/tongxin.md", "hash": form["hash"], "confirm": true })
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert_eq!(site.read(target), before);
+    // Confirmed: deleted, and its last version is in the history.
+    let reply = ask(true);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(!site.path().join(target).exists());
+    let history = client.get("/_zhan/api/history?path=organizations/tongxin.md");
+    assert_eq!(history.status, 200, "{}", history.body);
+    let id = history.json()["versions"][0]["id"]
+        .as_str()
+        .expect("a version")
+        .to_string();
+    let version = client.get(&format!(
+        "/_zhan/api/version?path=organizations/tongxin.md&id={id}"
+    ));
+    assert_eq!(version.json()["text"], before);
+    // A path outside content/ is refused as such.
+    let reply = client.post(
+        "/_zhan/api/delete",
+        &json!({ "path": "../site.md", "hash": form["hash"], "confirm": true }),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+}

@@ -15,6 +15,10 @@
 //!   (its title in pinyin, [`crate::edit::id`]), free of clashes, and its file.
 //! - `POST create` `{kind, title, parent, id}`: a new item from the template
 //!   of `zhan new` with the title written in; refused if the id is taken.
+//! - `POST delete` `{path, hash, confirm}`: without `confirm`, refused
+//!   (409) with the places that still point at the file (references by id,
+//!   `.md` links, a station's services); with it, the file is deleted, its
+//!   last version kept in the history folder.
 //! - `POST check`: a save's request, not written: the draft is read and
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
@@ -27,6 +31,7 @@ use super::{Editor, SiteView, error_json, form, json_response};
 use crate::diagnostics::Diagnostic;
 use crate::edit::store::{self, ContentHash, PathProblem, SaveError};
 use crate::edit::{self, Change, EditError, FieldPath, Val};
+use crate::link::referrers::{self, How};
 use crate::load;
 use crate::messages::{self, Arg};
 use crate::model::{self, Date, Kind, schema};
@@ -64,6 +69,7 @@ pub fn route(editor: &Editor, req: &Request) -> Response {
         ("POST", "check") => with_body(req, |body| check(editor, body)),
         ("POST", "propose") => with_body(req, |body| propose(editor, body)),
         ("POST", "create") => with_body(req, |body| create(editor, body)),
+        ("POST", "delete") => with_body(req, |body| delete(editor, body)),
         _ => error_json("404 Not Found", "editor.not-found", &[]),
     }
 }
@@ -267,6 +273,98 @@ fn create(editor: &Editor, sent: &J) -> Response {
             &json!({ "path": rel, "id": id, "hash": hash_text(saved.hash) }),
         ),
         Err(SaveError::Conflict { .. }) => exists(id),
+        Err(e) => save_error(e),
+    }
+}
+
+/// Every Markdown file of `content/` (relative path, text), as on disk now:
+/// what is looked through for references.
+fn content_texts(root: &std::path::Path) -> Vec<(String, String)> {
+    let content = root.join("content");
+    walkdir::WalkDir::new(&content)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .filter(|e| e.metadata().is_ok_and(|m| m.len() <= load::MAX_PAGE_BYTES))
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(&content).ok()?;
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_str().map(str::to_string))
+                .collect::<Option<_>>()?;
+            let text = std::fs::read(e.path()).ok()?;
+            Some((rel.join("/"), String::from_utf8_lossy(&text).into_owned()))
+        })
+        .collect()
+}
+
+/// The places that point at `path`, as the editor lists them.
+fn referrers_json(editor: &Editor, path: &str) -> Vec<J> {
+    let texts = content_texts(editor.root());
+    referrers::referrers(path, texts.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .into_iter()
+        .map(|r| {
+            let file = format!("content/{}", r.path);
+            let line = Arg::from(u64::from(r.line));
+            let (how, text) = match &r.how {
+                How::Field(field) => (
+                    "field",
+                    messages::text(
+                        "editor.ref-field",
+                        &[
+                            ("file", Arg::from(file.as_str())),
+                            ("line", line),
+                            ("field", Arg::from(field.as_str())),
+                        ],
+                    ),
+                ),
+                How::Link(link) => (
+                    "link",
+                    messages::text(
+                        "editor.ref-link",
+                        &[
+                            ("file", Arg::from(file.as_str())),
+                            ("line", line),
+                            ("link", Arg::from(link.as_str())),
+                        ],
+                    ),
+                ),
+                How::Folder => (
+                    "folder",
+                    messages::text("editor.ref-folder", &[("file", Arg::from(file.as_str()))]),
+                ),
+            };
+            json!({ "path": r.path, "line": r.line, "how": how, "text": text })
+        })
+        .collect()
+}
+
+fn delete(editor: &Editor, sent: &J) -> Response {
+    let (Some(path), Some(expected)) = (sent["path"].as_str(), parse_hash(&sent["hash"])) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    if sent["confirm"].as_bool() != Some(true) {
+        let list = referrers_json(editor, path);
+        let error = if list.is_empty() {
+            messages::tr("editor.delete-ask")
+        } else {
+            messages::text(
+                "editor.delete-referred",
+                &[("n", Arg::from(list.len() as u64))],
+            )
+        };
+        return json_response(
+            "409 Conflict",
+            &json!({ "error": error, "code": "editor.delete-ask", "referrers": list }),
+        );
+    }
+    match store::delete(editor.root(), path, expected) {
+        Ok(version) => json_response("200 OK", &json!({ "deleted": path, "version": version.id })),
         Err(e) => save_error(e),
     }
 }

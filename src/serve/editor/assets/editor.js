@@ -555,6 +555,7 @@
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
     app.appendChild(conflictBox);
     app.appendChild(historyPanel(doc.path, state, function () { edit(); }));
+    app.appendChild(deletePanel(doc.path, state));
 
     function pending() {
       var changes = [];
@@ -692,6 +693,63 @@
     box.appendChild(el("div", { class: "actions" }, [keepMine, useDisk]));
     box.hidden = false;
     keepMine.focus();
+  }
+
+  /* 删除: the first request lists what still points at the page; only the
+     second, confirmed, deletes it (its last version stays in the history). */
+  function deletePanel(path, state) {
+    var box = el("div", { id: "delete-box" });
+    var start = el("button", { type: "button", class: "secondary danger", id: "delete", text: t("editor.delete") });
+    function ask(confirm) {
+      return api("POST", "delete", { path: path, hash: state.hash, confirm: confirm });
+    }
+    start.addEventListener("click", function () {
+      start.disabled = true;
+      ask(false).then(function (res) {
+        start.disabled = false;
+        box.textContent = "";
+        if (res.status !== 409 || !res.body.referrers) {
+          announce(t("editor.delete-failed") + (res.body.error || res.status), "error");
+          return;
+        }
+        var yes = el("button", { type: "button", class: "danger solid", id: "delete-confirm", text: t("editor.delete-confirm") });
+        var no = el("button", { type: "button", class: "secondary", text: t("editor.delete-cancel"), onclick: function () {
+          box.textContent = ""; start.focus();
+        } });
+        var lead = el("p", { class: res.body.referrers.length ? "alert" : "note", id: "delete-question", text: res.body.error });
+        box.appendChild(lead);
+        if (res.body.referrers.length) {
+          box.appendChild(el("ul", { id: "delete-referrers" }, res.body.referrers.map(function (r) {
+            return el("li", {}, [el("a", { href: "/_zhan/edit?path=" + encodeURIComponent(r.path), text: r.text })]);
+          })));
+        }
+        box.appendChild(el("div", { class: "actions" }, [yes, no]));
+        yes.addEventListener("click", function () {
+          yes.disabled = true;
+          ask(true).then(function (r2) {
+            yes.disabled = false;
+            if (r2.status === 200) {
+              currentPending = null;
+              announce(t("editor.deleted"), "ok");
+              box.textContent = "";
+              box.appendChild(el("p", { class: "ok", text: t("editor.deleted") }));
+              box.appendChild(el("p", {}, [el("a", { href: "/_zhan/", text: t("editor.home-link") })]));
+              var form = document.getElementById("editor-form");
+              if (form) { form.hidden = true; }
+              start.hidden = true;
+            } else {
+              announce(t("editor.delete-failed") + (r2.body.error || r2.status), "error");
+            }
+          });
+        });
+        lead.setAttribute("tabindex", "-1");
+        lead.focus();
+      });
+    });
+    return el("section", { class: "delete", "aria-labelledby": "delete-title" }, [
+      el("h2", { id: "delete-title", text: t("editor.delete-title") }),
+      el("p", { class: "help", text: t("editor.delete-lead") }), start, box,
+    ]);
   }
 
   function historyPanel(path, state, reload) {
