@@ -253,4 +253,32 @@ describe("the browser editor", () => {
     assert.equal(fs.readFileSync(path.join(site, ".zhan/history/organizations/tiaojie-dui.md", kept[0]), "utf8"), before);
     await context.close();
   });
+
+  test("rename an organization: its file moves and every reference and link to it is updated", async () => {
+    const files = ["content/projects/mulin-dian.md", "content/services/lijingyuan/mulin-huzhu.md"];
+    const before = files.map((f) => fs.readFileSync(path.join(site, f), "utf8"));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/dangqun-cujinhui.md`);
+    await page.locator("#editor-form").waitFor();
+    await page.getByLabel("新的编号").fill("dangqun-hui");
+    await page.getByRole("button", { name: "改编号……" }).click();
+    await page.locator("#rename-question").waitFor();
+    assert.ok(await page.locator("#rename-referrers li").count() >= 6);
+    assert.equal(await page.getByLabel("同时改好这些引用和链接").isChecked(), true);
+    await page.getByRole("button", { name: "确定改编号" }).click();
+    await page.waitForURL(/path=organizations%2Fdangqun-hui\.md/);
+    await page.locator("#editor-form").waitFor();
+    await until(async () => /编号已改好/.test(await page.locator("#status").textContent()), "the rename is announced");
+    assert.ok(!fs.existsSync(path.join(site, "content/organizations/dangqun-cujinhui.md")));
+    assert.ok(fs.existsSync(path.join(site, "content/organizations/dangqun-hui.md")));
+    const after = files.map((f) => fs.readFileSync(path.join(site, f), "utf8"));
+    assert.deepEqual(changedLines(before[0], after[0]), [
+      ["organizations: [dangqun-cujinhui, tongxin-weilao]", "organizations: [dangqun-hui, tongxin-weilao]"],
+      [before[0].split("\n")[27], before[0].split("\n")[27].replace("dangqun-cujinhui.md", "dangqun-hui.md")],
+    ]);
+    assert.equal(changedLines(before[1], after[1]).length, 2);
+    assert.ok(!/dangqun-cujinhui/.test(after.join("")));
+    await context.close();
+  });
 });

@@ -755,3 +755,110 @@ fn a_delete_lists_what_points_at_the_item_and_needs_a_confirmation() {
     );
     assert_eq!(reply.status, 403, "{}", reply.body);
 }
+
+/// The lines of two texts that differ (same number of lines).
+fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
+    assert_eq!(before.lines().count(), after.lines().count(), "{after}");
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_rename_moves_the_file_and_updates_references_and_links_only() {
+    let site = TestSite::new();
+    site.write(
+        "content/news/xiaoxi.md",
+        "---\ntitle: 消息\ndate: 2026-12-01\n---\n\n见[同心社](../organizations/tongxin.md#介绍)，\n`tongxin.md` 不是链接。\n",
+    );
+    site.write(
+        "content/organizations/leling.md",
+        "---\ntitle: 乐龄\nstation: huidong\nmentor: tongxin   # 带教\n---\n\n文体。\n",
+    );
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let old = "content/organizations/tongxin.md";
+    let text = site.read(old);
+    let service = site.read(SERVICE);
+    let news = site.read("content/news/xiaoxi.md");
+    let leling = site.read("content/organizations/leling.md");
+    let form = client.form("organizations/tongxin.md");
+    let rename = |id: &str, confirm: bool| {
+        client.post(
+            "/_zhan/api/rename",
+            &json!({ "path": "organizations/tongxin.md", "hash": form["hash"], "id": id, "update": true, "confirm": confirm }),
+        )
+    };
+    // Refused: the id of another organization, a bad id.
+    let reply = rename("leling", true);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(reply.body.contains("leling-2"), "{}", reply.body);
+    assert_eq!(rename("Tong Xin", true).status, 422);
+    // First asked: the new file and what points at the item.
+    let reply = rename("tongxin-she", false);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    let answer = reply.json();
+    assert_eq!(answer["path"], "organizations/tongxin-she.md");
+    assert_eq!(
+        answer["referrers"].as_array().map(Vec::len),
+        Some(3),
+        "{answer}"
+    );
+    assert_eq!(site.read(old), text, "nothing moved before confirming");
+
+    let reply = rename("tongxin-she", true);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer = reply.json();
+    assert_eq!(answer["path"], "organizations/tongxin-she.md");
+    assert_eq!(answer["failed"], json!([]));
+    assert_eq!(
+        answer["updated"].as_array().map(Vec::len),
+        Some(3),
+        "{answer}"
+    );
+    assert!(!site.path().join(old).exists());
+    assert_eq!(site.read("content/organizations/tongxin-she.md"), text);
+    assert_eq!(
+        changed_lines(&service, &site.read(SERVICE)),
+        [(
+            "providers: [tongxin]".into(),
+            "providers: [tongxin-she]".into()
+        )]
+    );
+    assert_eq!(
+        changed_lines(&news, &site.read("content/news/xiaoxi.md")),
+        [(
+            "见[同心社](../organizations/tongxin.md#介绍)，".into(),
+            "见[同心社](../organizations/tongxin-she.md#介绍)，".into()
+        )]
+    );
+    assert_eq!(
+        changed_lines(&leling, &site.read("content/organizations/leling.md")),
+        [(
+            "mentor: tongxin   # 带教".into(),
+            "mentor: tongxin-she # 带教".into()
+        )]
+    );
+    // The old file is in the history.
+    let history = client.get("/_zhan/api/history?path=organizations/tongxin.md");
+    assert_eq!(history.json()["versions"].as_array().map(Vec::len), Some(1));
+
+    // A station whose services are in its folder, and a course, are not
+    // renamed here.
+    let form = client.form("stations/huidong.md");
+    let reply = client.post(
+        "/_zhan/api/rename",
+        &json!({ "path": "stations/huidong.md", "hash": form["hash"], "id": "huidong-2", "confirm": true }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let form = client.form("training/jichu/_index.md");
+    let reply = client.post(
+        "/_zhan/api/rename",
+        &json!({ "path": "training/jichu/_index.md", "hash": form["hash"], "id": "jichu-2", "confirm": true }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(site.path().join("content/stations/huidong.md").exists());
+}

@@ -19,6 +19,11 @@
 //!   (409) with the places that still point at the file (references by id,
 //!   `.md` links, a station's services); with it, the file is deleted, its
 //!   last version kept in the history folder.
+//! - `POST rename` `{path, hash, id, update, confirm}`: a new id (file
+//!   name) for an item. Without `confirm`, refused (409) with the new file
+//!   and the places that point at the item; with it, the file is moved (the
+//!   old one kept in the history) and, with `update`, every reference by id
+//!   and `.md` link to it is changed in the files that hold them.
 //! - `POST check`: a save's request, not written: the draft is read and
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
@@ -30,7 +35,7 @@ use super::super::http::{Request, Response};
 use super::{Editor, SiteView, error_json, form, json_response};
 use crate::diagnostics::Diagnostic;
 use crate::edit::store::{self, ContentHash, PathProblem, SaveError};
-use crate::edit::{self, Change, EditError, FieldPath, Val};
+use crate::edit::{self, Change, EditError, FieldPath, Val, body_start};
 use crate::link::referrers::{self, How};
 use crate::load;
 use crate::messages::{self, Arg};
@@ -70,6 +75,7 @@ pub fn route(editor: &Editor, req: &Request) -> Response {
         ("POST", "propose") => with_body(req, |body| propose(editor, body)),
         ("POST", "create") => with_body(req, |body| create(editor, body)),
         ("POST", "delete") => with_body(req, |body| delete(editor, body)),
+        ("POST", "rename") => with_body(req, |body| rename(editor, body)),
         _ => error_json("404 Not Found", "editor.not-found", &[]),
     }
 }
@@ -369,23 +375,154 @@ fn delete(editor: &Editor, sent: &J) -> Response {
     }
 }
 
-/// Where the body starts in a file's text (BOM and CRLF as on disk); None
-/// if the front matter is never closed.
-pub fn body_start(text: &str) -> Option<usize> {
-    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut at = start;
-    let mut lines = text[start..].split_inclusive('\n');
-    match lines.next() {
-        Some(first) if first.trim_end() == "---" => at += first.len(),
-        _ => return Some(start),
+fn rename(editor: &Editor, sent: &J) -> Response {
+    let (Some(path), Some(expected)) = (sent["path"].as_str(), parse_hash(&sent["hash"])) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
     }
-    for line in lines {
-        at += line.len();
-        if matches!(line.trim_end(), "---" | "...") {
-            return Some(at);
+    let id = sent["id"].as_str().map(str::trim).unwrap_or_default();
+    if !model::values::is_valid_id(id) {
+        return error_json(
+            "422 Unprocessable Content",
+            "editor.new-bad-id",
+            &[("id", Arg::from(id))],
+        );
+    }
+    let site = editor.site();
+    let kind = kind_of(&site, path);
+    let Ok(place) = model::classify(path) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    // A course's id is its folder, and a station's services live in a
+    // folder of its id: moving folders is not the editor's yet.
+    let services = editor.root().join("content/services").join(&place.id);
+    let new_rel = match edit::rename::new_path(path, id) {
+        Some(p) if !(kind == Kind::Station && services.exists()) => p,
+        _ => {
+            return error_json(
+                "422 Unprocessable Content",
+                "editor.rename-not-here",
+                &[("kind", Arg::from(kind_name(kind)))],
+            );
+        }
+    };
+    if id == place.id {
+        return error_json("422 Unprocessable Content", "editor.rename-same", &[]);
+    }
+    if let Err(e) = store::content_path(editor.root(), &new_rel) {
+        return save_error(e);
+    }
+    let content = editor.root().join("content");
+    let taken = |id: &str| {
+        site.files
+            .iter()
+            .any(|f| f.kind == Some(kind) && f.id == id)
+            || edit::rename::new_path(path, id).is_some_and(|p| content.join(p).exists())
+    };
+    if taken(id) {
+        return error_json(
+            "409 Conflict",
+            "editor.new-exists",
+            &[
+                ("id", Arg::from(id)),
+                ("suggestion", Arg::from(edit::id::unclash(id, taken))),
+            ],
+        );
+    }
+    let texts = content_texts(editor.root());
+    let refs = referrers::referrers(path, texts.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    if sent["confirm"].as_bool() != Some(true) {
+        let list = referrers_json(editor, path);
+        let file = Arg::from(format!("content/{new_rel}"));
+        let error = if list.is_empty() {
+            messages::text(
+                "editor.rename-ask",
+                &[("id", Arg::from(id)), ("file", file)],
+            )
+        } else {
+            messages::text(
+                "editor.rename-referred",
+                &[
+                    ("id", Arg::from(id)),
+                    ("file", file),
+                    ("n", Arg::from(list.len() as u64)),
+                ],
+            )
+        };
+        return json_response(
+            "409 Conflict",
+            &json!({ "error": error, "code": "editor.rename-ask", "referrers": list, "path": new_rel }),
+        );
+    }
+    // The file moves: written under its new name (never over a file), then
+    // the old one goes to the history.
+    let opened = match store::open(editor.root(), path) {
+        Ok(o) if o.hash == expected => o,
+        Ok(o) => {
+            return save_error(SaveError::Conflict {
+                path: path.to_string(),
+                disk: Some(o.text),
+                draft: String::new(),
+            });
+        }
+        Err(e) => return save_error(e),
+    };
+    if let Err(e) = store::save(editor.root(), &new_rel, &opened.text, None) {
+        return save_error(e);
+    }
+    if let Err(e) = store::delete(editor.root(), path, expected) {
+        let _ = store::delete(
+            editor.root(),
+            &new_rel,
+            ContentHash::of(opened.text.as_bytes()),
+        );
+        return save_error(e);
+    }
+    let mut updated = Vec::new();
+    let mut failed = Vec::new();
+    if sent["update"].as_bool() == Some(true) {
+        let mut files: Vec<&str> = refs.iter().map(|r| r.path.as_str()).collect();
+        files.dedup();
+        for file in files {
+            let Some((_, text)) = texts.iter().find(|(p, _)| p == file) else {
+                continue;
+            };
+            let changed = edit::rename::update_references(
+                text,
+                file,
+                &refs,
+                (&place.id, id),
+                (path, &new_rel),
+            );
+            let saved = match changed {
+                Ok(new) if new == *text => continue,
+                Ok(new) => store::save(
+                    editor.root(),
+                    file,
+                    &new,
+                    Some(ContentHash::of(text.as_bytes())),
+                )
+                .is_ok(),
+                Err(_) => false,
+            };
+            if saved {
+                updated.push(file.to_string());
+            } else {
+                failed.push(file.to_string());
+            }
         }
     }
-    None
+    json_response(
+        "200 OK",
+        &json!({
+            "path": new_rel,
+            "updated": updated,
+            "failed": failed,
+            "message": messages::text("editor.renamed", &[("n", Arg::from(updated.len() as u64))]),
+        }),
+    )
 }
 
 /// The front matter's fields, as the form shows them.

@@ -510,6 +510,9 @@
     api("GET", "form?path=" + encodeURIComponent(path)).then(function (res) {
       if (res.status !== 200) { app.textContent = t("editor.load-failed") + (res.body.error || res.status); return; }
       showForm(res.body);
+      var flash = null;
+      try { flash = window.sessionStorage.getItem("zhan-flash"); window.sessionStorage.removeItem("zhan-flash"); } catch (e) { flash = null; }
+      if (flash) { announce(flash, "ok"); }
     });
   }
 
@@ -555,6 +558,7 @@
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
     app.appendChild(conflictBox);
     app.appendChild(historyPanel(doc.path, state, function () { edit(); }));
+    if (!/(^|\/)_index\.md$/.test(doc.path)) { app.appendChild(renamePanel(doc.path, state)); }
     app.appendChild(deletePanel(doc.path, state));
 
     function pending() {
@@ -693,6 +697,71 @@
     box.appendChild(el("div", { class: "actions" }, [keepMine, useDisk]));
     box.hidden = false;
     keepMine.focus();
+  }
+
+  /* 改编号: the new id; the first request says the new file and what points
+     at the page; the confirmed one moves the file and, if the worker
+     keeps the box ticked, updates every reference and link. */
+  function renamePanel(path, state) {
+    var current = path.split("/").pop().replace(/\.md$/, "");
+    var inputId = newId("rename-id");
+    var input = el("input", { id: inputId, type: "text", value: current, autocomplete: "off", spellcheck: "false",
+      pattern: "[a-z0-9][a-z0-9-]*", "aria-describedby": inputId + "-help" });
+    var box = el("div", { id: "rename-box" });
+    var start = el("button", { type: "button", class: "secondary", id: "rename", text: t("editor.rename-check") });
+    function ask(confirm, update) {
+      return api("POST", "rename", { path: path, hash: state.hash, id: input.value.trim(), update: update, confirm: confirm });
+    }
+    start.addEventListener("click", function () {
+      start.disabled = true;
+      ask(false, true).then(function (res) {
+        start.disabled = false;
+        box.textContent = "";
+        if (res.status !== 409 || !res.body.referrers) {
+          box.appendChild(el("p", { class: "alert", role: "alert", text: res.body.error || String(res.status) }));
+          return;
+        }
+        var lead = el("p", { class: "note", id: "rename-question", tabindex: "-1", text: res.body.error });
+        box.appendChild(lead);
+        var updateId = newId("rename-update");
+        var update = el("input", { id: updateId, type: "checkbox", checked: true });
+        if (res.body.referrers.length) {
+          box.appendChild(el("ul", { id: "rename-referrers" }, res.body.referrers.map(function (r) {
+            return el("li", {}, [el("a", { href: "/_zhan/edit?path=" + encodeURIComponent(r.path), text: r.text })]);
+          })));
+          box.appendChild(el("p", { class: "check" }, [update, " ", el("label", { for: updateId, text: t("editor.rename-update") })]));
+        }
+        var yes = el("button", { type: "button", id: "rename-confirm", text: t("editor.rename-confirm") });
+        var no = el("button", { type: "button", class: "secondary", text: t("editor.rename-cancel"), onclick: function () {
+          box.textContent = ""; start.focus();
+        } });
+        box.appendChild(el("div", { class: "actions" }, [yes, no]));
+        yes.addEventListener("click", function () {
+          yes.disabled = true;
+          ask(true, update.checked).then(function (r2) {
+            yes.disabled = false;
+            if (r2.status === 200) {
+              var message = r2.body.message;
+              if (r2.body.failed && r2.body.failed.length) { message += " " + t("editor.rename-some-failed") + r2.body.failed.join("、"); }
+              try { window.sessionStorage.setItem("zhan-flash", message); } catch (e) { /* only the message is lost */ }
+              currentPending = null;
+              location.href = "/_zhan/edit?path=" + encodeURIComponent(r2.body.path);
+            } else {
+              announce(t("editor.rename-failed") + (r2.body.error || r2.status), "error");
+            }
+          });
+        });
+        lead.focus();
+      });
+    });
+    return el("section", { class: "rename", "aria-labelledby": "rename-title" }, [
+      el("h2", { id: "rename-title", text: t("editor.rename-title") }),
+      el("div", { class: "field" }, [
+        el("label", { for: inputId, text: t("editor.rename-id") }),
+        el("p", { id: inputId + "-help", class: "help", text: t("editor.rename-lead") }), input,
+      ]),
+      start, box,
+    ]);
   }
 
   /* 删除: the first request lists what still points at the page; only the
