@@ -281,4 +281,31 @@ describe("the browser editor", () => {
     assert.ok(!/dangqun-cujinhui/.test(after.join("")));
     await context.close();
   });
+
+  test("the 新建, 改编号 and 删除 boxes have no axe violations on a phone", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/`);
+    const services = page.locator('section.kind[data-kind="service"]');
+    await services.getByRole("button", { name: "新建服务" }).click();
+    await services.locator("form.new-item").getByLabel(/^标题/).fill("社区议事");
+    await until(async () => (await services.locator('input[name="id"]').inputValue()) !== "", "an id is proposed");
+    let violations = await axe(page);
+    assert.deepEqual(violations, [], describeViolations("new", violations));
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/leling-wenti.md`);
+    await page.locator("#editor-form").waitFor();
+    // The same id: said beside the button.
+    await page.getByRole("button", { name: "改编号……" }).click();
+    await until(async () => /一样/.test(await page.locator("#rename-box").textContent()), "the same id is refused");
+    await page.getByLabel("新的编号").fill("leling-wenti-dui");
+    await page.getByRole("button", { name: "改编号……" }).click();
+    await page.locator("#rename-question").waitFor();
+    await page.getByRole("button", { name: "删除此页" }).click();
+    await page.locator("#delete-question").waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `no sideways scrolling (${width} px)`);
+    violations = await axe(page);
+    assert.deepEqual(violations, [], describeViolations("rename and delete", violations));
+    await context.close();
+  });
 });
