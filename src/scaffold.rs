@@ -229,25 +229,12 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
             });
         }
     }
-    let rel = match kind {
-        "station" => format!("stations/{}.md", parts[0]),
-        "service" => format!("services/{}/{}.md", parts[0], parts[1]),
-        "organization" => format!("organizations/{}.md", parts[0]),
-        "course" => format!("training/{}/_index.md", parts[0]),
-        "lesson" => format!("training/{}/{}.md", parts[0], parts[1]),
-        "project" => format!("projects/{}.md", parts[0]),
-        "report" => format!("reports/{}.md", parts[0]),
-        "news" => format!("news/{}.md", parts[0]),
-        _ => format!("{}.md", parts.join("/")),
-    };
+    let rel = rel_path(kind, &parts);
     let file = root.join("content").join(&rel);
     if file.exists() {
         return Err(refuse("E-NEW-EXISTS", "H-NEW-EXISTS").arg("file", file.display().to_string()));
     }
-    let mut ignored = Diagnostics::new();
-    let (config, _) = Config::load(&SitePaths::new(root), &mut ignored);
-    let station = first_station(root).unwrap_or_else(|| "huidong".to_string());
-    let text = template(kind, &parts, &config.vocabularies, &station);
+    let text = new_text(root, kind, &parts);
     file.parent()
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::write(&file, text))
@@ -257,6 +244,52 @@ pub fn new_item(root: &Path, kind: &str, path: &str) -> Result<PathBuf, Refusal>
                 .arg("detail", e.to_string())
         })?;
     Ok(file)
+}
+
+/// Where a new file of `kind` at `parts` (as `NEW_KINDS` describes, checked
+/// by the caller) goes, relative to `content/`.
+pub(crate) fn rel_path(kind: &str, parts: &[&str]) -> String {
+    let first = parts.first().copied().unwrap_or_default();
+    let second = parts.get(1).copied().unwrap_or_default();
+    match kind {
+        "station" => format!("stations/{first}.md"),
+        "service" => format!("services/{first}/{second}.md"),
+        "organization" => format!("organizations/{first}.md"),
+        "course" => format!("training/{first}/_index.md"),
+        "lesson" => format!("training/{first}/{second}.md"),
+        "project" => format!("projects/{first}.md"),
+        "report" => format!("reports/{first}.md"),
+        "news" => format!("news/{first}.md"),
+        _ => format!("{}.md", parts.join("/")),
+    }
+}
+
+/// The text `zhan new` writes for `kind` at `parts` in the site at `root`:
+/// every field of the type to fill in, with the site's vocabularies.
+pub(crate) fn new_text(root: &Path, kind: &str, parts: &[&str]) -> String {
+    let mut ignored = Diagnostics::new();
+    let (config, _) = Config::load(&SitePaths::new(root), &mut ignored);
+    let station = first_station(root).unwrap_or_else(|| "huidong".to_string());
+    template(kind, parts, &config.vocabularies, &station)
+}
+
+/// [`new_text`] with `title` written in (quoted as YAML needs; the line's
+/// comment kept): what the editor's 「新建」 creates.
+pub(crate) fn new_text_titled(
+    root: &Path,
+    kind: &str,
+    parts: &[&str],
+    title: &str,
+) -> Result<String, crate::edit::EditError> {
+    let text = new_text(root, kind, parts);
+    let path = crate::edit::FieldPath::parse("title")?;
+    crate::edit::apply(
+        &text,
+        &[crate::edit::Change::Set(
+            path,
+            crate::edit::Val::text(title),
+        )],
+    )
 }
 
 /// The id of the first station of the site (alphabetically), to fill in `station:`.
@@ -314,7 +347,7 @@ fn template(kind: &str, parts: &[&str], v: &Vocabularies, station: &str) -> Stri
     };
     // A service belongs to the station of its folder.
     let station = if kind == Kind::Service {
-        parts[0]
+        parts.first().copied().unwrap_or(station)
     } else {
         station
     };

@@ -23,6 +23,8 @@
 //! catalogs' business.
 
 pub mod frontmatter;
+pub mod id;
+pub mod rename;
 mod scalar;
 pub mod store;
 
@@ -111,4 +113,23 @@ impl Val {
             Y::Tagged(_) => return None,
         })
     }
+}
+
+/// Where the body starts in a file's text (BOM and CRLF as on disk); None
+/// if the front matter is never closed.
+pub fn body_start(text: &str) -> Option<usize> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut at = start;
+    let mut lines = text[start..].split_inclusive('\n');
+    match lines.next() {
+        Some(first) if first.trim_end() == "---" => at += first.len(),
+        _ => return Some(start),
+    }
+    for line in lines {
+        at += line.len();
+        if matches!(line.trim_end(), "---" | "...") {
+            return Some(at);
+        }
+    }
+    None
 }

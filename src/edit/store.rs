@@ -92,6 +92,7 @@ pub enum IoOp {
     Replace,
     KeepHistory,
     ReadHistory,
+    Remove,
 }
 
 fn io(op: IoOp, file: &Path) -> impl FnOnce(std::io::Error) -> SaveError + '_ {
@@ -242,6 +243,30 @@ pub fn save(
         hash: ContentHash::of(text.as_bytes()),
         previous,
     })
+}
+
+/// Deletes `content/<rel>` if it is still the version the editor opened
+/// (`expected`), keeping it in the history folder first (from which
+/// [`restore`] with no expected hash puts it back). Returns the kept version.
+pub fn delete(site: &Path, rel: &str, expected: ContentHash) -> Result<Version, SaveError> {
+    let file = content_path(site, rel)?;
+    let disk = match std::fs::read(&file) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(IoOp::Read, &file)(e)),
+    };
+    let Some(old) = disk.filter(|d| ContentHash::of(d) == expected) else {
+        return Err(SaveError::Conflict {
+            path: rel.to_string(),
+            disk: std::fs::read(&file)
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            draft: String::new(),
+        });
+    };
+    let version = keep(site, rel, &old)?;
+    std::fs::remove_file(&file).map_err(io(IoOp::Remove, &file))?;
+    Ok(version)
 }
 
 /// Writes `bytes` to a temporary file beside `file` and renames it over.
@@ -522,6 +547,43 @@ mod tests {
         assert!(matches!(
             restore(dir.path(), REL, "../../x", Some(saved.hash)),
             Err(SaveError::NoSuchVersion { .. })
+        ));
+    }
+
+    #[test]
+    fn a_delete_keeps_the_last_version_and_can_be_undone() {
+        let dir = site();
+        let file = dir.path().join("content").join(REL);
+        let opened = open(dir.path(), REL).expect("open");
+        // Not the version opened: nothing is deleted.
+        assert!(matches!(
+            delete(dir.path(), REL, ContentHash(opened.hash.0 ^ 1)),
+            Err(SaveError::Conflict { disk: Some(_), .. })
+        ));
+        assert!(file.exists());
+        let kept = delete(dir.path(), REL, opened.hash).expect("delete");
+        assert!(!file.exists());
+        assert_eq!(
+            read_version(dir.path(), REL, &kept.id).expect("kept"),
+            "---\ntitle: 惠东\n---\n"
+        );
+        assert_eq!(
+            history(dir.path(), REL).expect("history")[..],
+            [kept.clone()][..]
+        );
+        // Gone: a second delete is a conflict, and the version comes back.
+        assert!(matches!(
+            delete(dir.path(), REL, opened.hash),
+            Err(SaveError::Conflict { disk: None, .. })
+        ));
+        restore(dir.path(), REL, &kept.id, None).expect("restore");
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("read"),
+            "---\ntitle: 惠东\n---\n"
+        );
+        assert!(matches!(
+            delete(dir.path(), "../x.md", opened.hash),
+            Err(SaveError::BadPath { .. })
         ));
     }
 

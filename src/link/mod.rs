@@ -16,6 +16,7 @@ use crate::model::config::Config;
 use crate::model::{Item, Kind, Ref};
 
 pub mod reads;
+pub mod referrers;
 pub use reads::{Dep, Reads, Taxonomy};
 
 /// The relations of one item, as indices into [`Site::items`].

@@ -208,4 +208,104 @@ describe("the browser editor", () => {
     assert.ok(shown > 0 && shown < all, `the filter narrows the list (${shown} of ${all})`);
     await context.close();
   });
+
+  test("a new service is created from its title, with its id proposed in pinyin", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/`);
+    const services = page.locator('section.kind[data-kind="service"]');
+    await services.getByRole("button", { name: "新建服务" }).click();
+    const form = services.locator("form.new-item");
+    await form.getByLabel("所属社工站").selectOption("huidong");
+    await form.getByLabel(/^标题/).fill("老人助餐配送");
+    const id = form.getByLabel(/^编号/);
+    await until(async () => (await id.inputValue()) === "laoren-zhucan-peisong", "the id is proposed");
+    assert.match(await form.locator("code").textContent(), /content\/services\/huidong\/laoren-zhucan-peisong\.md/);
+    await form.getByRole("button", { name: "创建" }).click();
+    await page.waitForURL(/\/_zhan\/edit\?path=services%2Fhuidong%2Flaoren-zhucan-peisong\.md/);
+    await page.locator("#editor-form").waitFor();
+    const file = path.join(site, "content/services/huidong/laoren-zhucan-peisong.md");
+    const text = fs.readFileSync(file, "utf8");
+    assert.match(text, /^---\ntitle: 老人助餐配送 /);
+    assert.match(text, /\nstation: huidong /);
+    assert.equal(await page.getByLabel(/^标题/).inputValue(), "老人助餐配送");
+    await context.close();
+  });
+
+  test("delete lists what points at the page and deletes only when confirmed", async () => {
+    const rel = "content/organizations/tiaojie-dui.md";
+    const file = path.join(site, rel);
+    const before = fs.readFileSync(file, "utf8");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/tiaojie-dui.md`);
+    await page.locator("#editor-form").waitFor();
+    await page.getByRole("button", { name: "删除此页" }).click();
+    await page.locator("#delete-question").waitFor();
+    const referrers = await page.locator("#delete-referrers li").allTextContents();
+    assert.ok(referrers.length > 0, "something points at it");
+    assert.ok(referrers.every((r) => /content\/.+第 \d+ 行|文件夹/.test(r)), referrers.join("\n"));
+    assert.equal(fs.readFileSync(file, "utf8"), before, "not deleted before confirming");
+    await page.getByRole("button", { name: "确定删除" }).click();
+    await until(() => !fs.existsSync(file), "the file is deleted");
+    const kept = fs.readdirSync(path.join(site, ".zhan/history/organizations/tiaojie-dui.md"));
+    assert.equal(kept.length, 1);
+    assert.equal(fs.readFileSync(path.join(site, ".zhan/history/organizations/tiaojie-dui.md", kept[0]), "utf8"), before);
+    await context.close();
+  });
+
+  test("rename an organization: its file moves and every reference and link to it is updated", async () => {
+    const files = ["content/projects/mulin-dian.md", "content/services/lijingyuan/mulin-huzhu.md"];
+    const before = files.map((f) => fs.readFileSync(path.join(site, f), "utf8"));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/dangqun-cujinhui.md`);
+    await page.locator("#editor-form").waitFor();
+    await page.getByLabel("新的编号").fill("dangqun-hui");
+    await page.getByRole("button", { name: "改编号……" }).click();
+    await page.locator("#rename-question").waitFor();
+    assert.ok(await page.locator("#rename-referrers li").count() >= 6);
+    assert.equal(await page.getByLabel("同时改好这些引用和链接").isChecked(), true);
+    await page.getByRole("button", { name: "确定改编号" }).click();
+    await page.waitForURL(/path=organizations%2Fdangqun-hui\.md/);
+    await page.locator("#editor-form").waitFor();
+    await until(async () => /编号已改好/.test(await page.locator("#status").textContent()), "the rename is announced");
+    assert.ok(!fs.existsSync(path.join(site, "content/organizations/dangqun-cujinhui.md")));
+    assert.ok(fs.existsSync(path.join(site, "content/organizations/dangqun-hui.md")));
+    const after = files.map((f) => fs.readFileSync(path.join(site, f), "utf8"));
+    assert.deepEqual(changedLines(before[0], after[0]), [
+      ["organizations: [dangqun-cujinhui, tongxin-weilao]", "organizations: [dangqun-hui, tongxin-weilao]"],
+      [before[0].split("\n")[27], before[0].split("\n")[27].replace("dangqun-cujinhui.md", "dangqun-hui.md")],
+    ]);
+    assert.equal(changedLines(before[1], after[1]).length, 2);
+    assert.ok(!/dangqun-cujinhui/.test(after.join("")));
+    await context.close();
+  });
+
+  test("the 新建, 改编号 and 删除 boxes have no axe violations on a phone", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/`);
+    const services = page.locator('section.kind[data-kind="service"]');
+    await services.getByRole("button", { name: "新建服务" }).click();
+    await services.locator("form.new-item").getByLabel(/^标题/).fill("社区议事");
+    await until(async () => (await services.locator('input[name="id"]').inputValue()) !== "", "an id is proposed");
+    let violations = await axe(page);
+    assert.deepEqual(violations, [], describeViolations("new", violations));
+    await page.goto(`${server.origin}/_zhan/edit?path=organizations/leling-wenti.md`);
+    await page.locator("#editor-form").waitFor();
+    // The same id: said beside the button.
+    await page.getByRole("button", { name: "改编号……" }).click();
+    await until(async () => /一样/.test(await page.locator("#rename-box").textContent()), "the same id is refused");
+    await page.getByLabel("新的编号").fill("leling-wenti-dui");
+    await page.getByRole("button", { name: "改编号……" }).click();
+    await page.locator("#rename-question").waitFor();
+    await page.getByRole("button", { name: "删除此页" }).click();
+    await page.locator("#delete-question").waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `no sideways scrolling (${width} px)`);
+    violations = await axe(page);
+    assert.deepEqual(violations, [], describeViolations("rename and delete", violations));
+    await context.close();
+  });
 });

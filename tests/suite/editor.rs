@@ -572,3 +572,293 @@ fn a_draft_is_checked_without_being_written() {
     );
     assert_eq!(reply.status, 403);
 }
+
+#[test]
+fn a_new_item_gets_a_pinyin_id_from_its_title_and_never_replaces_a_file() {
+    let site = TestSite::new();
+    site.write(
+        "content/services/huidong/kongchao-laoren-tanfang.md",
+        "---\ntitle: 已有的探访\n---\n",
+    );
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let propose = |kind: &str, title: &str, parent: Option<&str>| {
+        let reply = client.post(
+            "/_zhan/api/propose",
+            &json!({ "kind": kind, "title": title, "parent": parent }),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    };
+    // The id of an existing service gets a number.
+    let proposed = propose("service", "空巢老人探访", Some("huidong"));
+    assert_eq!(proposed["id"], "kongchao-laoren-tanfang-2");
+    assert_eq!(
+        proposed["path"],
+        "services/huidong/kongchao-laoren-tanfang-2.md"
+    );
+    assert_eq!(
+        propose("organization", "365在线服务", None)["id"],
+        "365-zaixian-fuwu"
+    );
+    assert_eq!(
+        propose("course", "社工基础", None)["path"],
+        "training/shegong-jichu/_index.md"
+    );
+    // A service needs a real station; a title is needed.
+    let reply = client.post(
+        "/_zhan/api/propose",
+        &json!({ "kind": "service", "title": "探访", "parent": "nowhere" }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let reply = client.post(
+        "/_zhan/api/propose",
+        &json!({ "kind": "news", "title": "  " }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+
+    // Created from the template of `zhan new`, with the title written in.
+    let reply = client.post(
+        "/_zhan/api/create",
+        &json!({ "kind": "service", "title": "空巢老人探访", "parent": "huidong", "id": "kongchao-laoren-tanfang-2" }),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(
+        reply.json()["path"],
+        "services/huidong/kongchao-laoren-tanfang-2.md"
+    );
+    let text = site.read("content/services/huidong/kongchao-laoren-tanfang-2.md");
+    assert!(text.starts_with("---\ntitle: 空巢老人探访"), "{text}");
+    assert!(text.contains("\nstation: huidong"), "{text}");
+    assert!(text.contains("category:"), "{text}");
+    // The editor opens it.
+    let form = client.form("services/huidong/kongchao-laoren-tanfang-2.md");
+    assert_eq!(form["values"]["title"], "空巢老人探访");
+    assert_eq!(form["kind"], "service");
+
+    // An existing file is never replaced; a bad id is refused.
+    let existing = "content/services/huidong/kongchao-laoren-tanfang.md";
+    let before = site.read(existing);
+    let reply = client.post(
+        "/_zhan/api/create",
+        &json!({ "kind": "service", "title": "空巢老人探访", "parent": "huidong", "id": "kongchao-laoren-tanfang" }),
+    );
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("kongchao-laoren-tanfang-3")),
+        "{}",
+        reply.body
+    );
+    assert_eq!(site.read(existing), before);
+    for bad in ["../x", "Kongchao", "-a", "", "a/b"] {
+        let reply = client.post(
+            "/_zhan/api/create",
+            &json!({ "kind": "news", "title": "动态", "id": bad }),
+        );
+        assert_eq!(reply.status, 422, "{bad}: {}", reply.body);
+    }
+    // Without the token, nothing is created.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/create",
+        &[("Host", &client.host), ("Content-Type", "application/json")],
+        json!({ "kind": "news", "title": "动态", "id": "dongtai" })
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(!site.path().join("content/news/dongtai.md").exists());
+}
+
+#[test]
+fn a_delete_lists_what_points_at_the_item_and_needs_a_confirmation() {
+    let site = TestSite::new();
+    site.write(
+        "content/news/xiaoxi.md",
+        "---\ntitle: 消息\ndate: 2026-12-01\n---\n\n见[同心社](../organizations/tongxin.md)。\n",
+    );
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let target = "content/organizations/tongxin.md";
+    let before = site.read(target);
+    let form = client.form("organizations/tongxin.md");
+    let ask = |confirm: bool| {
+        client.post(
+            "/_zhan/api/delete",
+            &json!({ "path": "organizations/tongxin.md", "hash": form["hash"], "confirm": confirm }),
+        )
+    };
+    // Without confirm: refused, with the service that names it as a
+    // provider and the news item that links to it.
+    let reply = ask(false);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    let answer = reply.json();
+    let places: Vec<(&str, &str)> = answer["referrers"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or_default(),
+                r["how"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("news/xiaoxi.md", "link"),
+            ("services/huidong/tanfang.md", "field")
+        ],
+        "{answer}"
+    );
+    assert!(
+        answer["referrers"][1]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("providers") && t.contains("行")),
+        "{answer}"
+    );
+    assert_eq!(site.read(target), before, "nothing deleted");
+    // Without the token: refused, nothing deleted.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/delete",
+        &[("Host", &client.host), ("Content-Type", "application/json")],
+        json!({ "path": "organizations/tongxin.md", "hash": form["hash"], "confirm": true })
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert_eq!(site.read(target), before);
+    // Confirmed: deleted, and its last version is in the history.
+    let reply = ask(true);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(!site.path().join(target).exists());
+    let history = client.get("/_zhan/api/history?path=organizations/tongxin.md");
+    assert_eq!(history.status, 200, "{}", history.body);
+    let id = history.json()["versions"][0]["id"]
+        .as_str()
+        .expect("a version")
+        .to_string();
+    let version = client.get(&format!(
+        "/_zhan/api/version?path=organizations/tongxin.md&id={id}"
+    ));
+    assert_eq!(version.json()["text"], before);
+    // A path outside content/ is refused as such.
+    let reply = client.post(
+        "/_zhan/api/delete",
+        &json!({ "path": "../site.md", "hash": form["hash"], "confirm": true }),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+}
+
+/// The lines of two texts that differ (same number of lines).
+fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
+    assert_eq!(before.lines().count(), after.lines().count(), "{after}");
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_rename_moves_the_file_and_updates_references_and_links_only() {
+    let site = TestSite::new();
+    site.write(
+        "content/news/xiaoxi.md",
+        "---\ntitle: 消息\ndate: 2026-12-01\n---\n\n见[同心社](../organizations/tongxin.md#介绍)，\n`tongxin.md` 不是链接。\n",
+    );
+    site.write(
+        "content/organizations/leling.md",
+        "---\ntitle: 乐龄\nstation: huidong\nmentor: tongxin   # 带教\n---\n\n文体。\n",
+    );
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let old = "content/organizations/tongxin.md";
+    let text = site.read(old);
+    let service = site.read(SERVICE);
+    let news = site.read("content/news/xiaoxi.md");
+    let leling = site.read("content/organizations/leling.md");
+    let form = client.form("organizations/tongxin.md");
+    let rename = |id: &str, confirm: bool| {
+        client.post(
+            "/_zhan/api/rename",
+            &json!({ "path": "organizations/tongxin.md", "hash": form["hash"], "id": id, "update": true, "confirm": confirm }),
+        )
+    };
+    // Refused: the id of another organization, a bad id.
+    let reply = rename("leling", true);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(reply.body.contains("leling-2"), "{}", reply.body);
+    assert_eq!(rename("Tong Xin", true).status, 422);
+    // First asked: the new file and what points at the item.
+    let reply = rename("tongxin-she", false);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    let answer = reply.json();
+    assert_eq!(answer["path"], "organizations/tongxin-she.md");
+    assert_eq!(
+        answer["referrers"].as_array().map(Vec::len),
+        Some(3),
+        "{answer}"
+    );
+    assert_eq!(site.read(old), text, "nothing moved before confirming");
+
+    let reply = rename("tongxin-she", true);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer = reply.json();
+    assert_eq!(answer["path"], "organizations/tongxin-she.md");
+    assert_eq!(answer["failed"], json!([]));
+    assert_eq!(
+        answer["updated"].as_array().map(Vec::len),
+        Some(3),
+        "{answer}"
+    );
+    assert!(!site.path().join(old).exists());
+    assert_eq!(site.read("content/organizations/tongxin-she.md"), text);
+    assert_eq!(
+        changed_lines(&service, &site.read(SERVICE)),
+        [(
+            "providers: [tongxin]".into(),
+            "providers: [tongxin-she]".into()
+        )]
+    );
+    assert_eq!(
+        changed_lines(&news, &site.read("content/news/xiaoxi.md")),
+        [(
+            "见[同心社](../organizations/tongxin.md#介绍)，".into(),
+            "见[同心社](../organizations/tongxin-she.md#介绍)，".into()
+        )]
+    );
+    assert_eq!(
+        changed_lines(&leling, &site.read("content/organizations/leling.md")),
+        [(
+            "mentor: tongxin   # 带教".into(),
+            "mentor: tongxin-she # 带教".into()
+        )]
+    );
+    // The old file is in the history.
+    let history = client.get("/_zhan/api/history?path=organizations/tongxin.md");
+    assert_eq!(history.json()["versions"].as_array().map(Vec::len), Some(1));
+
+    // A station whose services are in its folder, and a course, are not
+    // renamed here.
+    let form = client.form("stations/huidong.md");
+    let reply = client.post(
+        "/_zhan/api/rename",
+        &json!({ "path": "stations/huidong.md", "hash": form["hash"], "id": "huidong-2", "confirm": true }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let form = client.form("training/jichu/_index.md");
+    let reply = client.post(
+        "/_zhan/api/rename",
+        &json!({ "path": "training/jichu/_index.md", "hash": form["hash"], "id": "jichu-2", "confirm": true }),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(site.path().join("content/stations/huidong.md").exists());
+}

@@ -11,6 +11,19 @@
 //!   409 with both versions if the file changed on disk since.
 //! - `GET history?path=P`, `GET version?path=P&id=V`, `POST restore`
 //!   `{path, id, hash}`: the kept versions of a file.
+//! - `POST propose` `{kind, title, parent}`: the id proposed for a new item
+//!   (its title in pinyin, [`crate::edit::id`]), free of clashes, and its file.
+//! - `POST create` `{kind, title, parent, id}`: a new item from the template
+//!   of `zhan new` with the title written in; refused if the id is taken.
+//! - `POST delete` `{path, hash, confirm}`: without `confirm`, refused
+//!   (409) with the places that still point at the file (references by id,
+//!   `.md` links, a station's services); with it, the file is deleted, its
+//!   last version kept in the history folder.
+//! - `POST rename` `{path, hash, id, update, confirm}`: a new id (file
+//!   name) for an item. Without `confirm`, refused (409) with the new file
+//!   and the places that point at the item; with it, the file is moved (the
+//!   old one kept in the history) and, with `update`, every reference by id
+//!   and `.md` link to it is changed in the files that hold them.
 //! - `POST check`: a save's request, not written: the draft is read and
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
@@ -22,10 +35,12 @@ use super::super::http::{Request, Response};
 use super::{Editor, SiteView, error_json, form, json_response};
 use crate::diagnostics::Diagnostic;
 use crate::edit::store::{self, ContentHash, PathProblem, SaveError};
-use crate::edit::{self, Change, EditError, FieldPath, Val};
+use crate::edit::{self, Change, EditError, FieldPath, Val, body_start};
+use crate::link::referrers::{self, How};
 use crate::load;
 use crate::messages::{self, Arg};
 use crate::model::{self, Date, Kind, schema};
+use crate::scaffold;
 
 /// The types the editor lists, in the order of the content model.
 const KINDS: [Kind; 9] = Kind::AUTHORED;
@@ -47,6 +62,10 @@ pub fn route(editor: &Editor, req: &Request) -> Response {
         ("POST", "save") => with_body(req, |body| save(editor, body)),
         ("POST", "restore") => with_body(req, |body| restore(editor, body)),
         ("POST", "check") => with_body(req, |body| check(editor, body)),
+        ("POST", "propose") => with_body(req, |body| propose(editor, body)),
+        ("POST", "create") => with_body(req, |body| create(editor, body)),
+        ("POST", "delete") => with_body(req, |body| delete(editor, body)),
+        ("POST", "rename") => with_body(req, |body| rename(editor, body)),
         _ => error_json("404 Not Found", "editor.not-found", &[]),
     }
 }
@@ -114,23 +133,386 @@ fn index(site: &SiteView) -> Response {
     json_response("200 OK", &json!({ "kinds": groups }))
 }
 
-/// Where the body starts in a file's text (BOM and CRLF as on disk); None
-/// if the front matter is never closed.
-pub fn body_start(text: &str) -> Option<usize> {
-    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut at = start;
-    let mut lines = text[start..].split_inclusive('\n');
-    match lines.next() {
-        Some(first) if first.trim_end() == "---" => at += first.len(),
-        _ => return Some(start),
+/// What a 「新建」 request names: the kind, the title, the parent item (the
+/// station of a service, the course of a lesson), checked.
+struct NewItem<'a> {
+    kind: Kind,
+    title: &'a str,
+    parent: Option<&'a str>,
+}
+
+fn new_item<'a>(editor: &Editor, sent: &'a J) -> Result<NewItem<'a>, Response> {
+    let bad = || error_json("400 Bad Request", "editor.bad-request", &[]);
+    let name = sent["kind"].as_str().ok_or_else(bad)?;
+    let kind = KINDS
+        .iter()
+        .copied()
+        .find(|k| k.name() == name)
+        .ok_or_else(bad)?;
+    let title = sent["title"].as_str().map(str::trim).unwrap_or_default();
+    if title.is_empty() {
+        return Err(error_json(
+            "422 Unprocessable Content",
+            "editor.new-no-title",
+            &[],
+        ));
     }
-    for line in lines {
-        at += line.len();
-        if matches!(line.trim_end(), "---" | "...") {
-            return Some(at);
+    let parent_kind = match kind {
+        Kind::Service => Some(Kind::Station),
+        Kind::Lesson => Some(Kind::Course),
+        _ => None,
+    };
+    let parent = match parent_kind {
+        None => None,
+        Some(parent_kind) => {
+            let id = sent["parent"].as_str().unwrap_or_default();
+            let rel = scaffold::rel_path(parent_kind.name(), &[id]);
+            let known = model::values::is_valid_id(id)
+                && (editor
+                    .site()
+                    .files
+                    .iter()
+                    .any(|f| f.kind == Some(parent_kind) && f.id == id)
+                    || editor.root().join("content").join(rel).is_file());
+            if !known {
+                return Err(error_json(
+                    "422 Unprocessable Content",
+                    "editor.new-no-parent",
+                    &[("kind", Arg::from(kind_name(parent_kind)))],
+                ));
+            }
+            Some(id)
+        }
+    };
+    Ok(NewItem {
+        kind,
+        title,
+        parent,
+    })
+}
+
+impl NewItem<'_> {
+    /// The id path `zhan new` takes: `parent/id` or `id`.
+    fn parts<'b>(&'b self, id: &'b str) -> Vec<&'b str> {
+        self.parent.into_iter().chain([id]).collect()
+    }
+
+    /// The new file of `id`, relative to `content/`.
+    fn rel(&self, id: &str) -> String {
+        scaffold::rel_path(self.kind.name(), &self.parts(id))
+    }
+
+    /// Whether `id` is in use: by an item of the same kind, or a file.
+    fn taken(&self, editor: &Editor, site: &SiteView, id: &str) -> bool {
+        let content = editor.root().join("content");
+        site.files
+            .iter()
+            .any(|f| f.kind == Some(self.kind) && f.id == id)
+            || content.join(self.rel(id)).exists()
+            || (self.kind == Kind::Page && content.join(id).exists())
+    }
+}
+
+fn propose(editor: &Editor, sent: &J) -> Response {
+    let item = match new_item(editor, sent) {
+        Ok(item) => item,
+        Err(r) => return r,
+    };
+    let site = editor.site();
+    let id = edit::id::propose(item.title, item.kind.name(), |id| {
+        item.taken(editor, &site, id)
+    });
+    json_response(
+        "200 OK",
+        &json!({ "id": id, "path": item.rel(&id), "display": format!("content/{}", item.rel(&id)) }),
+    )
+}
+
+fn create(editor: &Editor, sent: &J) -> Response {
+    let item = match new_item(editor, sent) {
+        Ok(item) => item,
+        Err(r) => return r,
+    };
+    let id = sent["id"].as_str().map(str::trim).unwrap_or_default();
+    if !model::values::is_valid_id(id) {
+        return error_json(
+            "422 Unprocessable Content",
+            "editor.new-bad-id",
+            &[("id", Arg::from(id))],
+        );
+    }
+    let site = editor.site();
+    let exists = |id: &str| {
+        let suggestion = edit::id::unclash(id, |id| item.taken(editor, &site, id));
+        error_json(
+            "409 Conflict",
+            "editor.new-exists",
+            &[("id", Arg::from(id)), ("suggestion", Arg::from(suggestion))],
+        )
+    };
+    if item.taken(editor, &site, id) {
+        return exists(id);
+    }
+    let rel = item.rel(id);
+    let text = match scaffold::new_text_titled(
+        editor.root(),
+        item.kind.name(),
+        &item.parts(id),
+        item.title,
+    ) {
+        Ok(text) => text,
+        Err(e) => return edit_error(&e),
+    };
+    match store::save(editor.root(), &rel, &text, None) {
+        Ok(saved) => json_response(
+            "201 Created",
+            &json!({ "path": rel, "id": id, "hash": hash_text(saved.hash) }),
+        ),
+        Err(SaveError::Conflict { .. }) => exists(id),
+        Err(e) => save_error(e),
+    }
+}
+
+/// Every Markdown file of `content/` (relative path, text), as on disk now:
+/// what is looked through for references.
+fn content_texts(root: &std::path::Path) -> Vec<(String, String)> {
+    let content = root.join("content");
+    walkdir::WalkDir::new(&content)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .filter(|e| e.metadata().is_ok_and(|m| m.len() <= load::MAX_PAGE_BYTES))
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(&content).ok()?;
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_str().map(str::to_string))
+                .collect::<Option<_>>()?;
+            let text = std::fs::read(e.path()).ok()?;
+            Some((rel.join("/"), String::from_utf8_lossy(&text).into_owned()))
+        })
+        .collect()
+}
+
+/// The places that point at `path`, as the editor lists them.
+fn referrers_json(editor: &Editor, path: &str) -> Vec<J> {
+    let texts = content_texts(editor.root());
+    referrers::referrers(path, texts.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .into_iter()
+        .map(|r| {
+            let file = format!("content/{}", r.path);
+            let line = Arg::from(u64::from(r.line));
+            let (how, text) = match &r.how {
+                How::Field(field) => (
+                    "field",
+                    messages::text(
+                        "editor.ref-field",
+                        &[
+                            ("file", Arg::from(file.as_str())),
+                            ("line", line),
+                            ("field", Arg::from(field.as_str())),
+                        ],
+                    ),
+                ),
+                How::Link(link) => (
+                    "link",
+                    messages::text(
+                        "editor.ref-link",
+                        &[
+                            ("file", Arg::from(file.as_str())),
+                            ("line", line),
+                            ("link", Arg::from(link.as_str())),
+                        ],
+                    ),
+                ),
+                How::Folder => (
+                    "folder",
+                    messages::text("editor.ref-folder", &[("file", Arg::from(file.as_str()))]),
+                ),
+            };
+            json!({ "path": r.path, "line": r.line, "how": how, "text": text })
+        })
+        .collect()
+}
+
+fn delete(editor: &Editor, sent: &J) -> Response {
+    let (Some(path), Some(expected)) = (sent["path"].as_str(), parse_hash(&sent["hash"])) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    if sent["confirm"].as_bool() != Some(true) {
+        let list = referrers_json(editor, path);
+        let error = if list.is_empty() {
+            messages::tr("editor.delete-ask")
+        } else {
+            messages::text(
+                "editor.delete-referred",
+                &[("n", Arg::from(list.len() as u64))],
+            )
+        };
+        return json_response(
+            "409 Conflict",
+            &json!({ "error": error, "code": "editor.delete-ask", "referrers": list }),
+        );
+    }
+    match store::delete(editor.root(), path, expected) {
+        Ok(version) => json_response("200 OK", &json!({ "deleted": path, "version": version.id })),
+        Err(e) => save_error(e),
+    }
+}
+
+fn rename(editor: &Editor, sent: &J) -> Response {
+    let (Some(path), Some(expected)) = (sent["path"].as_str(), parse_hash(&sent["hash"])) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    let id = sent["id"].as_str().map(str::trim).unwrap_or_default();
+    if !model::values::is_valid_id(id) {
+        return error_json(
+            "422 Unprocessable Content",
+            "editor.new-bad-id",
+            &[("id", Arg::from(id))],
+        );
+    }
+    let site = editor.site();
+    let kind = kind_of(&site, path);
+    let Ok(place) = model::classify(path) else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    // A course's id is its folder, and a station's services live in a
+    // folder of its id: moving folders is not the editor's yet.
+    let services = editor.root().join("content/services").join(&place.id);
+    let new_rel = match edit::rename::new_path(path, id) {
+        Some(p) if !(kind == Kind::Station && services.exists()) => p,
+        _ => {
+            return error_json(
+                "422 Unprocessable Content",
+                "editor.rename-not-here",
+                &[("kind", Arg::from(kind_name(kind)))],
+            );
+        }
+    };
+    if id == place.id {
+        return error_json("422 Unprocessable Content", "editor.rename-same", &[]);
+    }
+    if let Err(e) = store::content_path(editor.root(), &new_rel) {
+        return save_error(e);
+    }
+    let content = editor.root().join("content");
+    let taken = |id: &str| {
+        site.files
+            .iter()
+            .any(|f| f.kind == Some(kind) && f.id == id)
+            || edit::rename::new_path(path, id).is_some_and(|p| content.join(p).exists())
+    };
+    if taken(id) {
+        return error_json(
+            "409 Conflict",
+            "editor.new-exists",
+            &[
+                ("id", Arg::from(id)),
+                ("suggestion", Arg::from(edit::id::unclash(id, taken))),
+            ],
+        );
+    }
+    let texts = content_texts(editor.root());
+    let refs = referrers::referrers(path, texts.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    if sent["confirm"].as_bool() != Some(true) {
+        let list = referrers_json(editor, path);
+        let file = Arg::from(format!("content/{new_rel}"));
+        let error = if list.is_empty() {
+            messages::text(
+                "editor.rename-ask",
+                &[("id", Arg::from(id)), ("file", file)],
+            )
+        } else {
+            messages::text(
+                "editor.rename-referred",
+                &[
+                    ("id", Arg::from(id)),
+                    ("file", file),
+                    ("n", Arg::from(list.len() as u64)),
+                ],
+            )
+        };
+        return json_response(
+            "409 Conflict",
+            &json!({ "error": error, "code": "editor.rename-ask", "referrers": list, "path": new_rel }),
+        );
+    }
+    // The file moves: written under its new name (never over a file), then
+    // the old one goes to the history.
+    let opened = match store::open(editor.root(), path) {
+        Ok(o) if o.hash == expected => o,
+        Ok(o) => {
+            return save_error(SaveError::Conflict {
+                path: path.to_string(),
+                disk: Some(o.text),
+                draft: String::new(),
+            });
+        }
+        Err(e) => return save_error(e),
+    };
+    if let Err(e) = store::save(editor.root(), &new_rel, &opened.text, None) {
+        return save_error(e);
+    }
+    if let Err(e) = store::delete(editor.root(), path, expected) {
+        let _ = store::delete(
+            editor.root(),
+            &new_rel,
+            ContentHash::of(opened.text.as_bytes()),
+        );
+        return save_error(e);
+    }
+    let mut updated = Vec::new();
+    let mut failed = Vec::new();
+    if sent["update"].as_bool() == Some(true) {
+        let mut files: Vec<&str> = refs.iter().map(|r| r.path.as_str()).collect();
+        files.dedup();
+        for file in files {
+            let Some((_, text)) = texts.iter().find(|(p, _)| p == file) else {
+                continue;
+            };
+            let changed = edit::rename::update_references(
+                text,
+                file,
+                &refs,
+                (&place.id, id),
+                (path, &new_rel),
+            );
+            let saved = match changed {
+                Ok(new) if new == *text => continue,
+                Ok(new) => store::save(
+                    editor.root(),
+                    file,
+                    &new,
+                    Some(ContentHash::of(text.as_bytes())),
+                )
+                .is_ok(),
+                Err(_) => false,
+            };
+            if saved {
+                updated.push(file.to_string());
+            } else {
+                failed.push(file.to_string());
+            }
         }
     }
-    None
+    json_response(
+        "200 OK",
+        &json!({
+            "path": new_rel,
+            "updated": updated,
+            "failed": failed,
+            "message": messages::text("editor.renamed", &[("n", Arg::from(updated.len() as u64))]),
+        }),
+    )
 }
 
 /// The front matter's fields, as the form shows them.

@@ -107,9 +107,21 @@
         });
         var empty = el("p", { class: "empty", text: t("editor.no-items"), hidden: rows.length > 0 });
         var count = el("span", { class: "count", text: " (" + rows.length + ")" });
+        var newBox = el("div", { class: "new-box" });
+        var newButton = el("button", { type: "button", class: "small new", "data-new": group.kind,
+          text: t("editor.new"), "aria-label": t("editor.new-label", { kind: group.name }), "aria-expanded": "false" });
+        newButton.addEventListener("click", function () {
+          if (newBox.firstChild) { newBox.textContent = ""; newButton.setAttribute("aria-expanded", "false"); return; }
+          newButton.setAttribute("aria-expanded", "true");
+          newBox.appendChild(newForm(group, res.body.kinds, function () {
+            newBox.textContent = "";
+            newButton.setAttribute("aria-expanded", "false");
+            newButton.focus();
+          }));
+        });
         var section = el("section", { class: "kind", "data-kind": group.kind, "aria-labelledby": "h-" + group.kind }, [
-          el("h2", { id: "h-" + group.kind }, [group.name, count]),
-          list, empty,
+          el("div", { class: "kind-head" }, [el("h2", { id: "h-" + group.kind }, [group.name, count]), newButton]),
+          newBox, list, empty,
         ]);
         app.appendChild(section);
         sections.push({ rows: rows, empty: empty, count: count });
@@ -129,6 +141,87 @@
         });
       });
     });
+  }
+
+  /* The form of 「新建」 for one type: title, the parent item (a service's
+     station, a lesson's course), and the id proposed from the title in
+     pinyin, which the worker may change. */
+  function newForm(group, kinds, close) {
+    var parentKind = { service: "station", lesson: "course" }[group.kind];
+    var titleId = newId("new-title");
+    var idId = newId("new-id");
+    var title = el("input", { id: titleId, name: "title", type: "text", required: true, autocomplete: "off", "aria-describedby": titleId + "-help" });
+    var idInput = el("input", { id: idId, name: "id", type: "text", required: true, autocomplete: "off", spellcheck: "false",
+      pattern: "[a-z0-9][a-z0-9-]*", "aria-describedby": idId + "-help " + idId + "-file" });
+    var file = el("code", {});
+    var problem = el("p", { class: "alert", role: "alert", hidden: true });
+    var parent = null;
+    var fields = [
+      el("div", { class: "field" }, [el("label", { for: titleId, text: t("editor.new-title") }),
+        el("p", { id: titleId + "-help", class: "help", text: t("editor.new-title-help") }), title]),
+    ];
+    if (parentKind) {
+      var parentGroup = kinds.filter(function (g) { return g.kind === parentKind; })[0] || { items: [], name: parentKind };
+      var parentId = newId("new-parent");
+      parent = el("select", { id: parentId, name: "parent", required: true });
+      parentGroup.items.forEach(function (item) {
+        parent.appendChild(el("option", { value: item.id, text: (item.title || item.id) + "（" + item.id + "）" }));
+      });
+      fields.push(el("div", { class: "field" }, [el("label", { for: parentId, text: t("editor.new-parent", { kind: parentGroup.name }) }), parent]));
+    }
+    fields.push(el("div", { class: "field" }, [el("label", { for: idId, text: t("editor.new-id") }),
+      el("p", { id: idId + "-help", class: "help", text: t("editor.new-id-help") }), idInput,
+      el("p", { id: idId + "-file", class: "help" }, [t("editor.new-file"), file])]));
+    var create = el("button", { type: "submit", text: t("editor.new-create") });
+    var cancel = el("button", { type: "button", class: "secondary", text: t("editor.new-cancel"), onclick: close });
+    var form = el("form", { class: "new-item", novalidate: true, "aria-label": t("editor.new-label", { kind: group.name }) },
+      fields.concat([problem, el("div", { class: "actions" }, [create, cancel])]));
+
+    var idEdited = false;
+    var seq = 0;
+    var timer = null;
+    function request() {
+      return { kind: group.kind, title: title.value, parent: parent ? parent.value : null, id: idInput.value.trim() };
+    }
+    function showFile() {
+      var id = idInput.value.trim();
+      var parentPart = parent ? parent.value + "/" : "";
+      var paths = { station: "stations/", service: "services/" + parentPart, organization: "organizations/",
+        course: "training/", lesson: "training/" + parentPart, project: "projects/", report: "reports/", news: "news/", page: "" };
+      file.textContent = id ? "content/" + (paths[group.kind] || "") + id + (group.kind === "course" ? "/_index.md" : ".md") : "";
+    }
+    function propose() {
+      if (idEdited || !title.value.trim()) { showFile(); return; }
+      var mine = ++seq;
+      api("POST", "propose", request()).then(function (res) {
+        if (mine !== seq || idEdited) { return; }
+        if (res.status === 200) { idInput.value = res.body.id; file.textContent = res.body.display; problem.hidden = true; }
+      });
+    }
+    title.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(propose, 250); });
+    if (parent) { parent.addEventListener("change", function () { showFile(); propose(); }); }
+    idInput.addEventListener("input", function () { idEdited = idInput.value.trim() !== ""; showFile(); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      window.clearTimeout(timer);
+      create.disabled = true;
+      announce(t("editor.new-creating"));
+      api("POST", "create", request()).then(function (res) {
+        create.disabled = false;
+        if (res.status === 201) {
+          location.href = "/_zhan/edit?path=" + encodeURIComponent(res.body.path);
+          return;
+        }
+        problem.textContent = res.body.error || String(res.status);
+        problem.hidden = false;
+        announce(t("editor.new-failed") + (res.body.error || res.status), "error");
+      }, function (e) {
+        create.disabled = false;
+        announce(t("editor.new-failed") + e, "error");
+      });
+    });
+    window.setTimeout(function () { title.focus(); }, 0);
+    return form;
   }
 
   // ---------------------------------------------------------------------
@@ -417,6 +510,9 @@
     api("GET", "form?path=" + encodeURIComponent(path)).then(function (res) {
       if (res.status !== 200) { app.textContent = t("editor.load-failed") + (res.body.error || res.status); return; }
       showForm(res.body);
+      var flash = null;
+      try { flash = window.sessionStorage.getItem("zhan-flash"); window.sessionStorage.removeItem("zhan-flash"); } catch (e) { flash = null; }
+      if (flash) { announce(flash, "ok"); }
     });
   }
 
@@ -462,6 +558,8 @@
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
     app.appendChild(conflictBox);
     app.appendChild(historyPanel(doc.path, state, function () { edit(); }));
+    if (!/(^|\/)_index\.md$/.test(doc.path)) { app.appendChild(renamePanel(doc.path, state)); }
+    app.appendChild(deletePanel(doc.path, state));
 
     function pending() {
       var changes = [];
@@ -599,6 +697,128 @@
     box.appendChild(el("div", { class: "actions" }, [keepMine, useDisk]));
     box.hidden = false;
     keepMine.focus();
+  }
+
+  /* 改编号: the new id; the first request says the new file and what points
+     at the page; the confirmed one moves the file and, if the worker
+     keeps the box ticked, updates every reference and link. */
+  function renamePanel(path, state) {
+    var current = path.split("/").pop().replace(/\.md$/, "");
+    var inputId = newId("rename-id");
+    var input = el("input", { id: inputId, type: "text", value: current, autocomplete: "off", spellcheck: "false",
+      pattern: "[a-z0-9][a-z0-9-]*", "aria-describedby": inputId + "-help" });
+    var box = el("div", { id: "rename-box" });
+    var start = el("button", { type: "button", class: "secondary", id: "rename", text: t("editor.rename-check") });
+    function ask(confirm, update) {
+      return api("POST", "rename", { path: path, hash: state.hash, id: input.value.trim(), update: update, confirm: confirm });
+    }
+    start.addEventListener("click", function () {
+      start.disabled = true;
+      ask(false, true).then(function (res) {
+        start.disabled = false;
+        box.textContent = "";
+        if (res.status !== 409 || !res.body.referrers) {
+          box.appendChild(el("p", { class: "alert", role: "alert", text: res.body.error || String(res.status) }));
+          return;
+        }
+        var lead = el("p", { class: "note", id: "rename-question", tabindex: "-1", text: res.body.error });
+        box.appendChild(lead);
+        var updateId = newId("rename-update");
+        var update = el("input", { id: updateId, type: "checkbox", checked: true });
+        if (res.body.referrers.length) {
+          box.appendChild(el("ul", { id: "rename-referrers" }, res.body.referrers.map(function (r) {
+            return el("li", {}, [el("a", { href: "/_zhan/edit?path=" + encodeURIComponent(r.path), text: r.text })]);
+          })));
+          box.appendChild(el("p", { class: "check" }, [update, " ", el("label", { for: updateId, text: t("editor.rename-update") })]));
+        }
+        var yes = el("button", { type: "button", id: "rename-confirm", text: t("editor.rename-confirm") });
+        var no = el("button", { type: "button", class: "secondary", text: t("editor.rename-cancel"), onclick: function () {
+          box.textContent = ""; start.focus();
+        } });
+        box.appendChild(el("div", { class: "actions" }, [yes, no]));
+        yes.addEventListener("click", function () {
+          yes.disabled = true;
+          ask(true, update.checked).then(function (r2) {
+            yes.disabled = false;
+            if (r2.status === 200) {
+              var message = r2.body.message;
+              if (r2.body.failed && r2.body.failed.length) { message += " " + t("editor.rename-some-failed") + r2.body.failed.join("、"); }
+              try { window.sessionStorage.setItem("zhan-flash", message); } catch (e) { /* only the message is lost */ }
+              currentPending = null;
+              location.href = "/_zhan/edit?path=" + encodeURIComponent(r2.body.path);
+            } else {
+              announce(t("editor.rename-failed") + (r2.body.error || r2.status), "error");
+            }
+          });
+        });
+        lead.focus();
+      });
+    });
+    return el("section", { class: "rename", "aria-labelledby": "rename-title" }, [
+      el("h2", { id: "rename-title", text: t("editor.rename-title") }),
+      el("div", { class: "field" }, [
+        el("label", { for: inputId, text: t("editor.rename-id") }),
+        el("p", { id: inputId + "-help", class: "help", text: t("editor.rename-lead") }), input,
+      ]),
+      start, box,
+    ]);
+  }
+
+  /* 删除: the first request lists what still points at the page; only the
+     second, confirmed, deletes it (its last version stays in the history). */
+  function deletePanel(path, state) {
+    var box = el("div", { id: "delete-box" });
+    var start = el("button", { type: "button", class: "secondary danger", id: "delete", text: t("editor.delete") });
+    function ask(confirm) {
+      return api("POST", "delete", { path: path, hash: state.hash, confirm: confirm });
+    }
+    start.addEventListener("click", function () {
+      start.disabled = true;
+      ask(false).then(function (res) {
+        start.disabled = false;
+        box.textContent = "";
+        if (res.status !== 409 || !res.body.referrers) {
+          announce(t("editor.delete-failed") + (res.body.error || res.status), "error");
+          return;
+        }
+        var yes = el("button", { type: "button", class: "danger solid", id: "delete-confirm", text: t("editor.delete-confirm") });
+        var no = el("button", { type: "button", class: "secondary", text: t("editor.delete-cancel"), onclick: function () {
+          box.textContent = ""; start.focus();
+        } });
+        var lead = el("p", { class: res.body.referrers.length ? "alert" : "note", id: "delete-question", text: res.body.error });
+        box.appendChild(lead);
+        if (res.body.referrers.length) {
+          box.appendChild(el("ul", { id: "delete-referrers" }, res.body.referrers.map(function (r) {
+            return el("li", {}, [el("a", { href: "/_zhan/edit?path=" + encodeURIComponent(r.path), text: r.text })]);
+          })));
+        }
+        box.appendChild(el("div", { class: "actions" }, [yes, no]));
+        yes.addEventListener("click", function () {
+          yes.disabled = true;
+          ask(true).then(function (r2) {
+            yes.disabled = false;
+            if (r2.status === 200) {
+              currentPending = null;
+              announce(t("editor.deleted"), "ok");
+              box.textContent = "";
+              box.appendChild(el("p", { class: "ok", text: t("editor.deleted") }));
+              box.appendChild(el("p", {}, [el("a", { href: "/_zhan/", text: t("editor.home-link") })]));
+              var form = document.getElementById("editor-form");
+              if (form) { form.hidden = true; }
+              start.hidden = true;
+            } else {
+              announce(t("editor.delete-failed") + (r2.body.error || r2.status), "error");
+            }
+          });
+        });
+        lead.setAttribute("tabindex", "-1");
+        lead.focus();
+      });
+    });
+    return el("section", { class: "delete", "aria-labelledby": "delete-title" }, [
+      el("h2", { id: "delete-title", text: t("editor.delete-title") }),
+      el("p", { class: "help", text: t("editor.delete-lead") }), start, box,
+    ]);
   }
 
   function historyPanel(path, state, reload) {
