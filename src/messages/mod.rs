@@ -81,7 +81,7 @@ const EN: &str = include_str!("en.yaml");
 type Catalog = HashMap<String, String>;
 
 fn parse_catalog(text: &str) -> Catalog {
-    serde_yaml::from_str(text).unwrap_or_default()
+    crate::load::frontmatter::yaml::from_str(text).unwrap_or_default()
 }
 
 fn catalog(lang: Lang) -> &'static Catalog {

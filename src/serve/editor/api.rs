@@ -528,7 +528,8 @@ fn values(text: &str) -> Result<serde_json::Map<String, J>, ()> {
     if front.is_empty() || yaml.trim().is_empty() {
         return Ok(serde_json::Map::new());
     }
-    let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml).map_err(|_| ())?;
+    let parsed: crate::load::frontmatter::yaml::Value =
+        crate::load::frontmatter::yaml::from_str(&yaml).map_err(|_| ())?;
     let Some(Val::Map(entries)) = Val::from_yaml(&parsed) else {
         return Err(());
     };
