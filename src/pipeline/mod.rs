@@ -888,3 +888,83 @@ pub fn run(options: &Options) -> Report {
 pub fn looks_like_site(root: &Path) -> bool {
     config::looks_like_site(root)
 }
+
+/// Why a draft could not be previewed.
+#[derive(Debug)]
+pub enum PreviewError {
+    /// The draft has errors (reading or typing it); the last good preview stands.
+    Problems(Vec<Diagnostic>),
+    /// The draft changes how the site relates (another station, category,
+    /// id…), is new, or is not a page: it shows once saved and built.
+    NeedsSave,
+    /// The site has not been built yet, or its theme has errors.
+    NotReady,
+}
+
+impl Workspace {
+    /// The page of `content/<rel>` as the theme renders it if the file said
+    /// `text`, rendered in memory against the last linked site: nothing is
+    /// written and the workspace is left as it was.
+    pub fn preview(&self, rel: &str, text: &str) -> Result<Vec<u8>, PreviewError> {
+        let (Some(engine), Some(linked)) = (&self.engine, &self.linked) else {
+            return Err(PreviewError::NotReady);
+        };
+        let display = self.paths.display(&format!("content/{rel}"));
+        let doc = load::document_from_bytes(rel, display, text.as_bytes())
+            .map_err(PreviewError::Problems)?;
+        let mut problems = Vec::new();
+        // Drafts are read like published items: the worker is writing one.
+        let item = match model::read_document(doc, &self.config, true, &mut problems) {
+            Read::Item(item) if !problems.iter().any(Diagnostic::is_error) => item,
+            _ if problems.iter().any(Diagnostic::is_error) => {
+                problems.retain(Diagnostic::is_error);
+                return Err(PreviewError::Problems(problems));
+            }
+            _ => return Err(PreviewError::NeedsSave),
+        };
+        let previous = &linked.site;
+        let at = previous.index_of_path(rel).ok_or(PreviewError::NeedsSave)?;
+        let saved_shape = self
+            .sources
+            .get(&WalkKey(rel.to_string()))
+            .and_then(|s| s.shape);
+        if saved_shape != Some(link::shape(&item)) || item.site_path != previous.items[at].site_path
+        {
+            return Err(PreviewError::NeedsSave);
+        }
+        let job = linked
+            .planned
+            .iter()
+            .map(|p| p.job)
+            .find(|&job| job == render::Job::Item(at))
+            .ok_or(PreviewError::NeedsSave)?;
+        let context = markdown::Context {
+            pages: &self.pages,
+            base_path: &self.config.base_path,
+        };
+        let body = markdown::render(
+            &markdown::Source {
+                path: &item.doc.path,
+                display: &item.doc.display,
+                body: item.doc.body(),
+                first_line: item.doc.body_line,
+            },
+            &context,
+        );
+        let mut items = previous.items.clone();
+        let mut bodies = previous.bodies.clone();
+        items[at] = Arc::from(item);
+        bodies[at] = Arc::new(body);
+        // Problems of references show in the overlay once saved; the page
+        // renders with them all the same.
+        let mut ignored = Diagnostics::new();
+        let mut site = link::relink(previous, items, bodies, &[at], &mut ignored);
+        site.record_reads = false;
+        let cards = render::CardCache::new(site.items.len());
+        let mut out = Vec::new();
+        engine
+            .render_to(&site, job, &cards, &mut out)
+            .map_err(|d| PreviewError::Problems(vec![d]))?;
+        Ok(out)
+    }
+}
