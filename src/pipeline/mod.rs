@@ -894,8 +894,8 @@ pub fn looks_like_site(root: &Path) -> bool {
 pub enum PreviewError {
     /// The draft has errors (reading or typing it); the last good preview stands.
     Problems(Vec<Diagnostic>),
-    /// The draft changes how the site relates (another station, category,
-    /// id…), is new, or is not a page: it shows once saved and built.
+    /// The file has no page in the last build (new, a draft, a section's
+    /// intro): it shows once saved and built.
     NeedsSave,
     /// The site has not been built yet, or its theme has errors.
     NotReady,
@@ -904,7 +904,9 @@ pub enum PreviewError {
 impl Workspace {
     /// The page of `content/<rel>` as the theme renders it if the file said
     /// `text`, rendered in memory against the last linked site: nothing is
-    /// written and the workspace is left as it was.
+    /// written and the workspace is left as it was. An edit that keeps the
+    /// item's [`link::shape`] is relinked cheaply; one that changes how the
+    /// site relates (station, category, order) is linked and planned again.
     pub fn preview(&self, rel: &str, text: &str) -> Result<Vec<u8>, PreviewError> {
         let (Some(engine), Some(linked)) = (&self.engine, &self.linked) else {
             return Err(PreviewError::NotReady);
@@ -928,16 +930,7 @@ impl Workspace {
             .sources
             .get(&WalkKey(rel.to_string()))
             .and_then(|s| s.shape);
-        if saved_shape != Some(link::shape(&item)) || item.site_path != previous.items[at].site_path
-        {
-            return Err(PreviewError::NeedsSave);
-        }
-        let job = linked
-            .planned
-            .iter()
-            .map(|p| p.job)
-            .find(|&job| job == render::Job::Item(at))
-            .ok_or(PreviewError::NeedsSave)?;
+        let same_shape = saved_shape == Some(link::shape(&item));
         let context = markdown::Context {
             pages: &self.pages,
             base_path: &self.config.base_path,
@@ -958,7 +951,21 @@ impl Workspace {
         // Problems of references show in the overlay once saved; the page
         // renders with them all the same.
         let mut ignored = Diagnostics::new();
-        let mut site = link::relink(previous, items, bodies, &[at], &mut ignored);
+        let (mut site, job) = if same_shape {
+            // The relations and the plan of the last build still hold.
+            let site = link::relink(previous, items, bodies, &[at], &mut ignored);
+            let job = find_item_job(&linked.planned, at);
+            (site, job)
+        } else {
+            // Another station, category, order…: link and plan again (tens
+            // of milliseconds on a large site).
+            let site = link::link_again(previous, items, bodies, &mut ignored);
+            let job = site
+                .index_of_path(rel)
+                .and_then(|i| find_item_job(&render::plan(&site, &mut ignored), i));
+            (site, job)
+        };
+        let job = job.ok_or(PreviewError::NeedsSave)?;
         site.record_reads = false;
         let cards = render::CardCache::new(site.items.len());
         let mut out = Vec::new();
@@ -967,4 +974,12 @@ impl Workspace {
             .map_err(|d| PreviewError::Problems(vec![d]))?;
         Ok(out)
     }
+}
+
+/// The job that renders item `at`'s own page.
+fn find_item_job(planned: &[Planned], at: usize) -> Option<render::Job> {
+    planned
+        .iter()
+        .map(|p| p.job)
+        .find(|&job| job == render::Job::Item(at))
 }

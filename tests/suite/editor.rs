@@ -912,6 +912,19 @@ fn a_draft_is_previewed_as_the_theme_renders_it_without_being_written() {
         html.contains("<base href=\"/services/huidong/tanfang/\">"),
         "{html}"
     );
+    // An edit that changes how the site relates (another category) is
+    // linked again: the page shows it.
+    let recategorised = client.post(
+        "/_zhan/api/preview",
+        &json!({ "path": "services/huidong/tanfang.md", "hash": form["hash"], "base": form["text"],
+                 "changes": [{ "field": "category", "value": "矛盾调解" }], "body": null }),
+    );
+    assert_eq!(recategorised.status, 200, "{}", recategorised.body);
+    let html = recategorised.json()["html"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(html.contains(">矛盾调解</a>"), "{html}");
     // A draft with errors returns them, and no page.
     let broken = client.post(
         "/_zhan/api/preview",

@@ -28,6 +28,12 @@
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
 //!   its diagnostics come back as JSON, each with the field it is on.
+//! - `POST preview`: a save's request, not written: the page of the draft
+//!   as the theme renders it (`{html}`, with a `<base>` at the page's own
+//!   address), from the last built site with the draft in place of the
+//!   saved item ([`crate::pipeline::Workspace::preview`]). With errors, the
+//!   draft's diagnostics (422); a file with no page in the last build (new,
+//!   a draft) previews once saved (409, `editor.preview-needs-save`).
 
 use serde_json::{Value as J, json};
 
