@@ -718,6 +718,28 @@ pub fn assert_same_relations(a: &Site, b: &Site) {
     );
 }
 
+/// Links `items` from scratch, with the assets, drafts and unreadable files
+/// of `previous` (whose items they are, some edited, in the same order):
+/// for an edit that may change how items relate.
+pub fn link_again(
+    previous: &Site,
+    items: Vec<Arc<Item>>,
+    bodies: Vec<Arc<Body>>,
+    diagnostics: &mut Diagnostics,
+) -> Site {
+    let parts = Parts {
+        config: previous.config.clone(),
+        items,
+        bodies,
+        uids: previous.uids.clone(),
+        assets: previous.assets.clone(),
+        draft_keys: (*previous.draft_keys).clone(),
+        draft_paths: (*previous.draft_paths).clone(),
+        unreadable: (*previous.unreadable).clone(),
+    };
+    link(parts, diagnostics)
+}
+
 /// Links the site again after the items at `changed` were edited without
 /// changing their [`shape`] (same kind, id, references, order and groups):
 /// the relations of `previous` still hold, only the problems of the edited

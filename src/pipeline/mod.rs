@@ -888,3 +888,98 @@ pub fn run(options: &Options) -> Report {
 pub fn looks_like_site(root: &Path) -> bool {
     config::looks_like_site(root)
 }
+
+/// Why a draft could not be previewed.
+#[derive(Debug)]
+pub enum PreviewError {
+    /// The draft has errors (reading or typing it); the last good preview stands.
+    Problems(Vec<Diagnostic>),
+    /// The file has no page in the last build (new, a draft, a section's
+    /// intro): it shows once saved and built.
+    NeedsSave,
+    /// The site has not been built yet, or its theme has errors.
+    NotReady,
+}
+
+impl Workspace {
+    /// The page of `content/<rel>` as the theme renders it if the file said
+    /// `text`, rendered in memory against the last linked site: nothing is
+    /// written and the workspace is left as it was. An edit that keeps the
+    /// item's [`link::shape`] is relinked cheaply; one that changes how the
+    /// site relates (station, category, order) is linked and planned again.
+    pub fn preview(&self, rel: &str, text: &str) -> Result<Vec<u8>, PreviewError> {
+        let (Some(engine), Some(linked)) = (&self.engine, &self.linked) else {
+            return Err(PreviewError::NotReady);
+        };
+        let display = self.paths.display(&format!("content/{rel}"));
+        let doc = load::document_from_bytes(rel, display, text.as_bytes())
+            .map_err(PreviewError::Problems)?;
+        let mut problems = Vec::new();
+        // Drafts are read like published items: the worker is writing one.
+        let item = match model::read_document(doc, &self.config, true, &mut problems) {
+            Read::Item(item) if !problems.iter().any(Diagnostic::is_error) => item,
+            _ if problems.iter().any(Diagnostic::is_error) => {
+                problems.retain(Diagnostic::is_error);
+                return Err(PreviewError::Problems(problems));
+            }
+            _ => return Err(PreviewError::NeedsSave),
+        };
+        let previous = &linked.site;
+        let at = previous.index_of_path(rel).ok_or(PreviewError::NeedsSave)?;
+        let saved_shape = self
+            .sources
+            .get(&WalkKey(rel.to_string()))
+            .and_then(|s| s.shape);
+        let same_shape = saved_shape == Some(link::shape(&item));
+        let context = markdown::Context {
+            pages: &self.pages,
+            base_path: &self.config.base_path,
+        };
+        let body = markdown::render(
+            &markdown::Source {
+                path: &item.doc.path,
+                display: &item.doc.display,
+                body: item.doc.body(),
+                first_line: item.doc.body_line,
+            },
+            &context,
+        );
+        let mut items = previous.items.clone();
+        let mut bodies = previous.bodies.clone();
+        items[at] = Arc::from(item);
+        bodies[at] = Arc::new(body);
+        // Problems of references show in the overlay once saved; the page
+        // renders with them all the same.
+        let mut ignored = Diagnostics::new();
+        let (mut site, job) = if same_shape {
+            // The relations and the plan of the last build still hold.
+            let site = link::relink(previous, items, bodies, &[at], &mut ignored);
+            let job = find_item_job(&linked.planned, at);
+            (site, job)
+        } else {
+            // Another station, category, order…: link and plan again (tens
+            // of milliseconds on a large site).
+            let site = link::link_again(previous, items, bodies, &mut ignored);
+            let job = site
+                .index_of_path(rel)
+                .and_then(|i| find_item_job(&render::plan(&site, &mut ignored), i));
+            (site, job)
+        };
+        let job = job.ok_or(PreviewError::NeedsSave)?;
+        site.record_reads = false;
+        let cards = render::CardCache::new(site.items.len());
+        let mut out = Vec::new();
+        engine
+            .render_to(&site, job, &cards, &mut out)
+            .map_err(|d| PreviewError::Problems(vec![d]))?;
+        Ok(out)
+    }
+}
+
+/// The job that renders item `at`'s own page.
+fn find_item_job(planned: &[Planned], at: usize) -> Option<render::Job> {
+    planned
+        .iter()
+        .map(|p| p.job)
+        .find(|&job| job == render::Job::Item(at))
+}

@@ -14,7 +14,7 @@ pub mod watch;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
 use crate::diagnostics::Problem;
@@ -90,19 +90,23 @@ pub fn serve(
     // Also when the site could not even be watched.
     hub.set_building(false);
     let (mut ws, mut watcher) = started?;
-    editor.site_changed(&ws);
     let early = Arc::clone(&hub);
     ws.on_pages_written(Box::new(move |paths| early.changed(paths, false)));
+    // Shared with the editor, which renders previews of drafts from it
+    // between rebuilds.
+    let ws = Arc::new(RwLock::new(ws));
+    editor.attach(Arc::clone(&ws));
     let site_changed = |ws: &Workspace| editor.site_changed(ws);
-    rebuild_loop(&mut ws, &mut watcher, reporter, Some(&hub), &site_changed);
+    site_changed(&read(&ws));
+    rebuild_loop(&ws, &mut watcher, reporter, Some(&hub), &site_changed);
     Ok(())
 }
 
 /// Builds the site into the output folder and rebuilds on every change,
 /// without a server (for people who serve the folder another way).
 pub fn watch_only(options: Options, reporter: &mut dyn Reporter) -> Result<(), Problem> {
-    let (mut ws, mut watcher) = start(options, reporter, None)?;
-    rebuild_loop(&mut ws, &mut watcher, reporter, None, &|_| {});
+    let (ws, mut watcher) = start(options, reporter, None)?;
+    rebuild_loop(&RwLock::new(ws), &mut watcher, reporter, None, &|_| {});
     Ok(())
 }
 
@@ -150,8 +154,13 @@ fn absolute(path: &Path) -> PathBuf {
     })
 }
 
+/// The workspace to read (a panic elsewhere leaves it as it was).
+pub fn read(ws: &RwLock<Workspace>) -> RwLockReadGuard<'_, Workspace> {
+    ws.read().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn rebuild_loop(
-    ws: &mut Workspace,
+    ws: &RwLock<Workspace>,
     watcher: &mut watch::SiteWatcher,
     reporter: &mut dyn Reporter,
     hub: Option<&Hub>,
@@ -159,10 +168,13 @@ fn rebuild_loop(
 ) {
     while let Ok(batch) = watcher.batches.recv() {
         let started = Instant::now();
-        let report = if batch.rescan {
-            ws.rebuild_everything()
-        } else {
-            ws.update(&batch.paths)
+        let report = {
+            let mut ws = ws.write().unwrap_or_else(PoisonError::into_inner);
+            if batch.rescan {
+                ws.rebuild_everything()
+            } else {
+                ws.update(&batch.paths)
+            }
         };
         let took = started.elapsed().as_secs_f64() * 1000.0;
         if let Some(hub) = hub {
@@ -184,7 +196,7 @@ fn rebuild_loop(
                 hub.failed(&report.diagnostics.iter().cloned().collect::<Vec<_>>());
             }
         }
-        site_changed(ws);
+        site_changed(&read(ws));
         reporter.report(&report, took);
         watcher.watch_new_folders();
     }

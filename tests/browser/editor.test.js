@@ -122,6 +122,26 @@ describe("the browser editor", () => {
     await context.close();
   });
 
+  test("the preview beside the form shows the page as the theme renders it, as the title is typed", async () => {
+    const file = path.join(site, "content/services/huidong/shuqi-ketang.md");
+    const before = fs.readFileSync(file, "utf8");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/_zhan/edit?path=services/huidong/shuqi-ketang.md`);
+    await page.locator("#editor-form").waitFor();
+    const frame = page.frameLocator("#preview-frame");
+    await frame.locator("header.site-header").waitFor();
+    assert.equal(await page.locator("#preview-frame").getAttribute("sandbox"), "", "no scripts in the preview");
+    await page.getByLabel(/^标题/).fill("预览里的新标题");
+    await until(async () => (await frame.locator("h1").textContent()) === "预览里的新标题", "the preview shows the new title");
+    // The theme's styles apply inside the frame (its addresses resolve).
+    const header = await frame.locator("header.site-header").evaluate((h) => getComputedStyle(h).backgroundColor);
+    assert.notEqual(header, "rgba(0, 0, 0, 0)", "the theme's stylesheet is loaded");
+    // Previewing wrote nothing.
+    assert.equal(fs.readFileSync(file, "utf8"), before);
+    await context.close();
+  });
+
   test("a file changed on disk after opening: both versions are offered, and mine can be kept", async () => {
     const rel = "content/organizations/yimin-she.md";
     const file = path.join(site, rel);

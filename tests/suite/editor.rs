@@ -862,3 +862,104 @@ fn a_rename_moves_the_file_and_updates_references_and_links_only() {
     assert_eq!(reply.status, 422, "{}", reply.body);
     assert!(site.path().join("content/stations/huidong.md").exists());
 }
+
+/// Every file under `dir`, with its bytes.
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                files.insert(path, bytes);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_draft_is_previewed_as_the_theme_renders_it_without_being_written() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let output = snapshot(&site.path().join("output"));
+    let content = snapshot(&site.path().join("content"));
+    assert!(!output.is_empty());
+    let form = client.form("services/huidong/tanfang.md");
+    let reply = client.post(
+        "/_zhan/api/preview",
+        &title_save(&form, "services/huidong/tanfang.md"),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let html = reply.json()["html"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let h1 = html
+        .split("<h1>")
+        .nth(1)
+        .and_then(|r| r.split("</h1>").next())
+        .unwrap_or_else(|| panic!("no <h1> in {html}"));
+    assert_eq!(h1.trim(), "改过的标题");
+    // The theme's layout, with the page's own address as its base.
+    assert!(html.contains("class=\"site-header\""), "{html}");
+    assert!(html.contains("/css/style.css"), "{html}");
+    assert!(
+        html.contains("<base href=\"/services/huidong/tanfang/\">"),
+        "{html}"
+    );
+    // An edit that changes how the site relates (another category) is
+    // linked again: the page shows it.
+    let recategorised = client.post(
+        "/_zhan/api/preview",
+        &json!({ "path": "services/huidong/tanfang.md", "hash": form["hash"], "base": form["text"],
+                 "changes": [{ "field": "category", "value": "矛盾调解" }], "body": null }),
+    );
+    assert_eq!(recategorised.status, 200, "{}", recategorised.body);
+    let html = recategorised.json()["html"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(html.contains(">矛盾调解</a>"), "{html}");
+    // A draft with errors returns them, and no page.
+    let broken = client.post(
+        "/_zhan/api/preview",
+        &json!({ "path": "services/huidong/tanfang.md", "text": "---\ntitle: [\n---\n" }),
+    );
+    assert_eq!(broken.status, 422, "{}", broken.body);
+    assert!(
+        !broken.json()["diagnostics"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+    // Nothing written, anywhere.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        snapshot(&site.path().join("output")) == output,
+        "output/ changed"
+    );
+    assert!(
+        snapshot(&site.path().join("content")) == content,
+        "content/ changed"
+    );
+    // Previewing needs the token like everything else.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/preview",
+        &[
+            ("Host", &client.host),
+            ("Origin", &client.origin()),
+            ("Content-Type", "application/json"),
+        ],
+        title_save(&form, "services/huidong/tanfang.md")
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(!reply.body.contains("改过的标题"));
+}

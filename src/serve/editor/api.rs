@@ -28,6 +28,12 @@
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
 //!   its diagnostics come back as JSON, each with the field it is on.
+//! - `POST preview`: a save's request, not written: the page of the draft
+//!   as the theme renders it (`{html}`, with a `<base>` at the page's own
+//!   address), from the last built site with the draft in place of the
+//!   saved item ([`crate::pipeline::Workspace::preview`]). With errors, the
+//!   draft's diagnostics (422); a file with no page in the last build (new,
+//!   a draft) previews once saved (409, `editor.preview-needs-save`).
 
 use serde_json::{Value as J, json};
 
@@ -40,6 +46,7 @@ use crate::link::referrers::{self, How};
 use crate::load;
 use crate::messages::{self, Arg};
 use crate::model::{self, Date, Kind, schema};
+use crate::pipeline::PreviewError;
 use crate::scaffold;
 
 /// The types the editor lists, in the order of the content model.
@@ -62,6 +69,7 @@ pub fn route(editor: &Editor, req: &Request) -> Response {
         ("POST", "save") => with_body(req, |body| save(editor, body)),
         ("POST", "restore") => with_body(req, |body| restore(editor, body)),
         ("POST", "check") => with_body(req, |body| check(editor, body)),
+        ("POST", "preview") => with_body(req, |body| preview(editor, body)),
         ("POST", "propose") => with_body(req, |body| propose(editor, body)),
         ("POST", "create") => with_body(req, |body| create(editor, body)),
         ("POST", "delete") => with_body(req, |body| delete(editor, body)),
@@ -739,6 +747,63 @@ fn check(editor: &Editor, sent: &J) -> Response {
         })
         .collect();
     json_response("200 OK", &json!({ "diagnostics": list }))
+}
+
+fn preview(editor: &Editor, sent: &J) -> Response {
+    let Some(path) = sent["path"].as_str() else {
+        return error_json("400 Bad Request", "editor.bad-request", &[]);
+    };
+    if let Err(e) = store::content_path(editor.root(), path) {
+        return save_error(e);
+    }
+    let expected = parse_hash(&sent["hash"]);
+    let text = match draft(editor, path, expected, sent) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Some(workspace) = editor.workspace() else {
+        return error_json("503 Service Unavailable", "editor.preview-not-ready", &[]);
+    };
+    let rendered = crate::serve::read(&workspace).preview(path, &text);
+    match rendered {
+        Ok(html) => {
+            let url = editor
+                .site()
+                .file(path)
+                .and_then(|f| f.site_path.clone())
+                .map(|p| format!("{}{p}", editor.site().config.base_path));
+            let html = with_base(&String::from_utf8_lossy(&html), url.as_deref());
+            json_response("200 OK", &json!({ "html": html }))
+        }
+        Err(PreviewError::Problems(found)) => {
+            let lang = messages::lang();
+            let list: Vec<J> = found.iter().map(|d| d.to_json(lang)).collect();
+            json_response(
+                "422 Unprocessable Content",
+                &json!({ "error": messages::tr("editor.preview-has-errors"), "code": "editor.preview-has-errors", "diagnostics": list }),
+            )
+        }
+        Err(PreviewError::NeedsSave) => {
+            error_json("409 Conflict", "editor.preview-needs-save", &[])
+        }
+        Err(PreviewError::NotReady) => {
+            error_json("503 Service Unavailable", "editor.preview-not-ready", &[])
+        }
+    }
+}
+
+/// A page with `<base href=url>` first in its head, so that its relative
+/// addresses (styles, images, links) resolve from the page's own address
+/// when the editor shows it in a frame.
+fn with_base(html: &str, url: Option<&str>) -> String {
+    let Some(url) = url else {
+        return html.to_string();
+    };
+    let base = format!("<base href=\"{}\">", crate::escape::html(url));
+    match html.find("<head>") {
+        Some(at) => format!("{}{base}{}", &html[..at + 6], &html[at + 6..]),
+        None => format!("{base}{html}"),
+    }
 }
 
 /// The file line the body starts on.

@@ -98,6 +98,8 @@ pub struct Editor {
     /// The session's secret, in the editor's pages only.
     token: String,
     site: RwLock<Arc<SiteView>>,
+    /// The site in memory, once built: previews of drafts render from it.
+    workspace: RwLock<Option<Arc<RwLock<Workspace>>>>,
 }
 
 impl Editor {
@@ -110,6 +112,7 @@ impl Editor {
             enabled: addr.is_some_and(|a| a.ip().is_loopback()),
             token: guard::new_token(),
             site: RwLock::new(Arc::new(SiteView::default())),
+            workspace: RwLock::new(None),
         }
     }
 
@@ -129,6 +132,18 @@ impl Editor {
         if let Ok(mut site) = self.site.write() {
             *site = view;
         }
+    }
+
+    /// Takes the workspace the server rebuilds, to preview drafts from.
+    pub fn attach(&self, workspace: Arc<RwLock<Workspace>>) {
+        if let Ok(mut slot) = self.workspace.write() {
+            *slot = Some(workspace);
+        }
+    }
+
+    /// The workspace, once the site was first built.
+    pub fn workspace(&self) -> Option<Arc<RwLock<Workspace>>> {
+        self.workspace.read().ok().and_then(|w| w.clone())
     }
 
     /// The site as last built.

@@ -553,7 +553,14 @@
     form.insertBefore(checkSummary, form.firstChild);
     var save = el("button", { type: "submit", id: "save", text: t("editor.save") });
     form.appendChild(el("div", { class: "actions" }, [save]));
-    app.appendChild(form);
+    /* The page as the theme renders it, from the draft: in a sandboxed
+       frame (no scripts; the theme works without them), beside the form. */
+    var previewNote = el("p", { id: "preview-note", class: "note", role: "status", hidden: true });
+    var frame = el("iframe", { id: "preview-frame", title: t("editor.preview-frame"), sandbox: "" });
+    var previewPane = el("section", { id: "preview", class: "preview", "aria-labelledby": "preview-title" }, [
+      el("h2", { id: "preview-title", text: t("editor.preview-title") }), previewNote, frame,
+    ]);
+    app.appendChild(el("div", { class: "workbench" }, [form, previewPane]));
 
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
     app.appendChild(conflictBox);
@@ -627,10 +634,46 @@
       window.clearTimeout(checkTimer);
       checkTimer = window.setTimeout(runCheck, 350);
     }
-    form.addEventListener("input", scheduleCheck);
-    form.addEventListener("change", scheduleCheck);
-    form.addEventListener("click", function (e) { if (e.target.tagName === "BUTTON" && e.target.type === "button") { scheduleCheck(); } });
+    /* The preview follows the draft: ~150 ms after the last keystroke, one
+       request at a time; an answer overtaken by newer typing is dropped
+       (the newer draft is asked for as soon as it comes). */
+    var previewTimer = null;
+    var previewBusy = false;
+    var previewAgain = false;
+    var previewCount = 0;
+    function runPreview() {
+      if (previewBusy) { previewAgain = true; return; }
+      previewBusy = true;
+      var p = pending();
+      var done = function (res) {
+        previewBusy = false;
+        if (previewAgain) { previewAgain = false; runPreview(); return; }
+        if (!res) { return; }
+        if (res.status === 200 && typeof res.body.html === "string") {
+          previewNote.hidden = true;
+          previewNote.textContent = "";
+          frame.srcdoc = res.body.html;
+          previewCount += 1;
+          frame.setAttribute("data-updates", String(previewCount));
+        } else {
+          // The last good preview stays; the note says why it is not newer.
+          previewNote.hidden = false;
+          previewNote.textContent = res.body.error || String(res.status);
+        }
+      };
+      api("POST", "preview", { path: doc.path, hash: state.hash, base: state.text, changes: p.changes, body: p.body })
+        .then(done, function () { done(null); });
+    }
+    function schedulePreview() {
+      window.clearTimeout(previewTimer);
+      previewTimer = window.setTimeout(runPreview, 150);
+    }
+    function changed() { scheduleCheck(); schedulePreview(); }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    form.addEventListener("click", function (e) { if (e.target.tagName === "BUTTON" && e.target.type === "button") { changed(); } });
     runCheck();
+    if (!doc.problem) { runPreview(); } else { previewPane.hidden = true; }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
