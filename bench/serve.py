@@ -745,7 +745,9 @@ def main():
         info["zhan_binary"] = zhan
         port = free_port(next_port)
         next_port = port + 1
-        runs.append((Run("zhan", site, [zhan, "serve", "--root", site, "--port", str(port), "--bind", HOST],
+        # English messages: the lines this script waits for ("serving",
+        # "built ...", "... in N ms") are matched in English.
+        runs.append((Run("zhan", site, [zhan, "--lang", "en", "serve", "--root", site, "--port", str(port), "--bind", HOST],
                          "serving", SSEChannel, os.path.join(work, f"serve-zhan-{n}.log"), True,
                          litter=["output"]), port))
     if not args.skip_hugo:
