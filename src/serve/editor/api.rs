@@ -723,16 +723,20 @@ fn field_at(text: &str, line: u32) -> Option<String> {
     field
 }
 
-fn check(editor: &Editor, sent: &J) -> Response {
+/// The content path and the draft text of a check or preview request,
+/// which write nothing: the path is checked as a save's would be.
+fn unsaved_draft<'s>(editor: &Editor, sent: &'s J) -> Result<(&'s str, String), Response> {
     let Some(path) = sent["path"].as_str() else {
-        return error_json("400 Bad Request", "editor.bad-request", &[]);
+        return Err(error_json("400 Bad Request", "editor.bad-request", &[]));
     };
-    if let Err(e) = store::content_path(editor.root(), path) {
-        return save_error(e);
-    }
+    store::content_path(editor.root(), path).map_err(save_error)?;
     let expected = parse_hash(&sent["hash"]);
-    let text = match draft(editor, path, expected, sent) {
-        Ok(t) => t,
+    Ok((path, draft(editor, path, expected, sent)?))
+}
+
+fn check(editor: &Editor, sent: &J) -> Response {
+    let (path, text) = match unsaved_draft(editor, sent) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let site = editor.site();
@@ -750,15 +754,8 @@ fn check(editor: &Editor, sent: &J) -> Response {
 }
 
 fn preview(editor: &Editor, sent: &J) -> Response {
-    let Some(path) = sent["path"].as_str() else {
-        return error_json("400 Bad Request", "editor.bad-request", &[]);
-    };
-    if let Err(e) = store::content_path(editor.root(), path) {
-        return save_error(e);
-    }
-    let expected = parse_hash(&sent["hash"]);
-    let text = match draft(editor, path, expected, sent) {
-        Ok(t) => t,
+    let (path, text) = match unsaved_draft(editor, sent) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let Some(workspace) = editor.workspace() else {
