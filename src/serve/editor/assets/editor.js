@@ -497,6 +497,7 @@
       case "days": return checkboxesWidget(field, value, DAYS.map(function (d) { return { value: d, label: t("editor.day." + d) }; }), "days");
       case "time": return timeWidget(field, value);
       case "group": return groupWidget(field, value);
+      case "file": return fileWidget(field, value);
       default: return inputWidget(field, value, "text", asText);
     }
   }
@@ -888,6 +889,114 @@
     return el("section", { class: "history", "aria-labelledby": "history-title" }, [
       el("h2", { id: "history-title", text: t("editor.history") }), load, empty, list,
     ]);
+  }
+
+  // ---------------------------------------------------------------------
+  // Files beside the page: uploads and the file fields.
+
+  var PHOTO_TYPES = ".jpg,.jpeg,.png,.webp";
+  var ALL_TYPES = PHOTO_TYPES + ",.pdf,.docx,.xlsx,.pptx";
+
+  /* The content file being edited (as the address names it). */
+  function pagePath() { return new URLSearchParams(location.search).get("path") || ""; }
+
+  /* The photos and documents beside the page, asked for once and again
+     after each upload. */
+  var besideList = null;
+  function filesBeside(fresh) {
+    if (!besideList || fresh) {
+      besideList = api("GET", "files?path=" + encodeURIComponent(pagePath())).then(function (res) {
+        return res.status === 200 ? res.body.files : [];
+      }, function () { return []; });
+    }
+    return besideList;
+  }
+
+  /* Sends one file the worker chose; resolves to the name it got beside
+     the page, or null (the reason is announced). The server proposes the
+     name (pinyin, lower case, free); an existing file is never replaced. */
+  function uploadFile(file) {
+    var page = pagePath();
+    var failed = function (text) { announce(t("editor.upload-failed") + text, "error"); return null; };
+    var send = function (name, again) {
+      announce(t("editor.uploading", { name: name }));
+      return fetch("/_zhan/api/upload?page=" + encodeURIComponent(page) + "&name=" + encodeURIComponent(name), {
+        method: "POST", credentials: "same-origin", body: file,
+        headers: { "X-Zhan-Token": data.token, "Content-Type": "application/octet-stream" },
+      }).then(function (r) {
+        return r.text().then(function (text) {
+          var body = {};
+          try { body = JSON.parse(text); } catch (e) { body = { error: text }; }
+          if (r.status === 201 || r.status === 200) {
+            filesBeside(true);
+            announce(t(name === file.name ? "editor.uploaded" : "editor.uploaded-as", { name: name, original: file.name }), "ok");
+            return name;
+          }
+          // Taken between the proposal and the upload: once more, with the free name.
+          if (r.status === 409 && body.suggestion && !again) { return send(body.suggestion, true); }
+          return failed(body.error || String(r.status));
+        });
+      }, function (e) { return failed(String(e)); });
+    };
+    return api("POST", "upload-name", { page: page, name: file.name }).then(function (res) {
+      if (res.status !== 200) { return failed(res.body.error || String(res.status)); }
+      return send(res.body.name, false);
+    }, function (e) { return failed(String(e)); });
+  }
+
+  /* An upload button: a real button (keyboard, screen readers) that opens
+     the browser's file chooser; `done(name)` after a file was uploaded. */
+  function uploadButton(label, accept, done) {
+    var chooser = el("input", { type: "file", accept: accept, hidden: true, class: "upload-input" });
+    var button = el("button", { type: "button", class: "secondary upload", text: label });
+    button.addEventListener("click", function () { chooser.click(); });
+    chooser.addEventListener("change", function () {
+      var file = chooser.files && chooser.files[0];
+      if (!file) { return; }
+      button.disabled = true;
+      uploadFile(file).then(function (name) {
+        button.disabled = false;
+        chooser.value = "";
+        if (name) { done(name); }
+        button.focus();
+      });
+    });
+    return { node: el("span", { class: "upload-box" }, [button, chooser]), button: button };
+  }
+
+  /* A file field (a cover, an attachment's file): the name, typed or
+     chosen among the files beside the page, or uploaded. */
+  function fileWidget(field, value) {
+    var w = inputWidget(field, value, "text", function (s) { return s.trim(); }, { spellcheck: "false", autocomplete: "off" });
+    var photos = /cover/.test(field.key);
+    var chooseId = w.input.id + "-choose";
+    var choose = el("select", { id: chooseId, class: "choose-file" });
+    var fill = function (name) {
+      w.input.value = name;
+      w.input.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    function list() {
+      return filesBeside().then(function (files) {
+        var keep = choose.value;
+        choose.textContent = "";
+        var shown = files.filter(function (f) { return !photos || f.kind === "photo"; });
+        choose.appendChild(el("option", { value: "", text: shown.length ? t("editor.choose-file") : t("editor.no-files") }));
+        shown.forEach(function (f) { choose.appendChild(el("option", { value: f.name, text: f.name })); });
+        choose.value = keep;
+      });
+    }
+    list();
+    choose.addEventListener("focus", list);
+    choose.addEventListener("change", function () { if (choose.value) { fill(choose.value); } });
+    var up = uploadButton(photos ? t("editor.upload-photo") : t("editor.upload"), photos ? PHOTO_TYPES : ALL_TYPES, function (name) {
+      fill(name);
+      list();
+    });
+    w.node.insertBefore(el("div", { class: "file-tools" }, [
+      el("label", { for: chooseId, class: "visually-hidden", text: t("editor.choose-file-label", { field: field.label }) }),
+      choose, up.node,
+    ]), w.problem);
+    return w;
   }
 
   if (data.page === "home") { home(); } else if (data.page === "edit") { edit(); }

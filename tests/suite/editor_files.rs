@@ -1,0 +1,309 @@
+//! The browser editor's files over HTTP: uploads beside a page (and every
+//! way one is refused with nothing written), the files a field may choose,
+//! the body's link picker, folder renames and deleted pages brought back.
+
+use crate::common;
+use crate::editor::{Client, Reply, raw, start};
+
+use common::TestSite;
+use serde_json::json;
+
+/// A small JPEG's first bytes: what a photo starts with.
+const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01 a photo";
+const PAGE: &str = "services/huidong/tanfang.md";
+
+/// `POST upload` with the editor's own headers, `changed` put in their place.
+fn upload(
+    client: &Client,
+    page: &str,
+    name: &str,
+    bytes: &[u8],
+    changed: &[(&str, &str)],
+) -> Reply {
+    let origin = client.origin();
+    let mut headers: Vec<(&str, &str)> = vec![
+        ("Host", &client.host),
+        ("Origin", &origin),
+        ("X-Zhan-Token", &client.token),
+        ("Content-Type", "application/octet-stream"),
+    ];
+    for (name, value) in changed {
+        headers.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            headers.push((name, value));
+        }
+    }
+    let target = format!(
+        "/_zhan/api/upload?page={}&name={}",
+        query(page),
+        query(name)
+    );
+    raw(client.port, "POST", &target, &headers, bytes)
+}
+
+fn query(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A refused upload: what it is, page, name, bytes, headers changed, status.
+type Refused<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a [u8],
+    Vec<(&'a str, &'a str)>,
+    u16,
+);
+
+#[test]
+fn uploads_go_beside_the_page_and_refused_ones_write_nothing() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let content = site.path().join("content");
+    let before = common::snapshot(&content);
+
+    let exe = b"MZ\x90\x00\x03 a program";
+    let foreign_host = format!("evil.example:{}", server.port);
+    let refused: Vec<Refused> = vec![
+        ("a program", PAGE, "run.exe", exe, vec![], 415),
+        (
+            "an SVG drawing",
+            PAGE,
+            "a.svg",
+            b"<svg onload=alert(1)>",
+            vec![],
+            415,
+        ),
+        ("a program named .jpg", PAGE, "photo.jpg", exe, vec![], 415),
+        ("a PDF named .png", PAGE, "a.png", b"%PDF-1.4", vec![], 415),
+        (
+            "a name leaving the folder",
+            PAGE,
+            "../../site.jpg",
+            JPEG,
+            vec![],
+            403,
+        ),
+        ("a name in a folder", PAGE, "sub/a.jpg", JPEG, vec![], 403),
+        ("an absolute name", PAGE, "/etc/a.jpg", JPEG, vec![], 403),
+        ("a drive name", PAGE, "C:a.jpg", JPEG, vec![], 403),
+        ("a hidden name", PAGE, ".a.jpg", JPEG, vec![], 403),
+        ("a Windows path", PAGE, "..\\a.jpg", JPEG, vec![], 403),
+        (
+            "a name not written as ids are",
+            PAGE,
+            "Photo 1.jpg",
+            JPEG,
+            vec![],
+            403,
+        ),
+        (
+            "a page outside content",
+            "../site.md",
+            "a.jpg",
+            JPEG,
+            vec![],
+            403,
+        ),
+        (
+            "a page that is not Markdown",
+            "../site.yaml",
+            "a.jpg",
+            JPEG,
+            vec![],
+            403,
+        ),
+        (
+            "a page that does not exist",
+            "services/huidong/none.md",
+            "a.jpg",
+            JPEG,
+            vec![],
+            404,
+        ),
+        ("an empty file", PAGE, "a.jpg", b"", vec![], 422),
+        (
+            "no token",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("X-Zhan-Token", "")],
+            403,
+        ),
+        (
+            "a wrong token",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("X-Zhan-Token", "0123")],
+            403,
+        ),
+        (
+            "a foreign origin",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("Origin", "http://evil.example")],
+            403,
+        ),
+        (
+            "a cross-site fetch",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("Sec-Fetch-Site", "cross-site")],
+            403,
+        ),
+        (
+            "a foreign host",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("Host", foreign_host.as_str())],
+            403,
+        ),
+        (
+            "a form post",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("Content-Type", "multipart/form-data; boundary=x")],
+            403,
+        ),
+        (
+            "a text post",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("Content-Type", "text/plain")],
+            403,
+        ),
+        (
+            "no content type",
+            PAGE,
+            "a.jpg",
+            JPEG,
+            vec![("Content-Type", "")],
+            403,
+        ),
+    ];
+    for (what, page, name, bytes, headers, status) in &refused {
+        let reply = upload(&client, page, name, bytes, headers);
+        assert_eq!(reply.status, *status, "{what}: {}", reply.body);
+        assert!(common::has_chinese(&reply.body), "{what}: {}", reply.body);
+    }
+    // Oversize: refused from the announced length, in Chinese, with the limit.
+    let big = (20 * 1024 * 1024 + 1).to_string();
+    let reply = upload(&client, PAGE, "big.jpg", JPEG, &[("Content-Length", &big)]);
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert!(reply.body.contains("20 MB"), "{}", reply.body);
+    // The JSON calls' limit stays 2 MB: the upload's is its own.
+    let reply = raw(
+        server.port,
+        "POST",
+        "/_zhan/api/save",
+        &[
+            ("Host", &client.host),
+            ("X-Zhan-Token", &client.token),
+            ("Content-Type", "application/json"),
+            ("Content-Length", "3000000"),
+        ],
+        b"{}",
+    );
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(common::snapshot(&content), before, "nothing was written");
+
+    // Accepted: beside the page, where `cover: photo.jpg` looks.
+    let reply = upload(&client, PAGE, "photo.jpg", JPEG, &[]);
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let answer = reply.json();
+    assert_eq!(answer["name"], "photo.jpg");
+    assert_eq!(answer["path"], "services/huidong/photo.jpg");
+    let photo = content.join("services/huidong/photo.jpg");
+    assert_eq!(std::fs::read(&photo).expect("uploaded"), JPEG);
+    // The same name with other bytes: refused, with a free name to use.
+    let other = [JPEG, b"another photo"].concat();
+    let reply = upload(&client, PAGE, "photo.jpg", &other, &[]);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert_eq!(reply.json()["suggestion"], "photo-2.jpg");
+    assert_eq!(std::fs::read(&photo).expect("kept"), JPEG);
+    // What a phone calls its file becomes a name the site can use.
+    for (original, proposed) in [
+        ("IMG_20261205.JPG", "img-20261205.jpg"),
+        ("活动照片.jpeg", "huodong-zhaopian.jpg"),
+        ("photo.jpg", "photo-2.jpg"),
+    ] {
+        let reply = client.post(
+            "/_zhan/api/upload-name",
+            &json!({ "page": PAGE, "name": original }),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.json()["name"], proposed, "{original}");
+    }
+    let reply = client.post(
+        "/_zhan/api/upload-name",
+        &json!({ "page": PAGE, "name": "setup.exe" }),
+    );
+    assert_eq!(reply.status, 415, "{}", reply.body);
+    // A course's slides go into its folder, beside its _index.md.
+    let reply = upload(
+        &client,
+        "training/jichu/_index.md",
+        "kejian.pptx",
+        b"PK\x03\x04 slides",
+        &[],
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert!(content.join("training/jichu/kejian.pptx").is_file());
+    let files = client.get("/_zhan/api/files?path=training/jichu/_index.md");
+    assert_eq!(files.status, 200, "{}", files.body);
+    let names: Vec<String> = files.json()["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["name"].as_str().unwrap_or(""),
+                f["kind"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(names, ["kejian.pptx:document", "notes.pdf:document"]);
+    let leftovers: Vec<String> = common::snapshot(&content)
+        .into_keys()
+        .filter(|p| p.contains("/.") || p.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The uploaded photo, named in the form, is found as a hand-placed one.
+    let form = client.form(PAGE);
+    let reply = client.post(
+        "/_zhan/api/save",
+        &json!({
+            "path": PAGE, "hash": form["hash"], "base": form["text"],
+            "changes": [{ "field": "cover", "value": "photo.jpg" }], "body": null,
+        }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let out = tempfile::tempdir().expect("a temporary folder");
+    common::build_site(site.path(), out.path());
+    let built = common::snapshot(out.path());
+    let copied: Vec<&String> = built
+        .iter()
+        .filter(|(p, b)| p.ends_with("/photo.jpg") && b.as_slice() == JPEG)
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    let page = String::from_utf8_lossy(&built["services/huidong/tanfang/index.html"]).into_owned();
+    assert!(page.contains("photo.jpg"), "the page shows its cover");
+}
