@@ -548,6 +548,7 @@
     form.appendChild(el("div", { class: "field" }, [
       el("label", { for: bodyId, text: t("editor.body") }),
       el("p", { id: bodyId + "-help", class: "help", text: t("editor.body-help") }),
+      bodyToolbar(body),
       body,
     ]));
     var checkSummary = el("div", { id: "check-summary", class: "check-summary", "aria-live": "polite" });
@@ -997,6 +998,178 @@
       choose, up.node,
     ]), w.problem);
     return w;
+  }
+
+  // ---------------------------------------------------------------------
+  // The body's toolbar: bold, heading, list, link (a picker of the site's
+  // pages that writes the relative `.md` link) and image (a photo beside
+  // the page, with its description).
+
+  /* Replaces the body's characters from..to by `text`, selects
+     selFrom..selTo of it, and tells the form (check, preview). */
+  function replaceIn(area, from, to, text, selFrom, selTo) {
+    area.focus();
+    area.setRangeText(text, from, to, "end");
+    if (selFrom !== undefined) { area.setSelectionRange(from + selFrom, from + selTo); }
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  /* The start of the line `at` is on. */
+  function lineStart(text, at) { return text.lastIndexOf("\n", at - 1) + 1; }
+
+  function bold(area) {
+    var a = area.selectionStart, b = area.selectionEnd;
+    var inner = area.value.slice(a, b) || t("editor.tool-bold-sample");
+    replaceIn(area, a, b, "**" + inner + "**", 2, 2 + inner.length);
+  }
+
+  function heading(area) {
+    var start = lineStart(area.value, area.selectionStart);
+    var rest = area.value.slice(start);
+    var marks = /^#+ /.exec(rest);
+    // A heading already: one level smaller; the smallest back to a line.
+    var now = marks ? marks[0] : "";
+    var next = !marks ? "## " : (now.length >= 5 ? "" : "#" + now);
+    replaceIn(area, start, start + now.length, next);
+  }
+
+  function list(area) {
+    var a = lineStart(area.value, area.selectionStart);
+    var end = area.value.indexOf("\n", Math.max(area.selectionEnd - 1, a));
+    var b = end < 0 ? area.value.length : end;
+    var lines = area.value.slice(a, b).split("\n").map(function (l) { return /^\s*[-*] /.test(l) ? l : "- " + l; });
+    var text = lines.join("\n");
+    replaceIn(area, a, b, text, 0, text.length);
+  }
+
+  /* A box under the toolbar (the link picker, the image chooser): one at a
+     time; Escape closes it and goes back to the body where the worker was. */
+  function toolBox(area, holder, title, build) {
+    var a = area.selectionStart, b = area.selectionEnd;
+    holder.textContent = "";
+    var close = function () { holder.textContent = ""; area.focus(); area.setSelectionRange(a, b); };
+    var headingId = newId("tool-title");
+    var box = el("section", { class: "tool-box", "aria-labelledby": headingId }, [el("h3", { id: headingId, text: title })]);
+    box.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); close(); } });
+    var insert = function (text) { holder.textContent = ""; replaceIn(area, a, b, text); };
+    build(box, insert, close, area.value.slice(a, b));
+    box.appendChild(el("div", { class: "actions" }, [el("button", { type: "button", class: "secondary", text: t("editor.tool-cancel"), onclick: close })]));
+    holder.appendChild(box);
+    var first = box.querySelector("input, select, button");
+    if (first) { first.focus(); }
+  }
+
+  /* Markdown link text: brackets would end it early. */
+  function linkText(s) { return s.replace(/[\[\]]/g, function (c) { return "\\" + c; }); }
+
+  function linkPicker(area, holder) {
+    toolBox(area, holder, t("editor.link-title"), function (box, insert, close, selected) {
+      var filterId = newId("link-filter");
+      var filter = el("input", { id: filterId, type: "search", autocomplete: "off", "aria-describedby": filterId + "-help" });
+      var results = el("div", { class: "link-results", "aria-live": "polite" });
+      box.appendChild(el("div", { class: "field" }, [
+        el("label", { for: filterId, text: t("editor.link-filter") }),
+        el("p", { id: filterId + "-help", class: "help", text: t("editor.link-help") }), filter,
+      ]));
+      box.appendChild(results);
+      var groups = [];
+      function show() {
+        var q = filter.value.trim().toLowerCase();
+        results.textContent = "";
+        var shownCount = 0;
+        var more = 0;
+        groups.forEach(function (g) {
+          var hits = g.items.filter(function (i) { return !q || (i.title + " " + i.id + " " + i.path).toLowerCase().indexOf(q) >= 0; });
+          if (!hits.length) { return; }
+          var ul = el("ul", { class: "link-list" });
+          hits.forEach(function (i) {
+            if (shownCount >= 60) { more += 1; return; }
+            shownCount += 1;
+            ul.appendChild(el("li", {}, [el("button", { type: "button", class: "link-choice", "data-link": i.link, onclick: function () {
+              insert("[" + linkText(selected || i.title) + "](" + i.link + ")");
+              announce(t("editor.link-inserted", { link: i.link }), "ok");
+            } }, [i.title, " ", el("span", { class: "id", text: i.link })])]));
+          });
+          if (ul.firstChild) { results.appendChild(el("h4", { text: g.name })); results.appendChild(ul); }
+        });
+        if (!shownCount) { results.appendChild(el("p", { text: t("editor.link-none") })); }
+        if (more) { results.appendChild(el("p", { class: "help", text: t("editor.link-more", { n: more }) })); }
+      }
+      results.textContent = t("editor.loading");
+      api("GET", "links?path=" + encodeURIComponent(pagePath())).then(function (res) {
+        groups = res.status === 200 ? res.body.kinds : [];
+        show();
+      });
+      filter.addEventListener("input", show);
+      filter.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") { e.preventDefault(); var b = results.querySelector("button"); if (b) { b.focus(); } }
+      });
+    });
+  }
+
+  function imagePicker(area, holder) {
+    toolBox(area, holder, t("editor.image-title"), function (box, insert, close, selected) {
+      var chooseId = newId("image-choose");
+      var altId = newId("image-alt");
+      var choose = el("select", { id: chooseId });
+      var alt = el("input", { id: altId, type: "text", value: selected, autocomplete: "off", "aria-describedby": altId + "-help " + altId + "-problem" });
+      var problem = el("p", { id: altId + "-problem", class: "problem", hidden: true });
+      function fillList(pick) {
+        return filesBeside().then(function (files) {
+          choose.textContent = "";
+          var photos = files.filter(function (f) { return f.kind === "photo"; });
+          if (!photos.length) { choose.appendChild(el("option", { value: "", text: t("editor.no-files") })); }
+          photos.forEach(function (f) { choose.appendChild(el("option", { value: f.name, text: f.name })); });
+          if (pick) { choose.value = pick; }
+        });
+      }
+      fillList();
+      var up = uploadButton(t("editor.upload-photo"), PHOTO_TYPES, function (name) { fillList(name).then(function () { alt.focus(); }); });
+      var ok = el("button", { type: "button", class: "image-insert", text: t("editor.image-insert"), onclick: function () {
+        var text = alt.value.trim();
+        problem.hidden = true;
+        if (!choose.value) { problem.textContent = t("editor.image-need-file"); problem.hidden = false; up.button.focus(); return; }
+        if (!text) { problem.textContent = t("editor.image-need-alt"); problem.hidden = false; alt.focus(); return; }
+        insert("![" + linkText(text) + "](" + choose.value + ")");
+        announce(t("editor.image-inserted", { name: choose.value }), "ok");
+      } });
+      box.appendChild(el("div", { class: "field" }, [el("label", { for: chooseId, text: t("editor.image-choose") }),
+        el("div", { class: "file-tools" }, [choose, up.node])]));
+      box.appendChild(el("div", { class: "field" }, [el("label", { for: altId, text: t("editor.image-alt") }),
+        el("p", { id: altId + "-help", class: "help", text: t("editor.image-alt-help") }), alt, problem]));
+      alt.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); ok.click(); } });
+      box.appendChild(el("div", { class: "actions" }, [ok]));
+    });
+  }
+
+  /* The toolbar: one Tab stop, arrow keys between its buttons (the
+     toolbar pattern of WAI-ARIA); each button says what it does. */
+  function bodyToolbar(area) {
+    var holder = el("div", { class: "tool-holder" });
+    var tools = [
+      ["bold", function () { bold(area); }],
+      ["heading", function () { heading(area); }],
+      ["list", function () { list(area); }],
+      ["link", function () { linkPicker(area, holder); }],
+      ["image", function () { imagePicker(area, holder); }],
+    ];
+    var buttons = tools.map(function (tool, i) {
+      return el("button", { type: "button", class: "small tool", "data-tool": tool[0], tabindex: i === 0 ? "0" : "-1",
+        text: t("editor.tool-" + tool[0]), onclick: tool[1] });
+    });
+    var bar = el("div", { role: "toolbar", class: "toolbar", "aria-label": t("editor.toolbar"), "aria-controls": area.id }, buttons);
+    bar.addEventListener("keydown", function (e) {
+      var at = buttons.indexOf(document.activeElement);
+      if (at < 0) { return; }
+      var to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[e.key];
+      if (to === undefined) { return; }
+      e.preventDefault();
+      to = (to + buttons.length) % buttons.length;
+      buttons[at].setAttribute("tabindex", "-1");
+      buttons[to].setAttribute("tabindex", "0");
+      buttons[to].focus();
+    });
+    return el("div", { class: "body-tools" }, [bar, holder]);
   }
 
   if (data.page === "home") { home(); } else if (data.page === "edit") { edit(); }
