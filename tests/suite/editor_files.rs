@@ -307,3 +307,167 @@ fn uploads_go_beside_the_page_and_refused_ones_write_nothing() {
     let page = String::from_utf8_lossy(&built["services/huidong/tanfang/index.html"]).into_owned();
     assert!(page.contains("photo.jpg"), "the page shows its cover");
 }
+
+/// The lines of `before` and `after` that differ (the same number of lines).
+fn changed(before: &str, after: &str) -> Vec<(String, String)> {
+    assert_eq!(before.lines().count(), after.lines().count(), "{after}");
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_course_is_renamed_with_its_folder_and_links_into_it_are_rewritten() {
+    let site = TestSite::new();
+    let news = "---\ntitle: 开课\ndate: 2026-12-01\n---\n\n见[第一讲](../training/jichu/l1.md#要点)，\n[讲义](../training/jichu/notes.pdf)，[课程](../training/jichu/_index.md)。\n";
+    site.write("content/news/kaike.md", news);
+    let advanced = "---\ntitle: 进阶\nlevel: 中级社工师\nprerequisites: [jichu]   # 先修\n---\n\n先学[基础](../jichu/_index.md)。\n";
+    site.write("content/training/jinjie/_index.md", advanced);
+    let lesson = "---\ntitle: 第二讲\nweight: 2\n---\n\n接[上一讲](l1.md#要点)，回[首页](../../_index.md)。\n";
+    site.write("content/training/jichu/l2.md", lesson);
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let form = client.form("training/jichu/_index.md");
+    let rename = |id: &str, confirm: bool| {
+        client.post(
+            "/_zhan/api/rename",
+            &json!({ "path": "training/jichu/_index.md", "hash": form["hash"], "id": id, "update": true, "confirm": confirm }),
+        )
+    };
+    // The id of another course is taken.
+    let reply = rename("jinjie", true);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    // Asked first: the folder that moves and what points into it.
+    let reply = rename("shegong-jichu", false);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    let answer = reply.json();
+    assert_eq!(answer["path"], "training/shegong-jichu/_index.md");
+    assert_eq!(
+        answer["folders"],
+        json!([{ "from": "training/jichu", "to": "training/shegong-jichu" }])
+    );
+    let pointing: Vec<String> = answer["referrers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["how"] != "folder")
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r["path"].as_str().unwrap_or(""),
+                r["how"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        pointing,
+        [
+            "news/kaike.md:link",
+            "training/jinjie/_index.md:field",
+            "training/jinjie/_index.md:link",
+            "news/kaike.md:link",
+        ],
+        "{answer}"
+    );
+    assert!(common::has_chinese(answer["error"].as_str().unwrap_or("")));
+    assert!(
+        site.path()
+            .join("content/training/jichu/_index.md")
+            .exists()
+    );
+
+    let reply = rename("shegong-jichu", true);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["failed"], json!([]));
+    let content = site.path().join("content");
+    assert!(!content.join("training/jichu").exists());
+    for moved in ["_index.md", "l1.md", "l2.md", "notes.pdf"] {
+        assert!(
+            content.join("training/shegong-jichu").join(moved).is_file(),
+            "{moved}"
+        );
+    }
+    assert_eq!(
+        changed(news, &site.read("content/news/kaike.md")),
+        [
+            (
+                "见[第一讲](../training/jichu/l1.md#要点)，".into(),
+                "见[第一讲](../training/shegong-jichu/l1.md#要点)，".into()
+            ),
+            (
+                "[讲义](../training/jichu/notes.pdf)，[课程](../training/jichu/_index.md)。".into(),
+                "[讲义](../training/shegong-jichu/notes.pdf)，[课程](../training/shegong-jichu/_index.md)。".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        changed(advanced, &site.read("content/training/jinjie/_index.md")),
+        [
+            (
+                "prerequisites: [jichu]   # 先修".into(),
+                "prerequisites: [shegong-jichu] # 先修".into()
+            ),
+            (
+                "先学[基础](../jichu/_index.md)。".into(),
+                "先学[基础](../shegong-jichu/_index.md)。".into()
+            ),
+        ]
+    );
+    // Links inside the folder still reach their targets: unchanged.
+    assert_eq!(site.read("content/training/shegong-jichu/l2.md"), lesson);
+    // The site builds clean, and what moved is not a deleted page.
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let printed = common::build_site(site.path(), out.path());
+    assert!(!printed.contains("警告["), "no warning: {printed}");
+    assert!(
+        out.path()
+            .join("training/shegong-jichu/l1/index.html")
+            .is_file()
+    );
+    let deleted = client.get("/_zhan/api/deleted");
+    assert_eq!(deleted.json()["items"], json!([]), "{}", deleted.body);
+}
+
+#[test]
+fn a_station_is_renamed_with_its_services_folder() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let service = site.read("content/services/huidong/tanfang.md");
+    let org = site.read("content/organizations/tongxin.md");
+    let form = client.form("stations/huidong.md");
+    let reply = client.post(
+        "/_zhan/api/rename",
+        &json!({ "path": "stations/huidong.md", "hash": form["hash"], "id": "huidong-zhan", "update": true, "confirm": true }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let content = site.path().join("content");
+    assert!(!content.join("stations/huidong.md").exists());
+    assert!(!content.join("services/huidong").exists());
+    assert!(content.join("stations/huidong-zhan.md").is_file());
+    assert_eq!(
+        changed(
+            &service,
+            &site.read("content/services/huidong-zhan/tanfang.md")
+        ),
+        [(
+            "见[惠东社工站](../../stations/huidong.md#站点简介)。".into(),
+            "见[惠东社工站](../../stations/huidong-zhan.md#站点简介)。".into()
+        )]
+    );
+    assert_eq!(
+        changed(&org, &site.read("content/organizations/tongxin.md")),
+        [("station: huidong".into(), "station: huidong-zhan".into())]
+    );
+    let out = tempfile::tempdir().expect("a temporary folder");
+    common::build_site(site.path(), out.path());
+    let station = std::fs::read_to_string(out.path().join("stations/huidong-zhan/index.html"))
+        .expect("the station's page");
+    assert!(
+        station.contains("空巢老人探访"),
+        "it still lists its service"
+    );
+}

@@ -567,7 +567,7 @@
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
     app.appendChild(conflictBox);
     app.appendChild(historyPanel(doc.path, state, function () { edit(); }));
-    if (!/(^|\/)_index\.md$/.test(doc.path)) { app.appendChild(renamePanel(doc.path, state)); }
+    if (!/(^|\/)_index\.md$/.test(doc.path) || doc.kind === "course") { app.appendChild(renamePanel(doc.path, state)); }
     app.appendChild(deletePanel(doc.path, state));
 
     function pending() {
@@ -749,7 +749,8 @@
      at the page; the confirmed one moves the file and, if the worker
      keeps the box ticked, updates every reference and link. */
   function renamePanel(path, state) {
-    var current = path.split("/").pop().replace(/\.md$/, "");
+    // A course's id is its folder's name.
+    var current = path.replace(/\/_index\.md$/, "").split("/").pop().replace(/\.md$/, "");
     var inputId = newId("rename-id");
     var input = el("input", { id: inputId, type: "text", value: current, autocomplete: "off", spellcheck: "false",
       pattern: "[a-z0-9][a-z0-9-]*", "aria-describedby": inputId + "-help" });
