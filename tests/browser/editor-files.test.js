@@ -2,8 +2,9 @@
 // them: a photo from the phone uploaded as a service's cover (the file
 // lands beside the page, the field is filled, the page shows it); a photo
 // put into the body with its description; a link to another page inserted
-// with the picker, by keyboard, written as the relative `.md` link; the
-// boxes pass axe on a phone.
+// with the picker, by keyboard, written as the relative `.md` link; a
+// deleted page brought back from the home page; the boxes pass axe on a
+// phone.
 "use strict";
 const { describe, test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
@@ -168,6 +169,32 @@ describe("files and the body's tools in the editor", () => {
       const hrefs = await page.locator("main a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
       return hrefs.some((h) => /stations\/huidong\/$/.test(h));
     }, "the news page links to the station");
+    await context.close();
+  });
+
+  test("a deleted page is listed on the editor's home and 恢复 brings it back", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+    const page = await context.newPage();
+    const rel = "news/xiaohui-shangxian.md";
+    const file = path.join(site, "content", rel);
+    const text = fs.readFileSync(file, "utf8");
+    await page.goto(`${server.origin}/_zhan/edit?path=${rel}`);
+    await page.locator("#editor-form").waitFor();
+    await page.getByRole("button", { name: "删除此页" }).click();
+    await page.getByRole("button", { name: "确定删除" }).click();
+    await until(() => !fs.existsSync(file), "the file is deleted");
+
+    await page.goto(`${server.origin}/_zhan/`);
+    const deleted = page.locator("#deleted");
+    await deleted.waitFor();
+    const row = deleted.locator("li", { hasText: "content/" + rel });
+    await row.waitFor();
+    const violations = await axe(page);
+    assert.deepEqual(violations, [], describeViolations("/_zhan/ with a deleted page", violations));
+    await row.getByRole("button", { name: /^恢复/ }).click();
+    await until(() => fs.existsSync(file), "the file is back");
+    assert.equal(fs.readFileSync(file, "utf8"), text, "as it was");
+    await until(async () => (await page.locator("#status").textContent()).includes("已恢复"), "said so");
     await context.close();
   });
 

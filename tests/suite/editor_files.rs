@@ -471,3 +471,69 @@ fn a_station_is_renamed_with_its_services_folder() {
         "it still lists its service"
     );
 }
+
+#[test]
+fn a_deleted_page_is_listed_and_comes_back_unless_its_name_was_used_again() {
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let rel = "organizations/tongxin.md";
+    let text = site.read(&format!("content/{rel}"));
+    let delete = |hash: &serde_json::Value| {
+        let reply = client.post(
+            "/_zhan/api/delete",
+            &json!({ "path": rel, "hash": hash, "confirm": true }),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    };
+    let listed = || {
+        let reply = client.get("/_zhan/api/deleted");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(listed().is_empty());
+    delete(&client.form(rel)["hash"]);
+    assert!(!site.path().join("content").join(rel).exists());
+    let items = listed();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["path"], rel);
+    assert_eq!(items[0]["title"], "同心为老服务社");
+    let version = items[0]["id"].clone();
+
+    // Brought back byte for byte; then no longer listed.
+    let reply = client.post(
+        "/_zhan/api/undelete",
+        &json!({ "path": rel, "id": version }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(site.read(&format!("content/{rel}")), text);
+    assert!(listed().is_empty());
+
+    // Deleted again, and a new page made under the name: not brought back
+    // over it.
+    delete(&client.form(rel)["hash"]);
+    let version = listed()[0]["id"].clone();
+    let new = "---\ntitle: 新的同心社\n---\n";
+    let reply = client.post(
+        "/_zhan/api/save",
+        &json!({ "path": rel, "hash": null, "text": new }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(listed().is_empty(), "a page that exists is not deleted");
+    let reply = client.post(
+        "/_zhan/api/undelete",
+        &json!({ "path": rel, "id": version }),
+    );
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(common::has_chinese(&reply.body), "{}", reply.body);
+    assert_eq!(site.read(&format!("content/{rel}")), new);
+    // Outside content/: refused.
+    let reply = client.post(
+        "/_zhan/api/undelete",
+        &json!({ "path": "../site.md", "id": version }),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+}

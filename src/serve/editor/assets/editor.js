@@ -140,6 +140,7 @@
           s.empty.textContent = q ? t("editor.no-match") : t("editor.no-items");
         });
       });
+      app.appendChild(deletedPanel());
     });
   }
 
@@ -1171,6 +1172,47 @@
       buttons[to].focus();
     });
     return el("div", { class: "body-tools" }, [bar, holder]);
+  }
+
+  // ---------------------------------------------------------------------
+  // Deleted pages, on the home page: each with 恢复, which puts the file
+  // back as it was when deleted (refused if the name was used again).
+
+  function deletedPanel() {
+    var list = el("ul", { class: "items deleted-list" });
+    var section = el("section", { class: "deleted", id: "deleted", hidden: true, "aria-labelledby": "h-deleted" }, [
+      el("h2", { id: "h-deleted", text: t("editor.deleted-title") }),
+      el("p", { class: "help", text: t("editor.deleted-lead") }), list,
+    ]);
+    api("GET", "deleted").then(function (res) {
+      if (res.status !== 200 || !res.body.items.length) { return; }
+      section.hidden = false;
+      res.body.items.forEach(function (item) {
+        var title = item.title || item.display;
+        var row = el("li", {}, [el("span", { text: title }), " ", el("span", { class: "id", text: item.display }),
+          " ", el("span", { class: "id", text: t("editor.deleted-when", { when: item.when }) })]);
+        var restore = el("button", { type: "button", class: "small", text: t("editor.restore"),
+          "aria-label": t("editor.undelete-label", { title: title }) });
+        restore.addEventListener("click", function () {
+          restore.disabled = true;
+          api("POST", "undelete", { path: item.path, id: item.id }).then(function (r) {
+            if (r.status === 200) {
+              announce(t("editor.undeleted", { file: item.display }), "ok");
+              row.textContent = "";
+              row.appendChild(el("a", { href: "/_zhan/edit?path=" + encodeURIComponent(item.path), text: title }));
+              row.appendChild(el("span", { class: "ok", text: " " + t("editor.undeleted", { file: item.display }) }));
+              row.firstChild.focus();
+            } else {
+              restore.disabled = false;
+              announce(t("editor.undelete-failed-lead") + (r.body.error || r.status), "error");
+            }
+          });
+        });
+        row.appendChild(restore);
+        list.appendChild(row);
+      });
+    });
+    return section;
   }
 
   if (data.page === "home") { home(); } else if (data.page === "edit") { edit(); }
