@@ -290,11 +290,27 @@ fn handle(
             headers: &headers,
             body: &[],
         };
+        let asks = headers
+            .iter()
+            .any(|(n, v)| n == "expect" && v.eq_ignore_ascii_case("100-continue"));
         if let Some(refusal) = editor::upload::refuse_before_body(editor, &head) {
             // Read and drop what was sent, so the refusal is not lost to a
-            // connection reset by unread data.
-            let _ = discard_body(&mut reader, &headers, limit);
+            // connection reset by unread data (a client that asked first
+            // has sent nothing).
+            if !asks {
+                let _ = discard_body(&mut reader, &headers, limit);
+            }
             return write_response(&mut stream, &refusal, head_only);
+        }
+        // A client that asked before sending a large body (`Expect:
+        // 100-continue`, as curl does) is told to go on when it may.
+        let fits = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .is_some_and(|length| length <= limit);
+        if method == "POST" && asks && fits {
+            stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         }
         let body = match read_body(&mut reader, method, &headers, limit, path_only) {
             Ok(body) => body,

@@ -537,3 +537,36 @@ fn a_deleted_page_is_listed_and_comes_back_unless_its_name_was_used_again() {
     );
     assert_eq!(reply.status, 403, "{}", reply.body);
 }
+
+#[test]
+fn a_client_that_asks_before_sending_a_large_file_is_told_to_go_on() {
+    use std::io::{Read, Write};
+    let site = TestSite::new();
+    let server = start(&site, &[]);
+    let client = Client::new(server.port);
+    let photo = [JPEG, &vec![7u8; 3 * 1024 * 1024]].concat();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let head = format!(
+        "POST /_zhan/api/upload?page={PAGE}&name=big.jpg HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\n\
+         X-Zhan-Token: {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\
+         Expect: 100-continue\r\nConnection: close\r\n\r\n",
+        client.host,
+        client.origin(),
+        client.token,
+        photo.len()
+    );
+    stream.write_all(head.as_bytes()).expect("send the head");
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).expect("an interim answer");
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(&photo).expect("send the file");
+    let mut rest = String::new();
+    let _ = stream.read_to_string(&mut rest);
+    assert!(rest.starts_with("HTTP/1.1 201 "), "{rest}");
+    let written =
+        std::fs::read(site.path().join("content/services/huidong/big.jpg")).expect("written");
+    assert_eq!(written, photo);
+}
