@@ -20,10 +20,13 @@
 //!   `.md` links, a station's services); with it, the file is deleted, its
 //!   last version kept in the history folder.
 //! - `POST rename` `{path, hash, id, update, confirm}`: a new id (file
-//!   name) for an item. Without `confirm`, refused (409) with the new file
-//!   and the places that point at the item; with it, the file is moved (the
-//!   old one kept in the history) and, with `update`, every reference by id
-//!   and `.md` link to it is changed in the files that hold them.
+//!   name) for an item. Without `confirm`, refused (409) with the new file,
+//!   the folders that move with it (a course's, a station's services') and
+//!   the places that point at the item or into those folders; with it, the
+//!   file is moved (the old one kept in the history), the folders renamed
+//!   whole and, with `update`, every reference by id and link to what
+//!   moved is changed in the files that hold them
+//!   ([`crate::edit::rename`]).
 //! - `POST check`: a save's request, not written: the draft is read and
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
@@ -315,41 +318,37 @@ fn referrers_json(editor: &Editor, path: &str) -> Vec<J> {
 
 /// One place that points at an item, as the editor lists it.
 fn referrer_json(r: &referrers::Referrer) -> J {
-    {
-        {
-            let file = format!("content/{}", r.path);
-            let line = Arg::from(u64::from(r.line));
-            let (how, text) = match &r.how {
-                How::Field(field) => (
-                    "field",
-                    messages::text(
-                        "editor.ref-field",
-                        &[
-                            ("file", Arg::from(file.as_str())),
-                            ("line", line),
-                            ("field", Arg::from(field.as_str())),
-                        ],
-                    ),
-                ),
-                How::Link(link) => (
-                    "link",
-                    messages::text(
-                        "editor.ref-link",
-                        &[
-                            ("file", Arg::from(file.as_str())),
-                            ("line", line),
-                            ("link", Arg::from(link.as_str())),
-                        ],
-                    ),
-                ),
-                How::Folder => (
-                    "folder",
-                    messages::text("editor.ref-folder", &[("file", Arg::from(file.as_str()))]),
-                ),
-            };
-            json!({ "path": r.path, "line": r.line, "how": how, "text": text })
-        }
-    }
+    let file = format!("content/{}", r.path);
+    let line = Arg::from(u64::from(r.line));
+    let (how, text) = match &r.how {
+        How::Field(field) => (
+            "field",
+            messages::text(
+                "editor.ref-field",
+                &[
+                    ("file", Arg::from(file.as_str())),
+                    ("line", line),
+                    ("field", Arg::from(field.as_str())),
+                ],
+            ),
+        ),
+        How::Link(link) => (
+            "link",
+            messages::text(
+                "editor.ref-link",
+                &[
+                    ("file", Arg::from(file.as_str())),
+                    ("line", line),
+                    ("link", Arg::from(link.as_str())),
+                ],
+            ),
+        ),
+        How::Folder => (
+            "folder",
+            messages::text("editor.ref-folder", &[("file", Arg::from(file.as_str()))]),
+        ),
+    };
+    json!({ "path": r.path, "line": r.line, "how": how, "text": text })
 }
 
 fn delete(editor: &Editor, sent: &J) -> Response {
