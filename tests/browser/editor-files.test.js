@@ -132,6 +132,36 @@ describe("files and the body's tools in the editor", () => {
     await context.close();
   });
 
+  test("a course's new attachment: a document uploaded from its entry, beside the course", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const course = "training/xiangmuhua-yunzuo/_index.md";
+    await page.goto(`${server.origin}/_zhan/edit?path=${course}`);
+    await page.locator("#editor-form").waitFor();
+    const attachments = page.locator('[data-field="attachments"]');
+    // The files already beside the course are offered in each entry.
+    const first = attachments.locator(".entry").first();
+    await until(async () => (await first.locator("select.choose-file option").allTextContents()).includes("yusuan-moban.xlsx"), "listed");
+    await attachments.getByRole("button", { name: /添加一项/ }).click();
+    const entry = attachments.locator(".entry").last();
+    await entry.locator('[data-field="title"] input').fill("签到表");
+    const [chooser] = await Promise.all([
+      page.waitForEvent("filechooser"),
+      entry.getByRole("button", { name: "上传文件" }).click(),
+    ]);
+    const pdf = Buffer.from("%PDF-1.4\n% 签到表\n");
+    await chooser.setFiles({ name: "签到表.pdf", mimeType: "application/pdf", buffer: pdf });
+    const field = entry.locator('[data-field="file"] input[type="text"]');
+    await until(async () => (await field.inputValue()) === "qiandao-biao.pdf", "the entry's file is filled");
+    assert.deepEqual(fs.readFileSync(path.join(site, "content/training/xiangmuhua-yunzuo/qiandao-biao.pdf")), pdf);
+    await page.getByRole("button", { name: "保存" }).click();
+    await until(async () => (await page.locator("#status").textContent()).includes("已保存"), "the save");
+    assert.match(fs.readFileSync(path.join(site, "content", course), "utf8"), /- title: 签到表\n {4}file: qiandao-biao\.pdf\n/);
+    // A course can be renamed here: its id is its folder's.
+    assert.equal(await page.getByLabel("新的编号").inputValue(), "xiangmuhua-yunzuo");
+    await context.close();
+  });
+
   test("a link to another page is inserted with the picker, by keyboard, as a relative .md link", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
