@@ -404,11 +404,7 @@ fn rename(editor: &Editor, sent: &J) -> Response {
     // A course is its folder; a station's services are in a folder of its
     // id: those folders move with the item ([`edit::rename::plan`]).
     let Some(plan) = edit::rename::plan(kind, path, id, is_folder) else {
-        return error_json(
-            "422 Unprocessable Content",
-            "editor.rename-not-here",
-            &[("kind", Arg::from(kind_name(kind)))],
-        );
+        return error_json("422 Unprocessable Content", "editor.rename-not-here", &[]);
     };
     if id == place.id {
         return error_json("422 Unprocessable Content", "editor.rename-same", &[]);
