@@ -21,8 +21,8 @@ use pulldown_cmark::{Event, Options, Parser, Tag};
 use super::{Change, EditError, FieldPath, Val, apply, body_start, relpath};
 use crate::link::referrers::{How, Referrer};
 use crate::load::{self, Node, Value};
-use crate::model::Kind;
 use crate::model::values::resolve_relative;
+use crate::model::{Kind, classify};
 
 /// The path of `rel` (relative to `content/`) with its id `new_id`: the
 /// same folder, the new file name. None for a folder's `_index.md`, whose
@@ -196,6 +196,45 @@ pub fn update_moved(
         text = apply(&text, &changes)?;
     }
     Ok(rewrite_links(&text, from, plan))
+}
+
+/// `text`, the content file that was at `old` and is at `new` after a
+/// rename, with the address its page had added to its `aliases`, so that
+/// old links, bookmarks and the QR codes on printed posters lead to the
+/// page at its new address. Unchanged when the address stays the same or
+/// is already an alias; None for a file that has no page of its own.
+pub fn keep_address(text: &str, old: &str, new: &str) -> Option<Result<String, EditError>> {
+    let (was, now) = (classify(old).ok()?, classify(new).ok()?);
+    if matches!(was.kind, Kind::Home | Kind::Section) || was.site_path == now.site_path {
+        return None;
+    }
+    let address = format!("/{}", was.site_path);
+    let doc = load::document_from_bytes(new, format!("content/{new}"), text.as_bytes()).ok()?;
+    let mut aliases: Vec<Val> = Vec::new();
+    if let Some(node) = doc.front.as_ref().and_then(|f| f.get("aliases")) {
+        let written: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        for item in written {
+            match &item.value {
+                Value::Str(s) if s.trim_matches('/') == address.trim_matches('/') => return None,
+                Value::Str(s) => aliases.push(Val::text(s.as_str())),
+                _ => {
+                    return Some(Err(EditError::BadValue {
+                        path: "aliases".into(),
+                    }));
+                }
+            }
+        }
+    }
+    aliases.push(Val::text(address));
+    let change = Change::Set(FieldPath::parse("aliases").ok()?, Val::List(aliases));
+    Some(super::apply_in_order(
+        text,
+        &[change],
+        &super::frontmatter::schema_order(now.kind),
+    ))
 }
 
 /// The content path (a page or a file) a link written in `from` points
@@ -377,6 +416,45 @@ mod tests {
         assert_eq!(
             after,
             "---\ntitle: 进阶\nprerequisites: [jichu-2] # 先修\n---\n"
+        );
+    }
+
+    #[test]
+    fn old_addresses_are_kept_as_aliases() {
+        let station = "---\ntitle: 惠东\nweight: 1\n---\n\n正文\n";
+        let after = keep_address(station, "stations/huidong.md", "stations/huidong-zhan.md")
+            .expect("a page that moved")
+            .expect("edited");
+        assert_eq!(
+            after,
+            "---\ntitle: 惠东\nweight: 1\naliases: [/stations/huidong/]\n---\n\n正文\n"
+        );
+        // Kept beside the aliases it had; once only.
+        let had = "---\ntitle: 惠东\naliases: [/old/]\n---\n";
+        let after = keep_address(had, "stations/huidong.md", "stations/huidong-zhan.md")
+            .expect("moved")
+            .expect("edited");
+        assert_eq!(
+            after,
+            "---\ntitle: 惠东\naliases: [/old/, /stations/huidong/]\n---\n"
+        );
+        assert!(keep_address(&after, "stations/huidong.md", "stations/huidong-zhan.md").is_none());
+        // A lesson of a renamed course; a section's page has no address of its own.
+        assert!(
+            keep_address(
+                "---\ntitle: 一\n---\n",
+                "training/a/l1.md",
+                "training/b/l1.md"
+            )
+            .is_some()
+        );
+        assert!(
+            keep_address(
+                "---\ntitle: 服务\n---\n",
+                "services/a/_index.md",
+                "services/b/_index.md"
+            )
+            .is_none()
         );
     }
 

@@ -441,22 +441,29 @@ fn a_station_is_renamed_with_its_services_folder() {
     let form = client.form("stations/huidong.md");
     let reply = client.post(
         "/_zhan/api/rename",
-        &json!({ "path": "stations/huidong.md", "hash": form["hash"], "id": "huidong-zhan", "update": true, "confirm": true }),
+        &json!({ "path": "stations/huidong.md", "hash": form["hash"], "id": "huidong-zhan", "update": true, "keep": true, "confirm": true }),
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     let content = site.path().join("content");
     assert!(!content.join("stations/huidong.md").exists());
     assert!(!content.join("services/huidong").exists());
     assert!(content.join("stations/huidong-zhan.md").is_file());
+    // The link to the station changed; the service keeps its old address
+    // in one added line.
+    let moved = site.read("content/services/huidong-zhan/tanfang.md");
+    let alias = "aliases: [/services/huidong/tanfang/]\n";
+    assert_eq!(moved.matches(alias).count(), 1, "{moved}");
     assert_eq!(
-        changed(
-            &service,
-            &site.read("content/services/huidong-zhan/tanfang.md")
-        ),
+        changed(&service, &moved.replace(alias, "")),
         [(
             "见[惠东社工站](../../stations/huidong.md#站点简介)。".into(),
             "见[惠东社工站](../../stations/huidong-zhan.md#站点简介)。".into()
         )]
+    );
+    let station = site.read("content/stations/huidong-zhan.md");
+    assert!(
+        station.contains("\naliases: [/stations/huidong/]\n"),
+        "{station}"
     );
     assert_eq!(
         changed(&org, &site.read("content/organizations/tongxin.md")),
@@ -464,12 +471,21 @@ fn a_station_is_renamed_with_its_services_folder() {
     );
     let out = tempfile::tempdir().expect("a temporary folder");
     common::build_site(site.path(), out.path());
-    let station = std::fs::read_to_string(out.path().join("stations/huidong-zhan/index.html"))
+    let page = std::fs::read_to_string(out.path().join("stations/huidong-zhan/index.html"))
         .expect("the station's page");
-    assert!(
-        station.contains("空巢老人探访"),
-        "it still lists its service"
-    );
+    assert!(page.contains("空巢老人探访"), "it still lists its service");
+    // The old addresses lead to the new pages (posters' QR codes too).
+    for (old, new) in [
+        ("stations/huidong/index.html", "/stations/huidong-zhan/"),
+        (
+            "services/huidong/tanfang/index.html",
+            "/services/huidong-zhan/tanfang/",
+        ),
+    ] {
+        let page =
+            std::fs::read_to_string(out.path().join(old)).expect("a page at the old address");
+        assert!(page.contains(new), "{old}: {page}");
+    }
 }
 
 #[test]

@@ -25,7 +25,8 @@
 //!   the places that point at the item or into those folders; with it, the
 //!   file is moved (the old one kept in the history), the folders renamed
 //!   whole and, with `update`, every reference by id and link to what
-//!   moved is changed in the files that hold them
+//!   moved is changed in the files that hold them; with `keep`, each page
+//!   that moved keeps its old address in its `aliases`
 //!   ([`crate::edit::rename`]).
 //! - `POST check`: a save's request, not written: the draft is read and
 //!   typed by the same code as `zhan check` (one file: its fields, values
@@ -515,40 +516,53 @@ fn rename(editor: &Editor, sent: &J) -> Response {
             let _ = edit::trash::mark_moved(editor.root(), old);
         }
     }
-    let mut updated = Vec::new();
-    let mut failed = Vec::new();
-    if sent["update"].as_bool() == Some(true) {
-        let mut files: Vec<&str> = refs.iter().map(|r| r.path.as_str()).collect();
+    let update = sent["update"].as_bool() == Some(true);
+    let keep = sent["keep"].as_bool() == Some(true);
+    let mut files: Vec<&str> = Vec::new();
+    if update {
+        files.extend(refs.iter().map(|r| r.path.as_str()));
+    }
+    if update || keep {
+        files.push(path);
         files.extend(
             texts
                 .iter()
                 .filter(|(p, _)| plan.in_folder(p))
                 .map(|(p, _)| p.as_str()),
         );
-        files.sort_unstable();
-        files.dedup();
-        for file in files {
-            let Some((_, text)) = texts.iter().find(|(p, _)| p == file) else {
-                continue;
-            };
-            let changed = edit::rename::update_moved(text, file, &refs, (&place.id, id), &plan);
-            let now = plan.map(file).unwrap_or_else(|| file.to_string());
-            let saved = match changed {
-                Ok(new) if new == *text => continue,
-                Ok(new) => store::save(
-                    editor.root(),
-                    &now,
-                    &new,
-                    Some(ContentHash::of(text.as_bytes())),
-                )
-                .is_ok(),
-                Err(_) => false,
-            };
-            if saved {
-                updated.push(now);
-            } else {
-                failed.push(now);
-            }
+    }
+    files.sort_unstable();
+    files.dedup();
+    let mut updated = Vec::new();
+    let mut failed = Vec::new();
+    for file in files {
+        let Some((_, text)) = texts.iter().find(|(p, _)| p == file) else {
+            continue;
+        };
+        let now = plan.map(file).unwrap_or_else(|| file.to_string());
+        let mut new = Ok(text.clone());
+        if update {
+            new = new
+                .and_then(|t| edit::rename::update_moved(&t, file, &refs, (&place.id, id), &plan));
+        }
+        if keep {
+            new = new.and_then(|t| edit::rename::keep_address(&t, file, &now).unwrap_or(Ok(t)));
+        }
+        let saved = match new {
+            Ok(new) if new == *text => continue,
+            Ok(new) => store::save(
+                editor.root(),
+                &now,
+                &new,
+                Some(ContentHash::of(text.as_bytes())),
+            )
+            .is_ok(),
+            Err(_) => false,
+        };
+        if saved {
+            updated.push(now);
+        } else {
+            failed.push(now);
         }
     }
     json_response(

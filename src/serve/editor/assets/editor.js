@@ -757,8 +757,8 @@
       pattern: "[a-z0-9][a-z0-9-]*", "aria-describedby": inputId + "-help" });
     var box = el("div", { id: "rename-box" });
     var start = el("button", { type: "button", class: "secondary", id: "rename", text: t("editor.rename-check") });
-    function ask(confirm, update) {
-      return api("POST", "rename", { path: path, hash: state.hash, id: input.value.trim(), update: update, confirm: confirm });
+    function ask(confirm, update, keep) {
+      return api("POST", "rename", { path: path, hash: state.hash, id: input.value.trim(), update: update, keep: keep, confirm: confirm });
     }
     start.addEventListener("click", function () {
       start.disabled = true;
@@ -779,6 +779,10 @@
           })));
           box.appendChild(el("p", { class: "check" }, [update, " ", el("label", { for: updateId, text: t("editor.rename-update") })]));
         }
+        // Old addresses kept as aliases: posters' QR codes keep working.
+        var keepId = newId("rename-keep");
+        var keep = el("input", { id: keepId, type: "checkbox", checked: true });
+        box.appendChild(el("p", { class: "check" }, [keep, " ", el("label", { for: keepId, text: t("editor.rename-keep") })]));
         var yes = el("button", { type: "button", id: "rename-confirm", text: t("editor.rename-confirm") });
         var no = el("button", { type: "button", class: "secondary", text: t("editor.rename-cancel"), onclick: function () {
           box.textContent = ""; start.focus();
@@ -786,7 +790,7 @@
         box.appendChild(el("div", { class: "actions" }, [yes, no]));
         yes.addEventListener("click", function () {
           yes.disabled = true;
-          ask(true, update.checked).then(function (r2) {
+          ask(true, update.checked, keep.checked).then(function (r2) {
             yes.disabled = false;
             if (r2.status === 200) {
               var message = r2.body.message;
