@@ -17,16 +17,23 @@
 //!   inside `content/`, atomically (temporary file and rename), refused when
 //!   the file changed on disk since the editor opened it (both versions are
 //!   handed back), and with the previous version kept in the site's hidden
-//!   history folder (`.zhan/history/`), from which it can be restored.
+//!   history folder (`.zhan/history/`), from which it can be restored;
+//!   [`trash`] lists the files deleted since, to bring them back.
+//! - [`asset`] writes an uploaded photo or document beside its page, never
+//!   over another file; [`relpath`] writes the relative `.md` link from one
+//!   content file to another.
 //!
 //! Errors are enums carrying the data a message needs; the words are the
 //! catalogs' business.
 
+pub mod asset;
 pub mod frontmatter;
 pub mod id;
+pub mod relpath;
 pub mod rename;
 mod scalar;
 pub mod store;
+pub mod trash;
 
 use crate::model::Date;
 

@@ -1,17 +1,28 @@
-//! Renaming an item (its id, which is its file name): where the file goes,
-//! and how the files that point at it change.
+//! Renaming an item (its id, which is its file name, or for a course its
+//! folder's name): where its files go, and how the files that point at
+//! them change.
 //!
-//! A referring file changes only where it names the item: a reference by id
-//! in its front matter is changed through [`super::apply`] (only those
-//! lines change; comments and layout stay), and a Markdown link to the
-//! file has the file name in its target replaced (only inside the link's
-//! target, or its reference definition), the rest of the body byte for byte.
+//! Most items are one file (`organizations/tongxin.md`). Two are folders
+//! (CONTENT-MODEL.md): a course is `training/<id>/` (its `_index.md`, its
+//! lessons and attachments), and a station's services live in
+//! `services/<id>/`, named after the station. A [`Plan`] says what moves:
+//! the item's file and, for those two, the folder with everything in it.
+//!
+//! A referring file changes only where it names what moved: a reference by
+//! id in its front matter is changed through [`super::apply`] (only those
+//! lines change; comments and layout stay), and a Markdown link or image
+//! whose target moved (or that was written from a file that moved, and no
+//! longer reaches its target from there) has its target rewritten (only
+//! inside the link's target, or its reference definition), the rest of the
+//! body byte for byte.
 
 use pulldown_cmark::{Event, Options, Parser, Tag};
 
-use super::{Change, EditError, FieldPath, Val, apply, body_start};
-use crate::link::referrers::{How, Referrer, link_target};
+use super::{Change, EditError, FieldPath, Val, apply, body_start, relpath};
+use crate::link::referrers::{How, Referrer};
 use crate::load::{self, Node, Value};
+use crate::model::values::resolve_relative;
+use crate::model::{Kind, classify};
 
 /// The path of `rel` (relative to `content/`) with its id `new_id`: the
 /// same folder, the new file name. None for a folder's `_index.md`, whose
@@ -28,6 +39,76 @@ pub fn new_path(rel: &str, new_id: &str) -> Option<String> {
         Some(folder) => format!("{folder}/{new_id}.md"),
         None => format!("{new_id}.md"),
     })
+}
+
+/// What a rename moves, as paths relative to `content/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The item's file, and where it goes.
+    pub file: (String, String),
+    /// Folders that move whole (`training/jichu` → `training/jichu-2`).
+    pub folders: Vec<(String, String)>,
+}
+
+impl Plan {
+    /// Where the content file or asset `path` is after the rename; None if
+    /// it does not move.
+    pub fn map(&self, path: &str) -> Option<String> {
+        if path == self.file.0 {
+            return Some(self.file.1.clone());
+        }
+        self.folders.iter().find_map(|(from, to)| {
+            let rest = path.strip_prefix(from.as_str())?.strip_prefix('/')?;
+            Some(format!("{to}/{rest}"))
+        })
+    }
+
+    /// Whether `path` is inside a folder that moves.
+    pub fn in_folder(&self, path: &str) -> bool {
+        self.folders.iter().any(|(from, _)| {
+            path.strip_prefix(from.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    }
+}
+
+/// What renaming the item of `kind` at `path` to `new_id` moves; None for
+/// what has no id of its own to change (the home page, a section's
+/// `_index.md`). `is_folder` says whether a folder of `content/` exists.
+pub fn plan(
+    kind: Kind,
+    path: &str,
+    new_id: &str,
+    is_folder: impl Fn(&str) -> bool,
+) -> Option<Plan> {
+    match kind {
+        Kind::Course => {
+            let folder = path.strip_suffix("/_index.md")?;
+            let parent = folder.rsplit_once('/').map_or("", |(p, _)| p);
+            let to = if parent.is_empty() {
+                new_id.to_string()
+            } else {
+                format!("{parent}/{new_id}")
+            };
+            Some(Plan {
+                file: (path.to_string(), format!("{to}/_index.md")),
+                folders: vec![(folder.to_string(), to)],
+            })
+        }
+        Kind::Home | Kind::Section => None,
+        _ => {
+            let file = (path.to_string(), new_path(path, new_id)?);
+            let mut folders = Vec::new();
+            if kind == Kind::Station {
+                let old_id = path.rsplit('/').next()?.strip_suffix(".md")?;
+                let services = format!("services/{old_id}");
+                if is_folder(&services) {
+                    folders.push((services, format!("services/{new_id}")));
+                }
+            }
+            Some(Plan { file, folders })
+        }
+    }
 }
 
 /// The node at a referrer's field path (`providers`, `metrics[1].station`).
@@ -56,8 +137,27 @@ pub fn update_references(
     text: &str,
     from: &str,
     refs: &[Referrer],
-    (old_id, new_id): (&str, &str),
+    ids: (&str, &str),
     (target, new_target): (&str, &str),
+) -> Result<String, EditError> {
+    let plan = Plan {
+        file: (target.to_string(), new_target.to_string()),
+        folders: Vec::new(),
+    };
+    update_moved(text, from, refs, ids, &plan)
+}
+
+/// `text`, the file that was at `from` before the rename `plan` (it may
+/// move too), with the references by id `refs` names (those of this file)
+/// changed from `old_id` to `new_id`, and every link and image whose target
+/// moved, or which no longer reaches it from where the file now is,
+/// pointing at the target's new place.
+pub fn update_moved(
+    text: &str,
+    from: &str,
+    refs: &[Referrer],
+    (old_id, new_id): (&str, &str),
+    plan: &Plan,
 ) -> Result<String, EditError> {
     let mut fields: Vec<&str> = refs
         .iter()
@@ -95,8 +195,58 @@ pub fn update_references(
         }
         text = apply(&text, &changes)?;
     }
-    let new_name = new_target.rsplit('/').next().unwrap_or(new_target);
-    Ok(rewrite_links(&text, from, target, new_name))
+    Ok(rewrite_links(&text, from, plan))
+}
+
+/// `text`, the content file that was at `old` and is at `new` after a
+/// rename, with the address its page had added to its `aliases`, so that
+/// old links, bookmarks and the QR codes on printed posters lead to the
+/// page at its new address. Unchanged when the address stays the same or
+/// is already an alias; None for a file that has no page of its own.
+pub fn keep_address(text: &str, old: &str, new: &str) -> Option<Result<String, EditError>> {
+    let (was, now) = (classify(old).ok()?, classify(new).ok()?);
+    if matches!(was.kind, Kind::Home | Kind::Section) || was.site_path == now.site_path {
+        return None;
+    }
+    let address = format!("/{}", was.site_path);
+    let doc = load::document_from_bytes(new, format!("content/{new}"), text.as_bytes()).ok()?;
+    let mut aliases: Vec<Val> = Vec::new();
+    if let Some(node) = doc.front.as_ref().and_then(|f| f.get("aliases")) {
+        let written: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        for item in written {
+            match &item.value {
+                Value::Str(s) if s.trim_matches('/') == address.trim_matches('/') => return None,
+                Value::Str(s) => aliases.push(Val::text(s.as_str())),
+                _ => {
+                    return Some(Err(EditError::BadValue {
+                        path: "aliases".into(),
+                    }));
+                }
+            }
+        }
+    }
+    aliases.push(Val::text(address));
+    let change = Change::Set(FieldPath::parse("aliases").ok()?, Val::List(aliases));
+    Some(super::apply_in_order(
+        text,
+        &[change],
+        &super::frontmatter::schema_order(now.kind),
+    ))
+}
+
+/// The content path (a page or a file) a link written in `from` points
+/// at, if it points inside the site: `../stations/huidong.md#服务` →
+/// `stations/huidong.md`, `photo.jpg` → `news/photo.jpg`.
+fn target_of(from: &str, written: &str) -> Option<String> {
+    let dest = written.trim();
+    if dest.is_empty() || dest.starts_with('#') || dest.starts_with('/') || dest.contains(':') {
+        return None;
+    }
+    let path = dest.split(['#', '?']).next().unwrap_or(dest);
+    resolve_relative(from, &crate::escape::percent_decode(path))
 }
 
 /// `written` (a link target) with its file name replaced by `new_name`,
@@ -108,23 +258,52 @@ fn renamed_target(written: &str, new_name: &str) -> String {
     format!("{}{new_name}{rest}", &path[..start])
 }
 
-/// `text` with every Markdown link of its body that points at `target`
-/// (from the file `from`) pointing at the file `new_name` beside it instead.
-fn rewrite_links(text: &str, from: &str, target: &str, new_name: &str) -> String {
+/// The new target of a link `written` in the file at `from` after `plan`,
+/// if it has to change.
+fn moved_target(from: &str, written: &str, plan: &Plan) -> Option<String> {
+    let target = target_of(from, written)?;
+    let new_from = plan.map(from);
+    let new_target = plan.map(&target);
+    if new_from.is_none() && new_target.is_none() {
+        return None;
+    }
+    let new_from = new_from.unwrap_or_else(|| from.to_string());
+    let new_target = new_target.unwrap_or(target.clone());
+    if target_of(&new_from, written).as_deref() == Some(new_target.as_str()) {
+        return None;
+    }
+    let folder = |p: &str| p.rsplit_once('/').map_or("", |(f, _)| f).to_string();
+    // Only the file name changed: the rest stays as the author wrote it.
+    if new_from == from && folder(&target) == folder(&new_target) {
+        let name = new_target.rsplit('/').next().unwrap_or(&new_target);
+        return Some(renamed_target(written, name));
+    }
+    let end = written.find(['#', '?']).unwrap_or(written.len());
+    Some(format!(
+        "{}{}",
+        relpath::link(&new_from, &new_target),
+        &written[end..]
+    ))
+}
+
+/// `text` with every Markdown link and image of its body (the file was at
+/// `from`) whose target moved in `plan` pointing at its new place.
+fn rewrite_links(text: &str, from: &str, plan: &Plan) -> String {
     let Some(at) = body_start(text) else {
         return text.to_string();
     };
     let body = &text[at..];
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     for (event, range) in Parser::new_ext(body, Options::empty()).into_offset_iter() {
-        let Event::Start(Tag::Link { dest_url, .. }) = event else {
+        let written = match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                dest_url.to_string()
+            }
+            _ => continue,
+        };
+        let Some(replacement) = moved_target(from, &written, plan) else {
             continue;
         };
-        let written = dest_url.to_string();
-        if written.is_empty() || link_target(from, &written).as_deref() != Some(target) {
-            continue;
-        }
-        let replacement = renamed_target(&written, new_name);
         // An inline link: the target follows the last `](`.
         let inline = body[range.clone()].rfind("](").and_then(|p| {
             let start = range.start + p + 2;
@@ -170,6 +349,113 @@ mod tests {
         );
         assert_eq!(new_path("guide.md", "zhinan").as_deref(), Some("zhinan.md"));
         assert_eq!(new_path("training/jichu/_index.md", "x"), None);
+    }
+
+    #[test]
+    fn folders_move_with_their_items() {
+        let no = |_: &str| false;
+        let course = plan(Kind::Course, "training/jichu/_index.md", "jichu-2", no).expect("a plan");
+        assert_eq!(course.file.1, "training/jichu-2/_index.md");
+        assert_eq!(
+            course.map("training/jichu/l1.md").as_deref(),
+            Some("training/jichu-2/l1.md")
+        );
+        assert_eq!(
+            course.map("training/jichu/notes.pdf").as_deref(),
+            Some("training/jichu-2/notes.pdf")
+        );
+        assert_eq!(course.map("training/jichu-3/l1.md"), None);
+        let station = plan(Kind::Station, "stations/huidong.md", "huidong-2", |f| {
+            f == "services/huidong"
+        })
+        .expect("a plan");
+        assert_eq!(station.file.1, "stations/huidong-2.md");
+        assert_eq!(
+            station.folders,
+            [(
+                "services/huidong".to_string(),
+                "services/huidong-2".to_string()
+            )]
+        );
+        let alone = plan(Kind::Station, "stations/huixi.md", "huixi-2", no).expect("a plan");
+        assert!(alone.folders.is_empty());
+        assert_eq!(plan(Kind::Section, "news/_index.md", "x", no), None);
+    }
+
+    #[test]
+    fn links_into_a_moved_folder_and_out_of_it_keep_reaching_their_targets() {
+        let course = plan(Kind::Course, "training/jichu/_index.md", "jichu-2", |_| {
+            false
+        })
+        .expect("plan");
+        let none: &[Referrer] = &[];
+        let ids = ("jichu", "jichu-2");
+        // From outside: into the folder, to a lesson with an anchor and to a file.
+        let news = "---\ntitle: 消息\n---\n\n见[第一讲](../training/jichu/l1.md#要点)和[讲义](../training/jichu/notes.pdf)，\n[别的](../stations/huidong.md)。\n";
+        let after = update_moved(news, "news/a.md", none, ids, &course).expect("updated");
+        assert_eq!(
+            after,
+            "---\ntitle: 消息\n---\n\n见[第一讲](../training/jichu-2/l1.md#要点)和[讲义](../training/jichu-2/notes.pdf)，\n[别的](../stations/huidong.md)。\n"
+        );
+        // From inside: links that still reach their targets stay as written.
+        let lesson = "---\ntitle: 第二讲\n---\n\n[上一讲](l1.md) [站](../../stations/huidong.md) [图](tu.png) [绕路](../jichu/l1.md)\n";
+        let after =
+            update_moved(lesson, "training/jichu/l2.md", none, ids, &course).expect("updated");
+        assert_eq!(
+            after,
+            "---\ntitle: 第二讲\n---\n\n[上一讲](l1.md) [站](../../stations/huidong.md) [图](tu.png) [绕路](l1.md)\n"
+        );
+        // A reference by id in another course's prerequisites.
+        let other = "---\ntitle: 进阶\nprerequisites: [jichu]  # 先修\n---\n";
+        let refs = crate::link::referrers::referrers(
+            "training/jichu/_index.md",
+            [("training/jinjie/_index.md", other)],
+        );
+        let after =
+            update_moved(other, "training/jinjie/_index.md", &refs, ids, &course).expect("updated");
+        assert_eq!(
+            after,
+            "---\ntitle: 进阶\nprerequisites: [jichu-2] # 先修\n---\n"
+        );
+    }
+
+    #[test]
+    fn old_addresses_are_kept_as_aliases() {
+        let station = "---\ntitle: 惠东\nweight: 1\n---\n\n正文\n";
+        let after = keep_address(station, "stations/huidong.md", "stations/huidong-zhan.md")
+            .expect("a page that moved")
+            .expect("edited");
+        assert_eq!(
+            after,
+            "---\ntitle: 惠东\nweight: 1\naliases: [/stations/huidong/]\n---\n\n正文\n"
+        );
+        // Kept beside the aliases it had; once only.
+        let had = "---\ntitle: 惠东\naliases: [/old/]\n---\n";
+        let after = keep_address(had, "stations/huidong.md", "stations/huidong-zhan.md")
+            .expect("moved")
+            .expect("edited");
+        assert_eq!(
+            after,
+            "---\ntitle: 惠东\naliases: [/old/, /stations/huidong/]\n---\n"
+        );
+        assert!(keep_address(&after, "stations/huidong.md", "stations/huidong-zhan.md").is_none());
+        // A lesson of a renamed course; a section's page has no address of its own.
+        assert!(
+            keep_address(
+                "---\ntitle: 一\n---\n",
+                "training/a/l1.md",
+                "training/b/l1.md"
+            )
+            .is_some()
+        );
+        assert!(
+            keep_address(
+                "---\ntitle: 服务\n---\n",
+                "services/a/_index.md",
+                "services/b/_index.md"
+            )
+            .is_none()
+        );
     }
 
     #[test]

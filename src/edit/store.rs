@@ -305,14 +305,14 @@ fn replace(file: &Path, bytes: &[u8]) -> Result<(), SaveError> {
 }
 
 /// The history folder of `rel`.
-fn history_dir(site: &Path, rel: &str) -> PathBuf {
+pub(super) fn history_dir(site: &Path, rel: &str) -> PathBuf {
     let mut dir = site.join(HISTORY_DIR);
     dir.extend(rel.split('/'));
     dir
 }
 
 /// `20261205T093000123Z` for `time`.
-fn stamp(time: SystemTime) -> String {
+pub(super) fn stamp(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let date = Date::from_day_number(i64::try_from(secs / 86_400).unwrap_or(0));
@@ -369,7 +369,7 @@ fn keep(site: &Path, rel: &str, old: &[u8]) -> Result<Version, SaveError> {
 }
 
 /// Orders version ids by time, then by their `-N`.
-fn version_key(id: &str) -> (&str, u32) {
+pub(super) fn version_key(id: &str) -> (&str, u32) {
     match id.split_once('-') {
         Some((time, n)) => (time, n.parse().unwrap_or(0)),
         None => (id, 1),

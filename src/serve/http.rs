@@ -283,7 +283,36 @@ fn handle(
     let head_only = method == "HEAD";
     let path_only = target.split(['?', '#']).next().unwrap_or("");
     if let Some(editor) = editor.filter(|_| editor::owns(path_only)) {
-        let body = match read_body(&mut reader, method, &headers) {
+        let limit = editor::upload::body_limit(path_only);
+        let head = Request {
+            method,
+            target,
+            headers: &headers,
+            body: &[],
+        };
+        let asks = headers
+            .iter()
+            .any(|(n, v)| n == "expect" && v.eq_ignore_ascii_case("100-continue"));
+        if let Some(refusal) = editor::upload::refuse_before_body(editor, &head) {
+            // Read and drop what was sent, so the refusal is not lost to a
+            // connection reset by unread data (a client that asked first
+            // has sent nothing).
+            if !asks {
+                let _ = discard_body(&mut reader, &headers, limit);
+            }
+            return write_response(&mut stream, &refusal, head_only);
+        }
+        // A client that asked before sending a large body (`Expect:
+        // 100-continue`, as curl does) is told to go on when it may.
+        let fits = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .is_some_and(|length| length <= limit);
+        if method == "POST" && asks && fits {
+            stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        }
+        let body = match read_body(&mut reader, method, &headers, limit, path_only) {
             Ok(body) => body,
             Err(refusal) => return write_response(&mut stream, &refusal, head_only),
         };
@@ -388,12 +417,14 @@ fn handle(
 }
 
 /// Reads the body of an editor request: only a POST has one, announced by
-/// `Content-Length` and no larger than [`editor::MAX_BODY`]; else the
-/// refusal to send.
+/// `Content-Length` and no larger than `limit` ([`editor::MAX_BODY`], or
+/// an upload's); else the refusal to send.
 fn read_body(
     reader: &mut impl Read,
     method: &str,
     headers: &[(String, String)],
+    limit: u64,
+    path: &str,
 ) -> Result<Vec<u8>, Response> {
     let text = |status, key: &str| {
         Response::new(
@@ -419,8 +450,8 @@ fn read_body(
             .map_err(|_| text("400 Bad Request", "editor.need-length"))?,
         _ => return Err(text("411 Length Required", "editor.need-length")),
     };
-    if length > editor::MAX_BODY {
-        return Err(text("413 Content Too Large", "editor.too-large"));
+    if length > limit {
+        return Err(editor::upload::too_large(path));
     }
     let mut body = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
     reader
@@ -431,6 +462,20 @@ fn read_body(
         return Err(text("400 Bad Request", "editor.need-length"));
     }
     Ok(body)
+}
+
+/// Reads and drops a request's body of at most `limit` bytes.
+fn discard_body(
+    reader: &mut impl Read,
+    headers: &[(String, String)],
+    limit: u64,
+) -> io::Result<u64> {
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    io::copy(&mut reader.take(length.min(limit)), &mut io::sink())
 }
 
 fn write_response(stream: &mut TcpStream, response: &Response, head_only: bool) -> io::Result<()> {

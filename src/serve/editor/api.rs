@@ -20,10 +20,14 @@
 //!   `.md` links, a station's services); with it, the file is deleted, its
 //!   last version kept in the history folder.
 //! - `POST rename` `{path, hash, id, update, confirm}`: a new id (file
-//!   name) for an item. Without `confirm`, refused (409) with the new file
-//!   and the places that point at the item; with it, the file is moved (the
-//!   old one kept in the history) and, with `update`, every reference by id
-//!   and `.md` link to it is changed in the files that hold them.
+//!   name) for an item. Without `confirm`, refused (409) with the new file,
+//!   the folders that move with it (a course's, a station's services') and
+//!   the places that point at the item or into those folders; with it, the
+//!   file is moved (the old one kept in the history), the folders renamed
+//!   whole and, with `update`, every reference by id and link to what
+//!   moved is changed in the files that hold them; with `keep`, each page
+//!   that moved keeps its old address in its `aliases`
+//!   ([`crate::edit::rename`]).
 //! - `POST check`: a save's request, not written: the draft is read and
 //!   typed by the same code as `zhan check` (one file: its fields, values
 //!   and vocabularies; references are checked when the site is built), and
@@ -308,41 +312,44 @@ fn content_texts(root: &std::path::Path) -> Vec<(String, String)> {
 fn referrers_json(editor: &Editor, path: &str) -> Vec<J> {
     let texts = content_texts(editor.root());
     referrers::referrers(path, texts.iter().map(|(p, t)| (p.as_str(), t.as_str())))
-        .into_iter()
-        .map(|r| {
-            let file = format!("content/{}", r.path);
-            let line = Arg::from(u64::from(r.line));
-            let (how, text) = match &r.how {
-                How::Field(field) => (
-                    "field",
-                    messages::text(
-                        "editor.ref-field",
-                        &[
-                            ("file", Arg::from(file.as_str())),
-                            ("line", line),
-                            ("field", Arg::from(field.as_str())),
-                        ],
-                    ),
-                ),
-                How::Link(link) => (
-                    "link",
-                    messages::text(
-                        "editor.ref-link",
-                        &[
-                            ("file", Arg::from(file.as_str())),
-                            ("line", line),
-                            ("link", Arg::from(link.as_str())),
-                        ],
-                    ),
-                ),
-                How::Folder => (
-                    "folder",
-                    messages::text("editor.ref-folder", &[("file", Arg::from(file.as_str()))]),
-                ),
-            };
-            json!({ "path": r.path, "line": r.line, "how": how, "text": text })
-        })
+        .iter()
+        .map(referrer_json)
         .collect()
+}
+
+/// One place that points at an item, as the editor lists it.
+fn referrer_json(r: &referrers::Referrer) -> J {
+    let file = format!("content/{}", r.path);
+    let line = Arg::from(u64::from(r.line));
+    let (how, text) = match &r.how {
+        How::Field(field) => (
+            "field",
+            messages::text(
+                "editor.ref-field",
+                &[
+                    ("file", Arg::from(file.as_str())),
+                    ("line", line),
+                    ("field", Arg::from(field.as_str())),
+                ],
+            ),
+        ),
+        How::Link(link) => (
+            "link",
+            messages::text(
+                "editor.ref-link",
+                &[
+                    ("file", Arg::from(file.as_str())),
+                    ("line", line),
+                    ("link", Arg::from(link.as_str())),
+                ],
+            ),
+        ),
+        How::Folder => (
+            "folder",
+            messages::text("editor.ref-folder", &[("file", Arg::from(file.as_str()))]),
+        ),
+    };
+    json!({ "path": r.path, "line": r.line, "how": how, "text": text })
 }
 
 fn delete(editor: &Editor, sent: &J) -> Response {
@@ -393,31 +400,28 @@ fn rename(editor: &Editor, sent: &J) -> Response {
     let Ok(place) = model::classify(path) else {
         return error_json("400 Bad Request", "editor.bad-request", &[]);
     };
-    // A course's id is its folder, and a station's services live in a
-    // folder of its id: moving folders is not the editor's yet.
-    let services = editor.root().join("content/services").join(&place.id);
-    let new_rel = match edit::rename::new_path(path, id) {
-        Some(p) if !(kind == Kind::Station && services.exists()) => p,
-        _ => {
-            return error_json(
-                "422 Unprocessable Content",
-                "editor.rename-not-here",
-                &[("kind", Arg::from(kind_name(kind)))],
-            );
-        }
+    let content = editor.root().join("content");
+    let is_folder = |f: &str| content.join(f).is_dir();
+    // A course is its folder; a station's services are in a folder of its
+    // id: those folders move with the item ([`edit::rename::plan`]).
+    let Some(plan) = edit::rename::plan(kind, path, id, is_folder) else {
+        return error_json("422 Unprocessable Content", "editor.rename-not-here", &[]);
     };
     if id == place.id {
         return error_json("422 Unprocessable Content", "editor.rename-same", &[]);
     }
-    if let Err(e) = store::content_path(editor.root(), &new_rel) {
+    if let Err(e) = store::content_path(editor.root(), &plan.file.1) {
         return save_error(e);
     }
-    let content = editor.root().join("content");
     let taken = |id: &str| {
         site.files
             .iter()
             .any(|f| f.kind == Some(kind) && f.id == id)
-            || edit::rename::new_path(path, id).is_some_and(|p| content.join(p).exists())
+            || (kind == Kind::Station && content.join("services").join(id).exists())
+            || edit::rename::plan(kind, path, id, is_folder).is_some_and(|p| {
+                content.join(&p.file.1).exists()
+                    || p.folders.iter().any(|(_, to)| content.join(to).exists())
+            })
     };
     if taken(id) {
         return error_json(
@@ -430,32 +434,65 @@ fn rename(editor: &Editor, sent: &J) -> Response {
         );
     }
     let texts = content_texts(editor.root());
-    let refs = referrers::referrers(path, texts.iter().map(|(p, t)| (p.as_str(), t.as_str())));
-    if sent["confirm"].as_bool() != Some(true) {
-        let list = referrers_json(editor, path);
-        let file = Arg::from(format!("content/{new_rel}"));
-        let error = if list.is_empty() {
-            messages::text(
-                "editor.rename-ask",
-                &[("id", Arg::from(id)), ("file", file)],
-            )
-        } else {
-            messages::text(
-                "editor.rename-referred",
-                &[
-                    ("id", Arg::from(id)),
-                    ("file", file),
-                    ("n", Arg::from(list.len() as u64)),
-                ],
-            )
-        };
-        return json_response(
-            "409 Conflict",
-            &json!({ "error": error, "code": "editor.rename-ask", "referrers": list, "path": new_rel }),
+    let all = || texts.iter().map(|(p, t)| (p.as_str(), t.as_str()));
+    let mut refs = referrers::referrers(path, all());
+    // Links from files that stay to the pages inside a folder that moves.
+    for (child, _) in texts.iter().filter(|(p, _)| p != path && plan.in_folder(p)) {
+        refs.extend(
+            referrers::referrers(child, all())
+                .into_iter()
+                .filter(|r| matches!(r.how, How::Link(_)) && !plan.in_folder(&r.path)),
         );
     }
-    // The file moves: written under its new name (never over a file), then
-    // the old one goes to the history.
+    if sent["confirm"].as_bool() != Some(true) {
+        let list: Vec<J> = refs.iter().map(referrer_json).collect();
+        let file = Arg::from(format!("content/{}", plan.file.1));
+        let n = Arg::from(list.len() as u64);
+        let error = match (plan.folders.is_empty(), list.is_empty()) {
+            (true, true) => messages::text(
+                "editor.rename-ask",
+                &[("id", Arg::from(id)), ("file", file)],
+            ),
+            (true, false) => messages::text(
+                "editor.rename-referred",
+                &[("id", Arg::from(id)), ("file", file), ("n", n)],
+            ),
+            (false, _) => {
+                let folders: Vec<String> = plan
+                    .folders
+                    .iter()
+                    .map(|(from, to)| {
+                        messages::text(
+                            "editor.rename-folder-move",
+                            &[
+                                ("from", Arg::from(format!("content/{from}/"))),
+                                ("to", Arg::from(format!("content/{to}/"))),
+                            ],
+                        )
+                    })
+                    .collect();
+                let moved = texts.iter().filter(|(p, _)| plan.in_folder(p)).count();
+                messages::text(
+                    "editor.rename-folder-ask",
+                    &[
+                        ("id", Arg::from(id)),
+                        ("folders", Arg::from(folders.join("、"))),
+                        ("pages", Arg::from(moved as u64)),
+                        ("n", n),
+                    ],
+                )
+            }
+        };
+        let folders: Vec<J> = plan
+            .folders
+            .iter()
+            .map(|(from, to)| json!({ "from": from, "to": to }))
+            .collect();
+        return json_response(
+            "409 Conflict",
+            &json!({ "error": error, "code": "editor.rename-ask", "referrers": list, "path": plan.file.1, "folders": folders }),
+        );
+    }
     let opened = match store::open(editor.root(), path) {
         Ok(o) if o.hash == expected => o,
         Ok(o) => {
@@ -467,60 +504,124 @@ fn rename(editor: &Editor, sent: &J) -> Response {
         }
         Err(e) => return save_error(e),
     };
-    if let Err(e) = store::save(editor.root(), &new_rel, &opened.text, None) {
-        return save_error(e);
+    if let Err(response) = move_files(editor, &plan, &opened.text, expected) {
+        return response;
     }
-    if let Err(e) = store::delete(editor.root(), path, expected) {
-        let _ = store::delete(
-            editor.root(),
-            &new_rel,
-            ContentHash::of(opened.text.as_bytes()),
+    // What moved is not listed among the deleted pages.
+    for (old, _) in texts
+        .iter()
+        .filter(|(p, _)| *p == path || plan.in_folder(p))
+    {
+        if store::history(editor.root(), old).is_ok_and(|v| !v.is_empty()) {
+            let _ = edit::trash::mark_moved(editor.root(), old);
+        }
+    }
+    let update = sent["update"].as_bool() == Some(true);
+    let keep = sent["keep"].as_bool() == Some(true);
+    let mut files: Vec<&str> = Vec::new();
+    if update {
+        files.extend(refs.iter().map(|r| r.path.as_str()));
+    }
+    if update || keep {
+        files.push(path);
+        files.extend(
+            texts
+                .iter()
+                .filter(|(p, _)| plan.in_folder(p))
+                .map(|(p, _)| p.as_str()),
         );
-        return save_error(e);
     }
+    files.sort_unstable();
+    files.dedup();
     let mut updated = Vec::new();
     let mut failed = Vec::new();
-    if sent["update"].as_bool() == Some(true) {
-        let mut files: Vec<&str> = refs.iter().map(|r| r.path.as_str()).collect();
-        files.dedup();
-        for file in files {
-            let Some((_, text)) = texts.iter().find(|(p, _)| p == file) else {
-                continue;
-            };
-            let changed = edit::rename::update_references(
-                text,
-                file,
-                &refs,
-                (&place.id, id),
-                (path, &new_rel),
-            );
-            let saved = match changed {
-                Ok(new) if new == *text => continue,
-                Ok(new) => store::save(
-                    editor.root(),
-                    file,
-                    &new,
-                    Some(ContentHash::of(text.as_bytes())),
-                )
-                .is_ok(),
-                Err(_) => false,
-            };
-            if saved {
-                updated.push(file.to_string());
-            } else {
-                failed.push(file.to_string());
-            }
+    for file in files {
+        let Some((_, text)) = texts.iter().find(|(p, _)| p == file) else {
+            continue;
+        };
+        let now = plan.map(file).unwrap_or_else(|| file.to_string());
+        let mut new = Ok(text.clone());
+        if update {
+            new = new
+                .and_then(|t| edit::rename::update_moved(&t, file, &refs, (&place.id, id), &plan));
+        }
+        if keep {
+            new = new.and_then(|t| edit::rename::keep_address(&t, file, &now).unwrap_or(Ok(t)));
+        }
+        let saved = match new {
+            Ok(new) if new == *text => continue,
+            Ok(new) => store::save(
+                editor.root(),
+                &now,
+                &new,
+                Some(ContentHash::of(text.as_bytes())),
+            )
+            .is_ok(),
+            Err(_) => false,
+        };
+        if saved {
+            updated.push(now);
+        } else {
+            failed.push(now);
         }
     }
     json_response(
         "200 OK",
         &json!({
-            "path": new_rel,
+            "path": plan.file.1,
             "updated": updated,
             "failed": failed,
             "message": messages::text("editor.renamed", &[("n", Arg::from(updated.len() as u64))]),
         }),
     )
+}
+
+/// Moves what `plan` moves: the item's file (when it is not in a moving
+/// folder) is written under its new name, never over a file, and the old
+/// one goes to the history; then each folder is renamed whole. A step that
+/// fails puts the earlier ones back.
+fn move_files(
+    editor: &Editor,
+    plan: &edit::rename::Plan,
+    text: &str,
+    expected: ContentHash,
+) -> Result<(), Response> {
+    let root = editor.root();
+    let (old, new) = (&plan.file.0, &plan.file.1);
+    let file_moves = !plan.in_folder(old);
+    if file_moves {
+        store::save(root, new, text, None).map_err(save_error)?;
+        if let Err(e) = store::delete(root, old, expected) {
+            let _ = store::delete(root, new, ContentHash::of(text.as_bytes()));
+            return Err(save_error(e));
+        }
+    }
+    let content = root.join("content");
+    let mut done: Vec<(&str, &str)> = Vec::new();
+    for (from, to) in &plan.folders {
+        let target = content.join(to);
+        let moved = if target.exists() {
+            Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+        } else {
+            std::fs::rename(content.join(from), &target)
+        };
+        if let Err(error) = moved {
+            for (from, to) in done.iter().rev() {
+                let _ = std::fs::rename(content.join(to), content.join(from));
+            }
+            if file_moves {
+                let _ = store::save(root, old, text, None);
+                let _ = store::delete(root, new, ContentHash::of(text.as_bytes()));
+            }
+            return Err(save_error(SaveError::Io {
+                op: store::IoOp::Replace,
+                file: target,
+                error,
+            }));
+        }
+        done.push((from, to));
+    }
+    Ok(())
 }
 
 /// The front matter's fields, as the form shows them.

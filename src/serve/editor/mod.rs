@@ -15,6 +15,9 @@
 //!   [`crate::edit`], which checks every path like a content path.
 //! - [`form`]: the schema as JSON, and form values back into [`crate::edit::Val`].
 //! - `assets/`: the page's script and styles, our own, embedded in the binary.
+//! - [`upload`]: files uploaded beside a page (their own body limit and
+//!   content type, the same guard); [`links`]: the body's link picker;
+//!   [`trash`]: deleted pages, listed on the home page to bring back.
 //!
 //! The editor learns about the site after each build ([`Editor::site_changed`]);
 //! a save is a file change like any other, which the watcher rebuilds.
@@ -22,6 +25,9 @@
 pub mod api;
 pub mod form;
 pub mod guard;
+pub mod links;
+pub mod trash;
+pub mod upload;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -199,11 +205,15 @@ impl Editor {
             "/_zhan/edit" if get => self.shell("edit", &messages::tr("editor.edit-title")),
             "/_zhan/editor.js" if get => asset("text/javascript; charset=utf-8", SCRIPT.as_bytes()),
             "/_zhan/editor.css" if get => asset("text/css; charset=utf-8", STYLE.as_bytes()),
+            upload::PATH => upload::upload(self, req),
             p if p.starts_with("/_zhan/api/") => {
                 if let Err(refusal) = guard::check_api(req, self.addr, &self.token) {
                     return refusal;
                 }
-                api::route(self, req)
+                upload::route(self, req)
+                    .or_else(|| links::route(self, req))
+                    .or_else(|| trash::route(self, req))
+                    .unwrap_or_else(|| api::route(self, req))
             }
             _ if !get && req.method != "POST" => Response {
                 status: "405 Method Not Allowed",

@@ -140,6 +140,7 @@
           s.empty.textContent = q ? t("editor.no-match") : t("editor.no-items");
         });
       });
+      app.appendChild(deletedPanel());
     });
   }
 
@@ -497,6 +498,7 @@
       case "days": return checkboxesWidget(field, value, DAYS.map(function (d) { return { value: d, label: t("editor.day." + d) }; }), "days");
       case "time": return timeWidget(field, value);
       case "group": return groupWidget(field, value);
+      case "file": return fileWidget(field, value);
       default: return inputWidget(field, value, "text", asText);
     }
   }
@@ -547,6 +549,7 @@
     form.appendChild(el("div", { class: "field" }, [
       el("label", { for: bodyId, text: t("editor.body") }),
       el("p", { id: bodyId + "-help", class: "help", text: t("editor.body-help") }),
+      bodyToolbar(body),
       body,
     ]));
     var checkSummary = el("div", { id: "check-summary", class: "check-summary", "aria-live": "polite" });
@@ -565,7 +568,7 @@
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
     app.appendChild(conflictBox);
     app.appendChild(historyPanel(doc.path, state, function () { edit(); }));
-    if (!/(^|\/)_index\.md$/.test(doc.path)) { app.appendChild(renamePanel(doc.path, state)); }
+    if (!/(^|\/)_index\.md$/.test(doc.path) || doc.kind === "course") { app.appendChild(renamePanel(doc.path, state)); }
     app.appendChild(deletePanel(doc.path, state));
 
     function pending() {
@@ -747,14 +750,15 @@
      at the page; the confirmed one moves the file and, if the worker
      keeps the box ticked, updates every reference and link. */
   function renamePanel(path, state) {
-    var current = path.split("/").pop().replace(/\.md$/, "");
+    // A course's id is its folder's name.
+    var current = path.replace(/\/_index\.md$/, "").split("/").pop().replace(/\.md$/, "");
     var inputId = newId("rename-id");
     var input = el("input", { id: inputId, type: "text", value: current, autocomplete: "off", spellcheck: "false",
       pattern: "[a-z0-9][a-z0-9-]*", "aria-describedby": inputId + "-help" });
     var box = el("div", { id: "rename-box" });
     var start = el("button", { type: "button", class: "secondary", id: "rename", text: t("editor.rename-check") });
-    function ask(confirm, update) {
-      return api("POST", "rename", { path: path, hash: state.hash, id: input.value.trim(), update: update, confirm: confirm });
+    function ask(confirm, update, keep) {
+      return api("POST", "rename", { path: path, hash: state.hash, id: input.value.trim(), update: update, keep: keep, confirm: confirm });
     }
     start.addEventListener("click", function () {
       start.disabled = true;
@@ -775,6 +779,10 @@
           })));
           box.appendChild(el("p", { class: "check" }, [update, " ", el("label", { for: updateId, text: t("editor.rename-update") })]));
         }
+        // Old addresses kept as aliases: posters' QR codes keep working.
+        var keepId = newId("rename-keep");
+        var keep = el("input", { id: keepId, type: "checkbox", checked: true });
+        box.appendChild(el("p", { class: "check" }, [keep, " ", el("label", { for: keepId, text: t("editor.rename-keep") })]));
         var yes = el("button", { type: "button", id: "rename-confirm", text: t("editor.rename-confirm") });
         var no = el("button", { type: "button", class: "secondary", text: t("editor.rename-cancel"), onclick: function () {
           box.textContent = ""; start.focus();
@@ -782,7 +790,7 @@
         box.appendChild(el("div", { class: "actions" }, [yes, no]));
         yes.addEventListener("click", function () {
           yes.disabled = true;
-          ask(true, update.checked).then(function (r2) {
+          ask(true, update.checked, keep.checked).then(function (r2) {
             yes.disabled = false;
             if (r2.status === 200) {
               var message = r2.body.message;
@@ -888,6 +896,327 @@
     return el("section", { class: "history", "aria-labelledby": "history-title" }, [
       el("h2", { id: "history-title", text: t("editor.history") }), load, empty, list,
     ]);
+  }
+
+  // ---------------------------------------------------------------------
+  // Files beside the page: uploads and the file fields.
+
+  var PHOTO_TYPES = ".jpg,.jpeg,.png,.webp";
+  var ALL_TYPES = PHOTO_TYPES + ",.pdf,.docx,.xlsx,.pptx";
+
+  /* The content file being edited (as the address names it). */
+  function pagePath() { return new URLSearchParams(location.search).get("path") || ""; }
+
+  /* The photos and documents beside the page, asked for once and again
+     after each upload. */
+  var besideList = null;
+  function filesBeside(fresh) {
+    if (!besideList || fresh) {
+      besideList = api("GET", "files?path=" + encodeURIComponent(pagePath())).then(function (res) {
+        return res.status === 200 ? res.body.files : [];
+      }, function () { return []; });
+    }
+    return besideList;
+  }
+
+  /* Sends one file the worker chose; resolves to the name it got beside
+     the page, or null (the reason is announced). The server proposes the
+     name (pinyin, lower case, free); an existing file is never replaced. */
+  function uploadFile(file) {
+    var page = pagePath();
+    var failed = function (text) { announce(t("editor.upload-failed") + text, "error"); return null; };
+    var send = function (name, again) {
+      announce(t("editor.uploading", { name: name }));
+      return fetch("/_zhan/api/upload?page=" + encodeURIComponent(page) + "&name=" + encodeURIComponent(name), {
+        method: "POST", credentials: "same-origin", body: file,
+        headers: { "X-Zhan-Token": data.token, "Content-Type": "application/octet-stream" },
+      }).then(function (r) {
+        return r.text().then(function (text) {
+          var body = {};
+          try { body = JSON.parse(text); } catch (e) { body = { error: text }; }
+          if (r.status === 201 || r.status === 200) {
+            filesBeside(true);
+            announce(t(name === file.name ? "editor.uploaded" : "editor.uploaded-as", { name: name, original: file.name }), "ok");
+            return name;
+          }
+          // Taken between the proposal and the upload: once more, with the free name.
+          if (r.status === 409 && body.suggestion && !again) { return send(body.suggestion, true); }
+          return failed(body.error || String(r.status));
+        });
+      }, function (e) { return failed(String(e)); });
+    };
+    return api("POST", "upload-name", { page: page, name: file.name }).then(function (res) {
+      if (res.status !== 200) { return failed(res.body.error || String(res.status)); }
+      return send(res.body.name, false);
+    }, function (e) { return failed(String(e)); });
+  }
+
+  /* An upload button: a real button (keyboard, screen readers) that opens
+     the browser's file chooser; `done(name)` after a file was uploaded. */
+  function uploadButton(label, accept, done) {
+    var chooser = el("input", { type: "file", accept: accept, hidden: true, class: "upload-input" });
+    var button = el("button", { type: "button", class: "secondary upload", text: label });
+    button.addEventListener("click", function () { chooser.click(); });
+    chooser.addEventListener("change", function () {
+      var file = chooser.files && chooser.files[0];
+      if (!file) { return; }
+      button.disabled = true;
+      uploadFile(file).then(function (name) {
+        button.disabled = false;
+        chooser.value = "";
+        if (name) { done(name); }
+        button.focus();
+      });
+    });
+    return { node: el("span", { class: "upload-box" }, [button, chooser]), button: button };
+  }
+
+  /* A file field (a cover, an attachment's file): the name, typed or
+     chosen among the files beside the page, or uploaded. */
+  function fileWidget(field, value) {
+    var w = inputWidget(field, value, "text", function (s) { return s.trim(); }, { spellcheck: "false", autocomplete: "off" });
+    var photos = /cover/.test(field.key);
+    var chooseId = w.input.id + "-choose";
+    var choose = el("select", { id: chooseId, class: "choose-file" });
+    var fill = function (name) {
+      w.input.value = name;
+      w.input.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    function list() {
+      return filesBeside().then(function (files) {
+        var keep = choose.value;
+        choose.textContent = "";
+        var shown = files.filter(function (f) { return !photos || f.kind === "photo"; });
+        choose.appendChild(el("option", { value: "", text: shown.length ? t("editor.choose-file") : t("editor.no-files") }));
+        shown.forEach(function (f) { choose.appendChild(el("option", { value: f.name, text: f.name })); });
+        choose.value = keep;
+      });
+    }
+    list();
+    choose.addEventListener("focus", list);
+    choose.addEventListener("change", function () { if (choose.value) { fill(choose.value); } });
+    var up = uploadButton(photos ? t("editor.upload-photo") : t("editor.upload"), photos ? PHOTO_TYPES : ALL_TYPES, function (name) {
+      fill(name);
+      list();
+    });
+    w.node.insertBefore(el("div", { class: "file-tools" }, [
+      el("label", { for: chooseId, class: "visually-hidden", text: t("editor.choose-file-label", { field: field.label }) }),
+      choose, up.node,
+    ]), w.problem);
+    return w;
+  }
+
+  // ---------------------------------------------------------------------
+  // The body's toolbar: bold, heading, list, link (a picker of the site's
+  // pages that writes the relative `.md` link) and image (a photo beside
+  // the page, with its description).
+
+  /* Replaces the body's characters from..to by `text`, selects
+     selFrom..selTo of it, and tells the form (check, preview). */
+  function replaceIn(area, from, to, text, selFrom, selTo) {
+    area.focus();
+    area.setRangeText(text, from, to, "end");
+    if (selFrom !== undefined) { area.setSelectionRange(from + selFrom, from + selTo); }
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  /* The start of the line `at` is on. */
+  function lineStart(text, at) { return text.lastIndexOf("\n", at - 1) + 1; }
+
+  function bold(area) {
+    var a = area.selectionStart, b = area.selectionEnd;
+    var inner = area.value.slice(a, b) || t("editor.tool-bold-sample");
+    replaceIn(area, a, b, "**" + inner + "**", 2, 2 + inner.length);
+  }
+
+  function heading(area) {
+    var start = lineStart(area.value, area.selectionStart);
+    var rest = area.value.slice(start);
+    var marks = /^#+ /.exec(rest);
+    // A heading already: one level smaller; the smallest back to a line.
+    var now = marks ? marks[0] : "";
+    var next = !marks ? "## " : (now.length >= 5 ? "" : "#" + now);
+    replaceIn(area, start, start + now.length, next);
+  }
+
+  function list(area) {
+    var a = lineStart(area.value, area.selectionStart);
+    var end = area.value.indexOf("\n", Math.max(area.selectionEnd - 1, a));
+    var b = end < 0 ? area.value.length : end;
+    var lines = area.value.slice(a, b).split("\n").map(function (l) { return /^\s*[-*] /.test(l) ? l : "- " + l; });
+    var text = lines.join("\n");
+    replaceIn(area, a, b, text, 0, text.length);
+  }
+
+  /* A box under the toolbar (the link picker, the image chooser): one at a
+     time; Escape closes it and goes back to the body where the worker was. */
+  function toolBox(area, holder, title, build) {
+    var a = area.selectionStart, b = area.selectionEnd;
+    holder.textContent = "";
+    var close = function () { holder.textContent = ""; area.focus(); area.setSelectionRange(a, b); };
+    var headingId = newId("tool-title");
+    var box = el("section", { class: "tool-box", "aria-labelledby": headingId }, [el("h3", { id: headingId, text: title })]);
+    box.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); close(); } });
+    var insert = function (text) { holder.textContent = ""; replaceIn(area, a, b, text); };
+    build(box, insert, close, area.value.slice(a, b));
+    box.appendChild(el("div", { class: "actions" }, [el("button", { type: "button", class: "secondary", text: t("editor.tool-cancel"), onclick: close })]));
+    holder.appendChild(box);
+    var first = box.querySelector("input, select, button");
+    if (first) { first.focus(); }
+  }
+
+  /* Markdown link text: brackets would end it early. */
+  function linkText(s) { return s.replace(/[\[\]]/g, function (c) { return "\\" + c; }); }
+
+  function linkPicker(area, holder) {
+    toolBox(area, holder, t("editor.link-title"), function (box, insert, close, selected) {
+      var filterId = newId("link-filter");
+      var filter = el("input", { id: filterId, type: "search", autocomplete: "off", "aria-describedby": filterId + "-help" });
+      var results = el("div", { class: "link-results", "aria-live": "polite" });
+      box.appendChild(el("div", { class: "field" }, [
+        el("label", { for: filterId, text: t("editor.link-filter") }),
+        el("p", { id: filterId + "-help", class: "help", text: t("editor.link-help") }), filter,
+      ]));
+      box.appendChild(results);
+      var groups = [];
+      function show() {
+        var q = filter.value.trim().toLowerCase();
+        results.textContent = "";
+        var shownCount = 0;
+        var more = 0;
+        groups.forEach(function (g) {
+          var hits = g.items.filter(function (i) { return !q || (i.title + " " + i.id + " " + i.path).toLowerCase().indexOf(q) >= 0; });
+          if (!hits.length) { return; }
+          var ul = el("ul", { class: "link-list" });
+          hits.forEach(function (i) {
+            if (shownCount >= 60) { more += 1; return; }
+            shownCount += 1;
+            ul.appendChild(el("li", {}, [el("button", { type: "button", class: "link-choice", "data-link": i.link, onclick: function () {
+              insert("[" + linkText(selected || i.title) + "](" + i.link + ")");
+              announce(t("editor.link-inserted", { link: i.link }), "ok");
+            } }, [i.title, " ", el("span", { class: "id", text: i.link })])]));
+          });
+          if (ul.firstChild) { results.appendChild(el("h4", { text: g.name })); results.appendChild(ul); }
+        });
+        if (!shownCount) { results.appendChild(el("p", { text: t("editor.link-none") })); }
+        if (more) { results.appendChild(el("p", { class: "help", text: t("editor.link-more", { n: more }) })); }
+      }
+      results.textContent = t("editor.loading");
+      api("GET", "links?path=" + encodeURIComponent(pagePath())).then(function (res) {
+        groups = res.status === 200 ? res.body.kinds : [];
+        show();
+      });
+      filter.addEventListener("input", show);
+      filter.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") { e.preventDefault(); var b = results.querySelector("button"); if (b) { b.focus(); } }
+      });
+    });
+  }
+
+  function imagePicker(area, holder) {
+    toolBox(area, holder, t("editor.image-title"), function (box, insert, close, selected) {
+      var chooseId = newId("image-choose");
+      var altId = newId("image-alt");
+      var choose = el("select", { id: chooseId });
+      var alt = el("input", { id: altId, type: "text", value: selected, autocomplete: "off", "aria-describedby": altId + "-help " + altId + "-problem" });
+      var problem = el("p", { id: altId + "-problem", class: "problem", hidden: true });
+      function fillList(pick) {
+        return filesBeside().then(function (files) {
+          choose.textContent = "";
+          var photos = files.filter(function (f) { return f.kind === "photo"; });
+          if (!photos.length) { choose.appendChild(el("option", { value: "", text: t("editor.no-files") })); }
+          photos.forEach(function (f) { choose.appendChild(el("option", { value: f.name, text: f.name })); });
+          if (pick) { choose.value = pick; }
+        });
+      }
+      fillList();
+      var up = uploadButton(t("editor.upload-photo"), PHOTO_TYPES, function (name) { fillList(name).then(function () { alt.focus(); }); });
+      var ok = el("button", { type: "button", class: "image-insert", text: t("editor.image-insert"), onclick: function () {
+        var text = alt.value.trim();
+        problem.hidden = true;
+        if (!choose.value) { problem.textContent = t("editor.image-need-file"); problem.hidden = false; up.button.focus(); return; }
+        if (!text) { problem.textContent = t("editor.image-need-alt"); problem.hidden = false; alt.focus(); return; }
+        insert("![" + linkText(text) + "](" + choose.value + ")");
+        announce(t("editor.image-inserted", { name: choose.value }), "ok");
+      } });
+      box.appendChild(el("div", { class: "field" }, [el("label", { for: chooseId, text: t("editor.image-choose") }),
+        el("div", { class: "file-tools" }, [choose, up.node])]));
+      box.appendChild(el("div", { class: "field" }, [el("label", { for: altId, text: t("editor.image-alt") }),
+        el("p", { id: altId + "-help", class: "help", text: t("editor.image-alt-help") }), alt, problem]));
+      alt.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); ok.click(); } });
+      box.appendChild(el("div", { class: "actions" }, [ok]));
+    });
+  }
+
+  /* The toolbar: one Tab stop, arrow keys between its buttons (the
+     toolbar pattern of WAI-ARIA); each button says what it does. */
+  function bodyToolbar(area) {
+    var holder = el("div", { class: "tool-holder" });
+    var tools = [
+      ["bold", function () { bold(area); }],
+      ["heading", function () { heading(area); }],
+      ["list", function () { list(area); }],
+      ["link", function () { linkPicker(area, holder); }],
+      ["image", function () { imagePicker(area, holder); }],
+    ];
+    var buttons = tools.map(function (tool, i) {
+      return el("button", { type: "button", class: "small tool", "data-tool": tool[0], tabindex: i === 0 ? "0" : "-1",
+        text: t("editor.tool-" + tool[0]), onclick: tool[1] });
+    });
+    var bar = el("div", { role: "toolbar", class: "toolbar", "aria-label": t("editor.toolbar"), "aria-controls": area.id }, buttons);
+    bar.addEventListener("keydown", function (e) {
+      var at = buttons.indexOf(document.activeElement);
+      if (at < 0) { return; }
+      var to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[e.key];
+      if (to === undefined) { return; }
+      e.preventDefault();
+      to = (to + buttons.length) % buttons.length;
+      buttons[at].setAttribute("tabindex", "-1");
+      buttons[to].setAttribute("tabindex", "0");
+      buttons[to].focus();
+    });
+    return el("div", { class: "body-tools" }, [bar, holder]);
+  }
+
+  // ---------------------------------------------------------------------
+  // Deleted pages, on the home page: each with 恢复, which puts the file
+  // back as it was when deleted (refused if the name was used again).
+
+  function deletedPanel() {
+    var list = el("ul", { class: "items deleted-list" });
+    var section = el("section", { class: "deleted", id: "deleted", hidden: true, "aria-labelledby": "h-deleted" }, [
+      el("h2", { id: "h-deleted", text: t("editor.deleted-title") }),
+      el("p", { class: "help", text: t("editor.deleted-lead") }), list,
+    ]);
+    api("GET", "deleted").then(function (res) {
+      if (res.status !== 200 || !res.body.items.length) { return; }
+      section.hidden = false;
+      res.body.items.forEach(function (item) {
+        var title = item.title || item.display;
+        var row = el("li", {}, [el("span", { text: title }), " ", el("span", { class: "id", text: item.display }),
+          " ", el("span", { class: "id", text: t("editor.deleted-when", { when: item.when }) })]);
+        var restore = el("button", { type: "button", class: "small", text: t("editor.restore"),
+          "aria-label": t("editor.undelete-label", { title: title }) });
+        restore.addEventListener("click", function () {
+          restore.disabled = true;
+          api("POST", "undelete", { path: item.path, id: item.id }).then(function (r) {
+            if (r.status === 200) {
+              announce(t("editor.undeleted", { file: item.display }), "ok");
+              row.textContent = "";
+              row.appendChild(el("a", { href: "/_zhan/edit?path=" + encodeURIComponent(item.path), text: title }));
+              row.appendChild(el("span", { class: "ok", text: " " + t("editor.undeleted", { file: item.display }) }));
+              row.firstChild.focus();
+            } else {
+              restore.disabled = false;
+              announce(t("editor.undelete-failed-lead") + (r.body.error || r.status), "error");
+            }
+          });
+        });
+        row.appendChild(restore);
+        list.appendChild(row);
+      });
+    });
+    return section;
   }
 
   if (data.page === "home") { home(); } else if (data.page === "edit") { edit(); }
