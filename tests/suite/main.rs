@@ -10,6 +10,7 @@ mod demo_site;
 mod edit;
 mod editor;
 mod errors;
+mod holidays;
 mod hostile;
 mod incremental;
 mod open_data;
