@@ -230,7 +230,7 @@ const SESSION: &[Field] = &[
 ];
 
 const MAKEUP_HELP: &str =
-    "调休上班日（site.yaml 里写的 workdays）按星期几的安排开放；不写就和平常的周末一样。";
+    "调休上班日（site.yaml 里写的 workdays）按星期几的安排；不写就和平常的周末一样。";
 
 const SPACE: &[Field] = &[
     field("name", "场地的名称。", Shape::Text)
