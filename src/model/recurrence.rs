@@ -42,20 +42,6 @@ impl Repeat {
             }
         }
     }
-
-    /// Whether two patterns can fall on the same day.
-    fn may_meet(&self, other: &Repeat) -> bool {
-        match (self, other) {
-            (Repeat::Weekly(a), Repeat::Weekly(b)) => a.iter().any(|d| b.contains(d)),
-            (Repeat::Weekly(days), Repeat::Monthly(day, _))
-            | (Repeat::Monthly(day, _), Repeat::Weekly(days)) => days.contains(day),
-            (Repeat::Monthly(a, x), Repeat::Monthly(b, y)) => {
-                // The last week is also the fourth or the fifth.
-                let meet = |v: i8, w: i8| v == w || (v < 0 && w >= 4) || (w < 0 && v >= 4);
-                a == b && x.iter().any(|&v| y.iter().any(|&w| meet(v, w)))
-            }
-        }
-    }
 }
 
 /// The days of a session, in week order, each once.
@@ -239,11 +225,13 @@ fn overlap(a: &Session, b: &Session) -> bool {
     }
 }
 
-/// Warns about a schedule's sessions held at the same time on the same day
-/// when neither says it replaces the other, and about `replaces: true` that
-/// replaces nothing or cannot tell what.
+/// Warns about a one-off session held at the same time as a regular session
+/// of its day that it does not say it replaces (a calendar would show two
+/// events where there is one), and about `replaces: true` that replaces
+/// nothing or cannot tell what. Two weekly sessions at the same time are
+/// left alone: a service may run two groups at once, and neither could be
+/// declared a replacement.
 pub fn check(sessions: &[Session], rules: Rules, cx: &mut Cx) {
-    let repeats: Vec<Option<Repeat>> = sessions.iter().map(repeat).collect();
     for (i, s) in sessions.iter().enumerate() {
         if s.replaces && s.date.is_none() {
             cx.push(
@@ -251,45 +239,34 @@ pub fn check(sessions: &[Session], rules: Rules, cx: &mut Cx) {
                     .with_hint("H-REPLACES-WEEKLY"),
             );
         }
-        let date = s.date.map(|d| d.to_string()).unwrap_or_default();
-        match replaced(sessions, i, rules) {
+        let Some(date) = s.date else { continue };
+        let replaced = replaced(sessions, i, rules);
+        match replaced {
             Some(Replaced::Nothing) => cx.push(
                 Diagnostic::warning(cx.file, s.pos, "W-REPLACES-NOTHING")
-                    .arg("date", date.as_str())
+                    .arg("date", date.to_string())
                     .with_hint("H-REPLACES-NOTHING"),
             ),
             Some(Replaced::Several) => cx.push(
                 Diagnostic::warning(cx.file, s.pos, "W-REPLACES-SEVERAL")
-                    .arg("date", date.as_str())
+                    .arg("date", date.to_string())
                     .with_hint("H-REPLACES-SEVERAL"),
             ),
             _ => {}
         }
-        for (j, earlier) in sessions[..i].iter().enumerate() {
-            if !overlap(earlier, s) {
+        for (j, regular) in sessions.iter().enumerate() {
+            let Some(r) = repeat(regular) else { continue };
+            if replaced == Some(Replaced::Session(j))
+                || !overlap(regular, s)
+                || !rules.held_on(regular, &r, date)
+            {
                 continue;
             }
-            let replaces =
-                |a: usize, b: usize| replaced(sessions, a, rules) == Some(Replaced::Session(b));
-            let meet = match (&repeats[j], &repeats[i], earlier.date, s.date) {
-                (_, _, Some(a), Some(b)) => a == b,
-                (Some(r), None, None, Some(d)) => !replaces(i, j) && rules.held_on(earlier, r, d),
-                (None, Some(r), Some(d), None) => !replaces(j, i) && rules.held_on(s, r, d),
-                (Some(a), Some(b), None, None) => a.may_meet(b),
-                _ => false,
-            };
-            if meet {
-                let hint = if s.date.is_some() || earlier.date.is_some() {
-                    "H-SESSION-OVERLAP-ONCE"
-                } else {
-                    "H-SESSION-OVERLAP"
-                };
-                cx.push(
-                    Diagnostic::warning(cx.file, s.pos, "W-SESSION-OVERLAP")
-                        .arg("line", earlier.pos.line)
-                        .with_hint(hint),
-                );
-            }
+            cx.push(
+                Diagnostic::warning(cx.file, s.pos, "W-SESSION-OVERLAP")
+                    .arg("line", regular.pos.line)
+                    .with_hint("H-SESSION-OVERLAP"),
+            );
         }
     }
 }
@@ -459,16 +436,34 @@ mod tests {
         // Not the same time, or not the same day: no warning.
         assert!(codes(&[weekly.clone(), at(&[], Some("2026-12-05"), 14, 16)]).is_empty());
         assert!(codes(&[weekly.clone(), at(&[], Some("2026-12-06"), 9, 11)]).is_empty());
-        // Monthly sessions on other weeks of the month never meet.
-        let mut first = at(&[Weekday::Thu], None, 9, 11);
-        first.note = Some("每月第一个周四".into());
-        let mut third = first.clone();
-        third.note = Some("每月第三个周四".into());
-        assert!(codes(&[first.clone(), third]).is_empty());
+        // A monthly session is met only in its weeks.
+        let mut first = at(&[Weekday::Sat], None, 9, 11);
+        first.note = Some("每月第一个周六".into());
+        assert!(codes(&[first.clone(), at(&[], Some("2026-12-12"), 10, 12)]).is_empty());
         assert_eq!(
-            codes(&[first, at(&[Weekday::Thu, Weekday::Fri], None, 10, 12)]),
+            codes(&[first, at(&[], Some("2026-12-05"), 10, 12)]),
             ["W-SESSION-OVERLAP"]
         );
+        // Two weekly sessions at once may be two groups: no warning.
+        assert!(codes(&[weekly.clone(), at(&[Weekday::Sat], None, 10, 12)]).is_empty());
+        // On a holiday the regular session is not held: no overlap.
+        let mut h = Holidays::default();
+        h.closed.insert(date("2026-12-05"));
+        let mut closed = weekly.clone();
+        closed.holidays = Some("closed".into());
+        let mut out = Vec::new();
+        check(
+            &[closed, once.clone()],
+            Rules {
+                holidays: &h,
+                makeup: None,
+            },
+            &mut Cx {
+                file: "x.md",
+                out: &mut out,
+            },
+        );
+        assert!(out.is_empty());
         // `replaces` on a weekly session, or with nothing to replace.
         let mut wrong = weekly.clone();
         wrong.replaces = true;
