@@ -349,6 +349,20 @@ impl Holidays {
                     };
                     for n in first.day_number()..=last.day_number() {
                         let date = Date::from_day_number(n);
+                        if !closed && date.weekday().index() < 5 {
+                            // A make-up working day is a weekend day; a
+                            // weekday here is a slip of the pen.
+                            cx.push(
+                                Diagnostic::warning(
+                                    cx.file,
+                                    entry.pos,
+                                    "W-HOLIDAYS-WORKDAY-WEEKDAY",
+                                )
+                                .with_len(entry.len as usize)
+                                .arg("date", date.to_string())
+                                .with_hint("H-HOLIDAYS-WORKDAY-WEEKDAY"),
+                            );
+                        }
                         if other.contains(&date) {
                             cx.push(
                                 cx.at(entry, "E-HOLIDAYS-BOTH")
@@ -497,7 +511,7 @@ mod tests {
     #[test]
     fn holiday_mistakes_are_found_where_they_are() {
         let mut d = Diagnostics::new();
-        let text = "title: 站\nholidays:\n  二〇二六:\n    closed: [2026-10-01]\n  2026:\n    closed: [2026-10-01, 2026-10-1x, 2027-01-01, 2026-10-07..2026-10-01]\n    workdays: [2026-10-01]\n    wokdays: []\n";
+        let text = "title: 站\nholidays:\n  二〇二六:\n    closed: [2026-10-01]\n  2026:\n    closed: [2026-10-01, 2026-10-1x, 2027-01-01, 2026-10-07..2026-10-01]\n    workdays: [2026-10-01, 2026-10-09]\n    wokdays: []\n";
         let c = Config::parse(text, "site.yaml", &mut d);
         let found: Vec<(&str, Pos)> = d.iter().map(|x| (x.code, x.pos)).collect();
         assert_eq!(
@@ -507,13 +521,15 @@ mod tests {
                 ("E-HOLIDAYS-DATE", Pos::new(6, 26)),
                 ("E-HOLIDAYS-OTHER-YEAR", Pos::new(6, 38)),
                 ("E-HOLIDAYS-RANGE", Pos::new(6, 50)),
+                ("W-HOLIDAYS-WORKDAY-WEEKDAY", Pos::new(7, 16)),
                 ("E-HOLIDAYS-BOTH", Pos::new(7, 16)),
+                ("W-HOLIDAYS-WORKDAY-WEEKDAY", Pos::new(7, 28)),
                 ("W-FIELD-UNKNOWN-IN", Pos::new(8, 5)),
             ]
         );
         // What could be read is kept.
         assert_eq!(c.holidays.closed.len(), 1);
-        assert!(c.holidays.workdays.is_empty());
+        assert_eq!(c.holidays.workdays.len(), 1);
         let mut d = Diagnostics::new();
         Config::parse("holidays: [2026-10-01]\n", "site.yaml", &mut d);
         assert!(d.iter().any(|x| x.code == "E-HOLIDAYS-NOT-MAP"));
