@@ -142,6 +142,22 @@ vocabularies:
   training_level: {}
   # 资质：社工站工作人员（staff）的 qualification 从这里选。
   qualification: {}
+
+# 法定节假日和调休上班日，每年一项：closed 写放假的日子，workdays 写调休
+# 上班的周末，一段日子用两个点连起来（2026-10-01..2026-10-07）。写了
+# `holidays: closed` 或备注“节假日除外”的活动，这些日子不进日历。
+# 下面是国务院办公厅公布的 2026 年安排；以后每年照样加一项。
+holidays:
+  2026:
+    closed:
+      - 2026-01-01..2026-01-03   # 元旦
+      - 2026-02-15..2026-02-23   # 春节
+      - 2026-04-04..2026-04-06   # 清明节
+      - 2026-05-01..2026-05-05   # 劳动节
+      - 2026-06-19..2026-06-21   # 端午节
+      - 2026-09-25..2026-09-27   # 中秋节
+      - 2026-10-01..2026-10-07   # 国庆节
+    workdays: [2026-01-04, 2026-02-14, 2026-02-28, 2026-05-09, 2026-09-20, 2026-10-10]
 ",
         list(&v.service_category),
         list(&v.audience),
@@ -516,6 +532,7 @@ mod tests {
         assert_eq!(empty.base_url, demo.base_url);
         assert_eq!(empty.language, demo.language);
         assert_eq!(empty.theme, demo.theme);
+        assert_eq!(empty.holidays, demo.holidays);
         assert!(empty.search);
     }
 }

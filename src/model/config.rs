@@ -1,11 +1,12 @@
 //! `site.yaml`: the site's settings and controlled vocabularies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
 
 use super::fields::{Cx, Fields, NonEmpty};
+use super::values::Date;
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, Problem};
 use crate::load::{self, SitePaths, Value};
 
@@ -67,6 +68,8 @@ pub struct Config {
     pub strings: BTreeMap<String, String>,
     /// Whether to write the search index and page (on unless `search: false`).
     pub search: bool,
+    /// The statutory holidays and make-up working days (调休) of each year.
+    pub holidays: Holidays,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             vocabularies: Vocabularies::default(),
             strings: BTreeMap::new(),
             search: true,
+            holidays: Holidays::default(),
         }
     }
 }
@@ -219,6 +223,9 @@ impl Config {
                 }
             }
             config.search = f.opt("search", cx).unwrap_or(true);
+            if let Some(node) = f.node("holidays") {
+                config.holidays = Holidays::read(node, cx);
+            }
             f.finish(
                 &[
                     "title",
@@ -229,6 +236,7 @@ impl Config {
                     "vocabularies",
                     "strings",
                     "search",
+                    "holidays",
                 ],
                 cx,
             );
@@ -250,6 +258,171 @@ impl Config {
     pub fn link(&self, site_path: &str) -> String {
         format!("{}{}", self.base_path, site_path)
     }
+}
+
+/// The days the site declares in `site.yaml › holidays`, year by year:
+///
+/// ```yaml
+/// holidays:
+///   2026:
+///     closed: [2026-10-01..2026-10-07]     # 放假的日子，可以写一段
+///     workdays: [2026-09-20, 2026-10-10]  # 调休上班的周末
+/// ```
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Holidays {
+    /// The years declared: outside them nothing is known, so nothing is changed.
+    pub years: BTreeSet<i32>,
+    /// Days off (法定节假日和调休放假的日子).
+    pub closed: BTreeSet<Date>,
+    /// Weekend days that are working days (调休上班日).
+    pub workdays: BTreeSet<Date>,
+}
+
+/// The longest run of days one range may close: the longest holiday, the
+/// Spring Festival's, is 9 days; a month-long range is a typing slip.
+const LONGEST_RANGE: i64 = 31;
+
+impl Holidays {
+    pub fn is_closed(&self, date: Date) -> bool {
+        self.closed.contains(&date)
+    }
+
+    pub fn is_workday(&self, date: Date) -> bool {
+        self.workdays.contains(&date)
+    }
+
+    /// Every declared date, in order: the days on which a schedule can
+    /// differ from its weekly pattern.
+    pub fn dates(&self) -> impl Iterator<Item = Date> + '_ {
+        let mut all: Vec<Date> = self.closed.iter().chain(&self.workdays).copied().collect();
+        all.sort_unstable();
+        all.into_iter()
+    }
+
+    fn read(node: &load::Node, cx: &mut Cx) -> Holidays {
+        let mut out = Holidays::default();
+        let Some(years) = node.as_map() else {
+            cx.push(
+                cx.at(node, "E-HOLIDAYS-NOT-MAP")
+                    .arg("found", crate::messages::key(node.kind_name()))
+                    .with_hint("H-HOLIDAYS-SHAPE"),
+            );
+            return out;
+        };
+        for (key, value) in years {
+            let year = key
+                .name
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y));
+            let Some(year) = year else {
+                cx.push(
+                    cx.at_pos(key.pos, "E-HOLIDAYS-YEAR")
+                        .with_len(key.name.chars().count())
+                        .arg("value", key.name.as_str())
+                        .with_hint("H-HOLIDAYS-SHAPE"),
+                );
+                continue;
+            };
+            out.years.insert(year);
+            let prefix = format!("holidays.{year}");
+            let Some(mut f) = Fields::of(value, &prefix, cx) else {
+                continue;
+            };
+            for (list, closed) in [("closed", true), ("workdays", false)] {
+                let Some(entries) = f.node(list) else {
+                    continue;
+                };
+                let entries: Vec<&load::Node> = match &entries.value {
+                    Value::Seq(items) => items.iter().collect(),
+                    _ => vec![entries],
+                };
+                for entry in entries {
+                    let Some((first, last)) = date_range(entry, year, cx) else {
+                        continue;
+                    };
+                    let (mine, other) = if closed {
+                        (&mut out.closed, &out.workdays)
+                    } else {
+                        (&mut out.workdays, &out.closed)
+                    };
+                    for n in first.day_number()..=last.day_number() {
+                        let date = Date::from_day_number(n);
+                        if !closed && date.weekday().index() < 5 {
+                            // A make-up working day is a weekend day; a
+                            // weekday here is a slip of the pen.
+                            cx.push(
+                                Diagnostic::warning(
+                                    cx.file,
+                                    entry.pos,
+                                    "W-HOLIDAYS-WORKDAY-WEEKDAY",
+                                )
+                                .with_len(entry.len as usize)
+                                .arg("date", date.to_string())
+                                .with_hint("H-HOLIDAYS-WORKDAY-WEEKDAY"),
+                            );
+                        }
+                        if other.contains(&date) {
+                            cx.push(
+                                cx.at(entry, "E-HOLIDAYS-BOTH")
+                                    .arg("date", date.to_string())
+                                    .with_hint("H-HOLIDAYS-BOTH"),
+                            );
+                        } else {
+                            mine.insert(date);
+                        }
+                    }
+                }
+            }
+            f.finish(&["closed", "workdays"], cx);
+        }
+        out
+    }
+}
+
+/// One entry of a `closed` or `workdays` list: a date, or a range of dates
+/// `2026-10-01..2026-10-07` (also written with `~`, `～` or `至`) that starts
+/// in `year`.
+fn date_range(node: &load::Node, year: i32, cx: &mut Cx) -> Option<(Date, Date)> {
+    let text = match &node.value {
+        Value::Str(s) => s.trim().to_string(),
+        _ => node.shown(),
+    };
+    let ends: Vec<&str> = ["..", "~", "～", "至", "到"]
+        .iter()
+        .find_map(|sep| text.split_once(sep))
+        .map_or(vec![text.as_str()], |(a, b)| vec![a, b]);
+    let dates: Option<Vec<Date>> = ends.iter().map(|e| Date::parse(e.trim())).collect();
+    let Some(dates) = dates else {
+        cx.push(
+            cx.at(node, "E-HOLIDAYS-DATE")
+                .arg("value", node.shown())
+                .with_hint("H-HOLIDAYS-DATE"),
+        );
+        return None;
+    };
+    let (first, last) = (dates[0], *dates.last().unwrap_or(&dates[0]));
+    if first.year != year {
+        cx.push(
+            cx.at(node, "E-HOLIDAYS-OTHER-YEAR")
+                .arg("value", node.shown())
+                .arg("year", year.to_string())
+                .arg("actual", first.year.to_string())
+                .with_hint("H-HOLIDAYS-OTHER-YEAR"),
+        );
+        return None;
+    }
+    let span = last.day_number() - first.day_number();
+    if !(0..LONGEST_RANGE).contains(&span) {
+        cx.push(
+            cx.at(node, "E-HOLIDAYS-RANGE")
+                .arg("value", node.shown())
+                .with_hint("H-HOLIDAYS-RANGE"),
+        );
+        return None;
+    }
+    Some((first, last))
 }
 
 /// `https://example.org/sub` → (`https://example.org/sub/`, `/sub/`).
@@ -315,5 +488,50 @@ mod tests {
                     .iter()
                     .any(|(n, v)| *n == "close" && *v == "theme".into())
         );
+    }
+
+    #[test]
+    fn holidays_are_read_year_by_year_with_ranges() {
+        let mut d = Diagnostics::new();
+        let c = Config::parse(
+            "title: 站\nholidays:\n  2026:\n    closed: [2026-10-01..2026-10-07, 2026-06-19 ~ 2026-06-21]\n    workdays: [2026-09-20, 2026-10-10]\n",
+            "site.yaml",
+            &mut d,
+        );
+        assert_eq!(d.iter().count(), 0, "{:?}", d.iter().collect::<Vec<_>>());
+        let h = &c.holidays;
+        assert_eq!(h.years.iter().copied().collect::<Vec<_>>(), [2026]);
+        assert_eq!(h.closed.len(), 10);
+        assert!(h.is_closed(Date::parse("2026-10-07").unwrap()));
+        assert!(!h.is_closed(Date::parse("2026-10-08").unwrap()));
+        assert!(h.is_workday(Date::parse("2026-10-10").unwrap()));
+        assert_eq!(h.dates().count(), 12);
+    }
+
+    #[test]
+    fn holiday_mistakes_are_found_where_they_are() {
+        let mut d = Diagnostics::new();
+        let text = "title: 站\nholidays:\n  二〇二六:\n    closed: [2026-10-01]\n  2026:\n    closed: [2026-10-01, 2026-10-1x, 2027-01-01, 2026-10-07..2026-10-01]\n    workdays: [2026-10-01, 2026-10-09]\n    wokdays: []\n";
+        let c = Config::parse(text, "site.yaml", &mut d);
+        let found: Vec<(&str, Pos)> = d.iter().map(|x| (x.code, x.pos)).collect();
+        assert_eq!(
+            found,
+            [
+                ("E-HOLIDAYS-YEAR", Pos::new(3, 3)),
+                ("E-HOLIDAYS-DATE", Pos::new(6, 26)),
+                ("E-HOLIDAYS-OTHER-YEAR", Pos::new(6, 38)),
+                ("E-HOLIDAYS-RANGE", Pos::new(6, 50)),
+                ("W-HOLIDAYS-WORKDAY-WEEKDAY", Pos::new(7, 16)),
+                ("E-HOLIDAYS-BOTH", Pos::new(7, 16)),
+                ("W-HOLIDAYS-WORKDAY-WEEKDAY", Pos::new(7, 28)),
+                ("W-FIELD-UNKNOWN-IN", Pos::new(8, 5)),
+            ]
+        );
+        // What could be read is kept.
+        assert_eq!(c.holidays.closed.len(), 1);
+        assert_eq!(c.holidays.workdays.len(), 1);
+        let mut d = Diagnostics::new();
+        Config::parse("holidays: [2026-10-01]\n", "site.yaml", &mut d);
+        assert!(d.iter().any(|x| x.code == "E-HOLIDAYS-NOT-MAP"));
     }
 }

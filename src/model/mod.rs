@@ -6,6 +6,7 @@
 pub mod config;
 pub mod fields;
 mod parse;
+pub mod recurrence;
 pub mod schema;
 pub mod values;
 
@@ -130,12 +131,40 @@ pub struct AliasRef {
 }
 
 /// Opening hours and service sessions: weekly on some days, or once on a date.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Session {
     pub days: Vec<Weekday>,
     pub date: Option<Date>,
     pub time: Option<TimeRange>,
     pub note: Option<String>,
+    /// `closed` (not held on statutory holidays) or `open`, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holidays: Option<String>,
+    /// A one-off session held instead of the regular session of its day.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replaces: bool,
+    /// Where the session's entry starts, for warnings about it.
+    #[serde(skip)]
+    pub pos: crate::diagnostics::Pos,
+}
+
+/// Notes that say a session is not held on statutory holidays.
+const HOLIDAY_CLOSED_NOTES: [&str; 4] = ["节假日除外", "节假日休息", "节假日不开放", "节假日暂停"];
+
+impl Session {
+    /// Whether the session is not held on the site's statutory holidays:
+    /// `holidays: closed`, or a note that says so (`节假日除外`,
+    /// `法定节假日休息`); `holidays: open` keeps it on holidays whatever the
+    /// note says.
+    pub fn closed_on_holidays(&self) -> bool {
+        match self.holidays.as_deref() {
+            Some(written) => written == "closed",
+            None => self
+                .note
+                .as_deref()
+                .is_some_and(|n| HOLIDAY_CLOSED_NOTES.iter().any(|p| n.contains(p))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -164,6 +193,9 @@ pub struct Station {
     pub pilot: bool,
     pub mascot: Option<String>,
     pub opening_hours: Vec<Session>,
+    /// Whose hours a make-up working day (调休上班日) keeps: that weekday's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub makeup_days: Option<Weekday>,
     pub spaces: Vec<Space>,
     pub staff: Vec<Staff>,
 }
@@ -178,6 +210,9 @@ pub struct Service {
     pub location: Option<String>,
     pub online: bool,
     pub schedule: Vec<Session>,
+    /// Whose sessions a make-up working day (调休上班日) holds: that weekday's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub makeup_days: Option<Weekday>,
     pub how_to_apply: Vec<String>,
     pub contact: Option<String>,
     pub status: String,
@@ -362,4 +397,7 @@ pub mod choices {
     pub const ORG_STAGE: &[&str] = &["incubating", "filed", "registered"];
     pub const COURSE_FORMAT: &[&str] = &["online", "offline", "blended"];
     pub const PROJECT_STATUS: &[&str] = &["planned", "running", "done"];
+    pub const SESSION_HOLIDAYS: &[&str] = &["closed", "open"];
+    /// The weekdays whose schedule a make-up working day can follow.
+    pub const MAKEUP_DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri"];
 }

@@ -2,6 +2,7 @@
 
 use super::config::Config;
 use super::fields::{Cx, Fields, FromNode, NonEmpty, one_of};
+use super::recurrence;
 use super::values::{FileRef, Num, Ref, is_valid_id, resolve_relative};
 use super::*;
 use crate::diagnostics::{Diagnostic, Pos, Problem};
@@ -510,6 +511,14 @@ fn sessions(f: &mut Fields, key: &str, cx: &mut Cx) -> Vec<Session> {
             let date = g.opt("date", cx);
             let time = g.req("time", "time: \"09:00-11:30\"", cx);
             let note = g.opt("note", cx);
+            let holidays = choice(
+                g,
+                "holidays",
+                choices::SESSION_HOLIDAYS,
+                "ui.what-session-holidays",
+                cx,
+            );
+            let replaces = g.opt("replaces", cx).unwrap_or(false);
             if days.is_empty() && date.is_none() {
                 // A `days` or `date` written wrong is reported as such, not
                 // also as missing.
@@ -526,10 +535,44 @@ fn sessions(f: &mut Fields, key: &str, cx: &mut Cx) -> Vec<Session> {
                 date,
                 time,
                 note,
+                holidays,
+                replaces,
+                pos: g.pos(),
             })
         },
-        &["days", "date", "time", "note"],
+        &["days", "date", "time", "note", "holidays", "replaces"],
     )
+}
+
+/// `makeup_days` of a station or service: the weekday whose schedule a
+/// make-up working day follows.
+fn makeup_days(f: &mut Fields, cx: &mut Cx) -> Option<Weekday> {
+    let code = choice(
+        f,
+        "makeup_days",
+        choices::MAKEUP_DAYS,
+        "ui.what-makeup-days",
+        cx,
+    )?;
+    Weekday::ALL.into_iter().find(|d| d.code() == code)
+}
+
+/// Reads a schedule and checks how its sessions meet (see
+/// [`recurrence::check`]).
+fn schedule(
+    f: &mut Fields,
+    key: &str,
+    config: &Config,
+    makeup: Option<Weekday>,
+    cx: &mut Cx,
+) -> Vec<Session> {
+    let list = sessions(f, key, cx);
+    let rules = recurrence::Rules {
+        holidays: &config.holidays,
+        makeup,
+    };
+    recurrence::check(&list, rules, cx);
+    list
 }
 
 fn station(f: &mut Fields, config: &Config, cx: &mut Cx, known: &mut Vec<&str>) -> Station {
@@ -543,9 +586,11 @@ fn station(f: &mut Fields, config: &Config, cx: &mut Cx, known: &mut Vec<&str>) 
         "pilot",
         "mascot",
         "opening_hours",
+        "makeup_days",
         "spaces",
         "staff",
     ]);
+    let makeup = makeup_days(f, cx);
     Station {
         street: f.opt("street", cx),
         community: f.opt("community", cx),
@@ -555,7 +600,8 @@ fn station(f: &mut Fields, config: &Config, cx: &mut Cx, known: &mut Vec<&str>) 
         established: f.opt("established", cx),
         pilot: f.opt("pilot", cx).unwrap_or(false),
         mascot: f.opt("mascot", cx),
-        opening_hours: sessions(f, "opening_hours", cx),
+        opening_hours: schedule(f, "opening_hours", config, makeup, cx),
+        makeup_days: makeup,
         spaces: groups(
             f,
             "spaces",
@@ -609,6 +655,7 @@ fn service(
         "location",
         "online",
         "schedule",
+        "makeup_days",
         "how_to_apply",
         "contact",
         "status",
@@ -664,6 +711,7 @@ fn service(
             None
         }
     };
+    let makeup = makeup_days(f, cx);
     Service {
         station,
         category: category.unwrap_or_default(),
@@ -678,7 +726,8 @@ fn service(
         fee: f.opt("fee", cx),
         location: f.opt("location", cx),
         online: f.opt("online", cx).unwrap_or(false),
-        schedule: sessions(f, "schedule", cx),
+        schedule: schedule(f, "schedule", config, makeup, cx),
+        makeup_days: makeup,
         how_to_apply: f.list("how_to_apply", cx),
         contact: f.opt("contact", cx),
         status: choice(

@@ -155,6 +155,17 @@ const COURSE_FORMAT: &[(&str, &str)] = &[
     ("offline", "线下"),
     ("blended", "线上线下结合"),
 ];
+const SESSION_HOLIDAYS: &[(&str, &str)] = &[
+    ("closed", "法定节假日不举行"),
+    ("open", "法定节假日照常举行"),
+];
+const MAKEUP_DAYS: &[(&str, &str)] = &[
+    ("mon", "按周一的安排"),
+    ("tue", "按周二的安排"),
+    ("wed", "按周三的安排"),
+    ("thu", "按周四的安排"),
+    ("fri", "按周五的安排"),
+];
 const PROJECT_STATUS: &[(&str, &str)] = &[
     ("planned", "筹备中"),
     ("running", "进行中"),
@@ -206,7 +217,20 @@ const SESSION: &[Field] = &[
     .required()
     .example("\"09:00-11:30\""),
     field("note", "如：节假日除外。", Shape::Text).example("节假日除外"),
+    field(
+        "holidays",
+        "法定节假日（site.yaml 里写的放假日）是否举行；备注写了“节假日除外”也算不举行。",
+        Shape::Choice(SESSION_HOLIDAYS),
+    ),
+    field(
+        "replaces",
+        "单次活动代替当天的常规活动时写 true，日历里不会出现两场。",
+        Shape::YesNo,
+    ),
 ];
+
+const MAKEUP_HELP: &str =
+    "调休上班日（site.yaml 里写的 workdays）按星期几的安排；不写就和平常的周末一样。";
 
 const SPACE: &[Field] = &[
     field("name", "场地的名称。", Shape::Text)
@@ -248,6 +272,7 @@ const STATION: &[Field] = &[
         "每周开放的日子和时间。",
         Shape::Group(SESSION),
     ),
+    field("makeup_days", MAKEUP_HELP, Shape::Choice(MAKEUP_DAYS)),
     field("spaces", "站里的场地。", Shape::Group(SPACE)),
     field("staff", "站里的社工和工作人员。", Shape::Group(STAFF)),
 ];
@@ -283,6 +308,7 @@ const SERVICE: &[Field] = &[
         "每周的时间，或单次活动的日期。",
         Shape::Group(SESSION),
     ),
+    field("makeup_days", MAKEUP_HELP, Shape::Choice(MAKEUP_DAYS)),
     field("how_to_apply", "居民怎样申请，按顺序写。", Shape::TextList)
         .example("[电话预约, 到站登记]"),
     field("contact", "咨询这项服务的电话，写在引号里。", Shape::Phone)
@@ -557,6 +583,8 @@ mod tests {
         assert_eq!(codes(ORG_STAGE), choices::ORG_STAGE);
         assert_eq!(codes(COURSE_FORMAT), choices::COURSE_FORMAT);
         assert_eq!(codes(PROJECT_STATUS), choices::PROJECT_STATUS);
+        assert_eq!(codes(SESSION_HOLIDAYS), choices::SESSION_HOLIDAYS);
+        assert_eq!(codes(MAKEUP_DAYS), choices::MAKEUP_DAYS);
         assert_eq!(
             explain(SERVICE_STATUS),
             "active 正常开展、paused 暂停、ended 已结束"

@@ -168,6 +168,11 @@ impl<'p, 'a> PageContext<'p, 'a> {
             "services_url",
             &self.config.link(&format!("services/{}/", v.item(i).id)),
         );
+        let opening = v
+            .item(i)
+            .station()
+            .and_then(|st| super::opening::data(st, &self.config.holidays, self.strings));
+        self.cx.insert("opening_data", &opening);
         "station.html"
     }
 

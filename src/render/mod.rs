@@ -13,6 +13,7 @@
 mod chart;
 mod context;
 mod jsonld;
+mod opening;
 mod plan;
 mod qr;
 pub mod theme;

@@ -28,6 +28,17 @@
 //! * **One-off sessions** (`date`) are single events on that date. A session
 //!   with both `date` and `days` is one event on the date, as the theme shows
 //!   it.
+//! * **Holidays and make-up working days** (`site.yaml › holidays`, see
+//!   [`recurrence`]): a weekly session that is not held on statutory
+//!   holidays gets an EXDATE for each declared holiday its rule falls on; a
+//!   make-up working day that follows another weekday's schedule
+//!   (`makeup_days`) is an EXDATE of the sessions of its own weekday and an
+//!   RDATE of the weekly sessions of that weekday. Only declared days from
+//!   the event's DTSTART on are listed.
+//! * **Replacing sessions.** A one-off session with `replaces: true` is
+//!   written as an override of the regular event's instance on its day:
+//!   the regular event's UID with RECURRENCE-ID, so a calendar shows one
+//!   event that day, not two.
 //! * **Opening hours** of the station become recurring events named
 //!   `<station>开放时间` in the station's calendar (not in the services'),
 //!   marked TRANSP:TRANSPARENT so that they never show the reader as busy.
@@ -46,7 +57,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::link::Reads;
-use crate::model::{Date, Item, Kind, Service, Session, TimeRange, Weekday};
+use crate::model::recurrence::{self, Repeat, Replaced, Rules, days_of, first_on_or_after, repeat};
+use crate::model::{Date, Item, Kind, Service, Session, TimeRange};
 
 /// The file name of a calendar, beside the page it belongs to.
 pub const FILE: &str = "calendar.ics";
@@ -194,13 +206,66 @@ fn anchor(own: Option<&Item>, station: Option<&Item>) -> Date {
         .unwrap_or(PILOT_START)
 }
 
+/// When one session's event is held, as the calendar writes it.
+struct Timing {
+    /// The part of the UID after the item (see [`session_keys`]).
+    key: String,
+    /// The first day: the session's date, or the first day its pattern holds.
+    start: Date,
+    rule: Option<String>,
+    /// Days its pattern falls on that it is not held (holidays, make-up days).
+    except: Vec<Date>,
+    /// Days it is held on beyond its pattern (make-up days).
+    extra: Vec<Date>,
+    /// For a session held instead of a regular one: the local start of the
+    /// regular instance it overrides.
+    overrides: Option<String>,
+}
+
+/// How session `k` of `sessions` is written: its own recurring or single
+/// event, or an override (RECURRENCE-ID) of the regular session it replaces.
+fn timing(sessions: &[Session], keys: &[String], k: usize, anchor: Date, rules: Rules) -> Timing {
+    let session = &sessions[k];
+    let pattern_start = |r: &Repeat| first_on_or_after(r, anchor);
+    if let Some(r) = repeat(session) {
+        let start = pattern_start(&r);
+        let (except, extra) = rules.exceptions(session, &r, start);
+        return Timing {
+            key: keys[k].clone(),
+            start,
+            rule: Some(rrule(&r)),
+            except,
+            extra,
+            overrides: None,
+        };
+    }
+    let date = session.date.unwrap_or(anchor);
+    // Only an instance the regular event has (on or after its start) can be
+    // overridden; otherwise the session stands as an event of its own.
+    let target = match recurrence::replaced(sessions, k, rules) {
+        Some(Replaced::Session(j)) => sessions[j]
+            .time
+            .zip(repeat(&sessions[j]))
+            .filter(|(_, r)| pattern_start(r) <= date)
+            .map(|(time, _)| (j, time)),
+        _ => None,
+    };
+    Timing {
+        key: keys[target.map_or(k, |(j, _)| j)].clone(),
+        start: date,
+        rule: None,
+        except: Vec::new(),
+        extra: Vec::new(),
+        overrides: target.map(|(_, time)| local(date, time.start.0)),
+    }
+}
+
 /// One event, ready to be written.
 struct Event<'a> {
     uid: String,
     stamp: Date,
-    session: &'a Session,
+    timing: Timing,
     time: TimeRange,
-    anchor: Date,
     summary: &'a str,
     location: &'a str,
     description: String,
@@ -210,26 +275,36 @@ struct Event<'a> {
 
 impl Event<'_> {
     fn write(&self, ics: &mut Ics) {
-        let (start, rule) = match repeat(self.session) {
-            Some(repeat) => (
-                first_on_or_after(&repeat, self.anchor),
-                Some(repeat.rrule()),
-            ),
-            None => (self.session.date.unwrap_or(self.anchor), None),
+        let t = &self.timing;
+        let at = |dates: &[Date]| {
+            dates
+                .iter()
+                .map(|&d| local(d, self.time.start.0))
+                .collect::<Vec<_>>()
+                .join(",")
         };
         ics.line("BEGIN:VEVENT");
         ics.text("UID", &self.uid);
         ics.line(&format!("DTSTAMP:{}", utc_midnight(self.stamp)));
+        if let Some(instance) = &t.overrides {
+            ics.line(&format!("RECURRENCE-ID;TZID={TZID}:{instance}"));
+        }
         ics.line(&format!(
             "DTSTART;TZID={TZID}:{}",
-            local(start, self.time.start.0)
+            local(t.start, self.time.start.0)
         ));
         ics.line(&format!(
             "DTEND;TZID={TZID}:{}",
-            local(start, self.time.end.0)
+            local(t.start, self.time.end.0)
         ));
-        if let Some(rule) = rule {
+        if let Some(rule) = &t.rule {
             ics.line(&format!("RRULE:{rule}"));
+        }
+        if !t.except.is_empty() {
+            ics.line(&format!("EXDATE;TZID={TZID}:{}", at(&t.except)));
+        }
+        if !t.extra.is_empty() {
+            ics.line(&format!("RDATE;TZID={TZID}:{}", at(&t.extra)));
         }
         ics.text("SUMMARY", self.summary);
         if !self.location.is_empty() {
@@ -278,15 +353,19 @@ fn service_events(r: &Reads, i: usize, host: &str, labels: &Labels) -> String {
         about.push(format!("{}：{contact}", labels.contact));
     }
     let keys = session_keys(&service.schedule);
+    let rules = Rules {
+        holidays: &r.config().holidays,
+        makeup: service.makeup_days,
+    };
     let mut ics = Ics::with_capacity(service.schedule.len() * 1024);
-    for (session, key) in service.schedule.iter().zip(&keys) {
+    for (k, session) in service.schedule.iter().enumerate() {
         let Some(time) = session.time else { continue };
+        let timing = timing(&service.schedule, &keys, k, anchor, rules);
         Event {
-            uid: format!("{}/{key}@{host}", item.key),
+            uid: format!("{}/{}@{host}", item.key, timing.key),
             stamp: anchor,
-            session,
+            timing,
             time,
-            anchor,
             summary: &item.meta.title,
             location: &location,
             description: describe(session, &about),
@@ -319,15 +398,19 @@ fn opening_hours_events(r: &Reads, s: usize, host: &str, labels: &Labels) -> Str
         about.push(format!("{}：{phone}", labels.phone));
     }
     let keys = session_keys(&station.opening_hours);
+    let rules = Rules {
+        holidays: &r.config().holidays,
+        makeup: station.makeup_days,
+    };
     let mut ics = Ics::with_capacity(station.opening_hours.len() * 768);
-    for (session, key) in station.opening_hours.iter().zip(&keys) {
+    for (k, session) in station.opening_hours.iter().enumerate() {
         let Some(time) = session.time else { continue };
+        let timing = timing(&station.opening_hours, &keys, k, anchor, rules);
         Event {
-            uid: format!("{}/_hours/{key}@{host}", item.id),
+            uid: format!("{}/_hours/{}@{host}", item.id, timing.key),
             stamp: anchor,
-            session,
+            timing,
             time,
-            anchor,
             summary: &summary,
             location: &location,
             description: describe(session, &about),
@@ -424,135 +507,25 @@ fn session_keys(sessions: &[Session]) -> Vec<String> {
         .collect()
 }
 
-/// The days of a session, in week order, each once.
-fn days_of(days: &[Weekday]) -> Vec<Weekday> {
-    let mut days = days.to_vec();
-    days.sort();
-    days.dedup();
-    days
-}
-
-/// How a session repeats.
-#[derive(Debug, Clone, PartialEq)]
-enum Repeat {
-    /// Every week on these days.
-    Weekly(Vec<Weekday>),
-    /// Every month on this weekday of these weeks (1..=5, or -1 for the last).
-    Monthly(Weekday, Vec<i8>),
-}
-
-impl Repeat {
-    fn rrule(&self) -> String {
-        match self {
-            Repeat::Weekly(days) => format!(
-                "FREQ=WEEKLY;BYDAY={}",
-                days.iter()
-                    .map(|d| BYDAY[d.index()])
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            Repeat::Monthly(day, weeks) => format!(
-                "FREQ=MONTHLY;BYDAY={}",
-                weeks
-                    .iter()
-                    .map(|w| format!("{w}{}", BYDAY[day.index()]))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        }
+/// The RRULE of a pattern.
+fn rrule(repeat: &Repeat) -> String {
+    match repeat {
+        Repeat::Weekly(days) => format!(
+            "FREQ=WEEKLY;BYDAY={}",
+            days.iter()
+                .map(|d| BYDAY[d.index()])
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        Repeat::Monthly(day, weeks) => format!(
+            "FREQ=MONTHLY;BYDAY={}",
+            weeks
+                .iter()
+                .map(|w| format!("{w}{}", BYDAY[day.index()]))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
     }
-
-    fn matches(&self, date: Date) -> bool {
-        let day = date.weekday();
-        match self {
-            Repeat::Weekly(days) => days.contains(&day),
-            Repeat::Monthly(wanted, weeks) => {
-                let from_start = (date.day as i8 - 1) / 7 + 1;
-                let last = date.add_days(7).month != date.month;
-                *wanted == day && weeks.iter().any(|&w| w == from_start || (w == -1 && last))
-            }
-        }
-    }
-}
-
-/// How `session` repeats; None for a one-off session.
-fn repeat(session: &Session) -> Option<Repeat> {
-    if session.date.is_some() || session.days.is_empty() {
-        return None;
-    }
-    let days = days_of(&session.days);
-    let monthly = session
-        .note
-        .as_deref()
-        .and_then(|note| monthly_weeks(note, &days));
-    Some(match monthly {
-        Some(weeks) => Repeat::Monthly(days[0], weeks),
-        None => Repeat::Weekly(days),
-    })
-}
-
-/// The weeks of the month named by a note such as `每月第一、第三个周四` or
-/// `每月最后一个周二`, when its weekday is the session's only day.
-fn monthly_weeks(note: &str, days: &[Weekday]) -> Option<Vec<i8>> {
-    let [day] = days else { return None };
-    let start = note.find("每月")? + "每月".len();
-    let mut rest = &note[start..];
-    let mut weeks: Vec<i8> = Vec::new();
-    loop {
-        let week = if eat(&mut rest, "最后") {
-            eat(&mut rest, "一");
-            -1
-        } else {
-            eat(&mut rest, "第");
-            let c = rest.chars().next()?;
-            let n = match "一二三四五".chars().position(|x| x == c) {
-                Some(p) => p as i8 + 1,
-                None => c.to_digit(10).filter(|d| (1..=5).contains(d))? as i8,
-            };
-            rest = &rest[c.len_utf8()..];
-            n
-        };
-        if !weeks.contains(&week) {
-            weeks.push(week);
-        }
-        eat(&mut rest, "个");
-        if !["、", "和", "及", "与", ",", "，"]
-            .iter()
-            .any(|sep| eat(&mut rest, sep))
-        {
-            break;
-        }
-    }
-    if !(eat(&mut rest, "周") || eat(&mut rest, "星期") || eat(&mut rest, "礼拜")) {
-        return None;
-    }
-    let c = rest.chars().next()?;
-    let named = match c {
-        '天' => Weekday::Sun,
-        _ => Weekday::ALL["一二三四五六日".chars().position(|x| x == c)?],
-    };
-    weeks.sort_by_key(|&w| if w < 0 { i8::MAX } else { w });
-    (named == *day).then_some(weeks)
-}
-
-/// Moves `rest` past `prefix` if it starts with it.
-fn eat(rest: &mut &str, prefix: &str) -> bool {
-    match rest.strip_prefix(prefix) {
-        Some(after) => {
-            *rest = after;
-            true
-        }
-        None => false,
-    }
-}
-
-/// The first day on or after `from` on which `repeat` holds (within a year,
-/// which always finds one for the weeks `monthly_weeks` accepts).
-fn first_on_or_after(repeat: &Repeat, from: Date) -> Date {
-    (0..366)
-        .map(|n| from.add_days(n))
-        .find(|&d| repeat.matches(d))
-        .unwrap_or(from)
 }
 
 /// A local date-time, `20261205T140000`; 24:00 is midnight of the next day.
@@ -641,6 +614,7 @@ fn fold_into(out: &mut String, line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Weekday;
     use crate::model::values::Clock;
 
     fn date(text: &str) -> Date {
@@ -662,6 +636,7 @@ mod tests {
                 end: Clock(11 * 60 + 30),
             }),
             note: note.map(str::to_string),
+            ..Session::default()
         }
     }
 
@@ -722,7 +697,7 @@ mod tests {
             Some("节假日除外"),
         );
         let r = repeat(&s).unwrap();
-        assert_eq!(r.rrule(), "FREQ=WEEKLY;BYDAY=TU,TH");
+        assert_eq!(rrule(&r), "FREQ=WEEKLY;BYDAY=TU,TH");
         // 2026-11-15 is a Sunday: the first Tuesday after it.
         assert_eq!(
             first_on_or_after(&r, date("2026-11-15")),
@@ -730,7 +705,7 @@ mod tests {
         );
         let all = weekly(&Weekday::ALL, None);
         assert_eq!(
-            repeat(&all).unwrap().rrule(),
+            rrule(&repeat(&all).unwrap()),
             "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU"
         );
         let once = Session {
@@ -743,7 +718,7 @@ mod tests {
     #[test]
     fn monthly_notes_become_monthly_rules() {
         let rule =
-            |days: &[Weekday], note: &str| repeat(&weekly(days, Some(note))).unwrap().rrule();
+            |days: &[Weekday], note: &str| rrule(&repeat(&weekly(days, Some(note))).unwrap());
         assert_eq!(
             rule(&[Weekday::Thu], "每月第一、第三个周四"),
             "FREQ=MONTHLY;BYDAY=1TH,3TH"

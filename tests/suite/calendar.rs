@@ -190,11 +190,24 @@ fn every_calendar_is_valid_icalendar() {
                 "{path}: URL of {uid}"
             );
         }
-        let mut uids: Vec<&str> = typed.iter().filter_map(|e| e.get_uid()).collect();
-        uids.sort();
-        let count = uids.len();
-        uids.dedup();
-        assert_eq!(uids.len(), count, "{path}: UIDs must be unique");
+        // An event is its UID and, for an override of one instance of a
+        // recurring event (a replacing session), its RECURRENCE-ID.
+        let mut ids: Vec<(&str, Option<&str>)> = raw_events
+            .iter()
+            .map(|e| (prop(e, "UID").unwrap_or(""), prop(e, "RECURRENCE-ID")))
+            .collect();
+        for (uid, instance) in &ids {
+            if instance.is_some() {
+                assert!(
+                    ids.contains(&(uid, None)),
+                    "{path}: the override of {uid} has no recurring event"
+                );
+            }
+        }
+        ids.sort();
+        let count = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "{path}: UIDs must be unique");
     }
 }
 

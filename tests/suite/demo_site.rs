@@ -269,11 +269,15 @@ fn every_page_is_complete_and_offline() {
             assert_eq!(html.matches("<h1").count(), 1, "one h1 in {name}");
             assert!(html.contains("href=\"#main\""), "skip link in {name}");
             // Our own scripts only, from our own site: the elderly-mode
-            // switch in <head> on every page, and search on the search page.
-            // JSON-LD is data for search engines, not a script that runs.
+            // switch in <head> on every page, search on the search page and
+            // the open-today line on station pages. JSON-LD and the
+            // station's opening data are data, not scripts that run.
             let scripts = html.matches("<script").count()
                 - html
                     .matches("<script type=\"application/ld+json\">")
+                    .count()
+                - html
+                    .matches("<script type=\"application/json\" id=\"opening-data\">")
                     .count();
             let head = &html[..html.find("</head>").expect("head")];
             assert!(
@@ -284,6 +288,20 @@ fn every_page_is_complete_and_offline() {
                 assert_eq!(scripts, 2, "{name}");
                 assert!(
                     html.contains("<script src=\"/js/search.js\" defer></script>"),
+                    "{name}"
+                );
+            } else if html.contains("id=\"opening-data\"") {
+                assert!(
+                    entry
+                        .path()
+                        .parent()
+                        .and_then(|p| p.parent())
+                        .is_some_and(|p| p.ends_with("stations")),
+                    "opening data only on station pages: {name}"
+                );
+                assert_eq!(scripts, 2, "{name}");
+                assert!(
+                    html.contains("<script src=\"/js/opening.js\" defer></script>"),
                     "{name}"
                 );
             } else {

@@ -467,3 +467,40 @@ fn changed_pages_are_announced_before_the_other_files_are_written() {
     );
     s.assert_same_as_full_build("announced");
 }
+
+#[test]
+fn a_holiday_edit_in_site_yaml_remakes_what_reads_it() {
+    let mut s = Session::new();
+    let site_yaml = s.site("site.yaml");
+    let before = std::fs::read_to_string(&site_yaml).expect("site.yaml");
+    assert!(before.contains("holidays:"), "the demo declares holidays");
+    // 2027-01-05 is a Tuesday: 惠东's visits (节假日除外) and its weekday
+    // hours (holidays: closed) are not held that day.
+    let path = s.write(
+        "site.yaml",
+        &format!("{before}  2027:\n    closed: [2027-01-05]\n"),
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        r.changed.contains(&"/stations/huidong/".to_string()),
+        "the page's opening data reads the holidays: {:?}",
+        r.changed
+    );
+    let calendar = std::fs::read_to_string(
+        s.dir
+            .path()
+            .join("live/services/huidong/kongchao-tanfang/calendar.ics"),
+    )
+    .expect("calendar");
+    assert!(
+        calendar.contains("EXDATE;TZID=Asia/Shanghai:20270105T090000"),
+        "{calendar}"
+    );
+    s.assert_same_as_full_build("holiday added");
+
+    let path = s.write("site.yaml", &before);
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("holiday removed");
+}

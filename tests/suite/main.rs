@@ -11,6 +11,7 @@ mod edit;
 mod editor;
 mod editor_files;
 mod errors;
+mod holidays;
 mod hostile;
 mod incremental;
 mod open_data;

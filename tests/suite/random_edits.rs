@@ -1651,7 +1651,7 @@ impl Run {
         let path = self.site().join("site.yaml");
         let mut settings: Mapping =
             serde_yaml::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-        let what = match self.rng.below(5) {
+        let what = match self.rng.below(6) {
             0 => {
                 let title = format!("{}社工站", phrase(&mut self.rng));
                 settings.insert(s("title"), s(&title));
@@ -1684,6 +1684,47 @@ impl Run {
                 };
                 settings.insert(s("base_url"), s(url));
                 format!("base_url {url}")
+            }
+            4 => {
+                // A day of early 2027 becomes a holiday or a make-up working
+                // day, or stops being one: calendars (EXDATE, RDATE) and
+                // station pages (their opening data) read the holidays.
+                let date = format!(
+                    "2027-{:02}-{:02}",
+                    1 + self.rng.below(3),
+                    1 + self.rng.below(28)
+                );
+                let (list, other) = if self.rng.chance(0.7) {
+                    ("closed", "workdays")
+                } else {
+                    ("workdays", "closed")
+                };
+                if settings.get(s("holidays")).is_none_or(|h| !h.is_mapping()) {
+                    settings.insert(s("holidays"), Value::Mapping(Mapping::new()));
+                }
+                let holidays = settings.get_mut(s("holidays"))?.as_mapping_mut()?;
+                let year = Value::Number(2027.into());
+                if holidays.get(&year).is_none_or(|y| !y.is_mapping()) {
+                    holidays.insert(year.clone(), Value::Mapping(Mapping::new()));
+                }
+                let days = holidays.get_mut(&year)?.as_mapping_mut()?;
+                for name in [list, other] {
+                    if days.get(s(name)).is_none_or(|l| !l.is_sequence()) {
+                        days.insert(s(name), Value::Sequence(Vec::new()));
+                    }
+                }
+                // A day in both lists is an error: take it out of the other.
+                days.get_mut(s(other))?
+                    .as_sequence_mut()?
+                    .retain(|d| d.as_str() != Some(date.as_str()));
+                let chosen = days.get_mut(s(list))?.as_sequence_mut()?;
+                if chosen.iter().any(|d| d.as_str() == Some(date.as_str())) {
+                    chosen.retain(|d| d.as_str() != Some(date.as_str()));
+                    format!("holidays: {date} no longer in {list}")
+                } else {
+                    chosen.push(s(&date));
+                    format!("holidays: {date} added to {list}")
+                }
             }
             _ => {
                 settings.insert(s("description"), s(&sentence(&mut self.rng)));

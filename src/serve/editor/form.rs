@@ -230,7 +230,7 @@ mod tests {
             .iter()
             .filter_map(|m| m["widget"]["type"].as_str())
             .collect();
-        assert_eq!(types, ["days", "date", "time", "text"]);
+        assert_eq!(types, ["days", "date", "time", "text", "choice", "yesno"]);
     }
 
     #[test]
