@@ -67,6 +67,11 @@ pub struct Config {
     pub strings: BTreeMap<String, String>,
     /// Whether to write the search index and page (on unless `search: false`).
     pub search: bool,
+    /// Built to be opened from disk (`zhan build --for-disk`, `zhan pack`):
+    /// links to folders end in `index.html`, the search index is loaded as
+    /// scripts (browsers refuse `fetch` on `file://`), and `说明.html` is
+    /// written. Not a site.yaml setting: the same site is built both ways.
+    pub for_disk: bool,
 }
 
 impl Default for Config {
@@ -81,6 +86,7 @@ impl Default for Config {
             vocabularies: Vocabularies::default(),
             strings: BTreeMap::new(),
             search: true,
+            for_disk: false,
         }
     }
 }
