@@ -17,11 +17,17 @@
 
 /// Attributes holding a URL (or, for `srcset`, a list of them).
 fn is_url_attribute(name: &[u8]) -> bool {
-    let name = name.to_ascii_lowercase();
-    matches!(
-        name.as_slice(),
-        b"href" | b"src" | b"action" | b"formaction" | b"poster" | b"srcset" | b"xlink:href"
-    ) || name.starts_with(b"data-")
+    const NAMES: [&[u8]; 7] = [
+        b"href",
+        b"src",
+        b"action",
+        b"formaction",
+        b"poster",
+        b"srcset",
+        b"xlink:href",
+    ];
+    NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+        || name.len() > 5 && name[..5].eq_ignore_ascii_case(b"data-")
 }
 
 /// The address of `target` (a site path such as `services/huidong/x/`,
@@ -29,10 +35,17 @@ fn is_url_attribute(name: &[u8]) -> bool {
 /// or `#fragment`) as seen from the page written at `page` (an output path
 /// such as `stations/huidong/index.html`).
 pub fn relative(page: &str, target: &str, disk: bool) -> String {
+    let mut out = String::with_capacity(target.len() + 12);
+    push_relative(&mut out, page, target, disk);
+    out
+}
+
+/// [`relative`], appended to `out` (every page has a hundred links or
+/// more: no allocation per link).
+fn push_relative(out: &mut String, page: &str, target: &str, disk: bool) {
     let split = target.find(['?', '#']).unwrap_or(target.len());
     let (path, suffix) = target.split_at(split);
     let page_dir = page.rfind('/').map_or("", |i| &page[..=i]);
-    let page_dirs: Vec<&str> = page_dir.split_terminator('/').collect();
     let (target_dir, file) = match path.rfind('/') {
         Some(i) => (&path[..=i], &path[i + 1..]),
         None => ("", path),
@@ -46,30 +59,37 @@ pub fn relative(page: &str, target: &str, disk: bool) -> String {
     let same_page = page_dir == target_dir
         && (page[page_dir.len()..] == *file || file.is_empty() && page.ends_with("index.html"));
     if same_page && suffix.starts_with('#') {
-        return suffix.to_string();
+        out.push_str(suffix);
+        return;
     }
-    let target_dirs: Vec<&str> = target_dir.split_terminator('/').collect();
-    let common = page_dirs
-        .iter()
-        .zip(&target_dirs)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut out = String::with_capacity(target.len() + 3 * page_dirs.len());
-    for _ in common..page_dirs.len() {
+    // The folders both are in, and the bytes they take in `target_dir`.
+    let (mut common, mut common_len) = (0, 0);
+    for (a, b) in page_dir
+        .split_terminator('/')
+        .zip(target_dir.split_terminator('/'))
+    {
+        if a != b {
+            break;
+        }
+        common += 1;
+        common_len += a.len() + 1;
+    }
+    let ups = page_dir.matches('/').count() - common;
+    for _ in 0..ups {
         out.push_str("../");
     }
-    for dir in &target_dirs[common..] {
-        out.push_str(dir);
-        out.push('/');
-    }
+    let start = out.len();
+    out.push_str(&target_dir[common_len..]);
     out.push_str(file);
     // `a:b/` would read as a scheme; `` as this very page.
-    let first = out.split('/').next().unwrap_or_default();
-    if out.is_empty() || first.contains(':') {
-        out.insert_str(0, "./");
+    if ups == 0 {
+        let rest = &out[start..];
+        let first = rest.split('/').next().unwrap_or_default();
+        if rest.is_empty() || first.contains(':') {
+            out.insert_str(start, "./");
+        }
     }
     out.push_str(suffix);
-    out
 }
 
 /// Copies the page `html`, written at `page`, into `out` with every URL
@@ -80,6 +100,7 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str, disk: bool, out: &mu
     let pattern = format!("=\"{base_path}");
     let finder = memchr::memmem::Finder::new(pattern.as_bytes());
     let mut copied = 0;
+    let mut link = String::new();
     for hit in finder.find_iter(html) {
         if hit < copied {
             continue;
@@ -103,28 +124,42 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str, disk: bool, out: &mu
             continue;
         };
         out.extend_from_slice(&html[copied..start]);
+        let cx = Cx {
+            page,
+            base_path,
+            disk,
+        };
         if html[name_start..hit].eq_ignore_ascii_case(b"srcset") {
-            push_srcset(out, value, page, base_path, disk);
+            push_srcset(out, value, &cx, &mut link);
         } else {
-            push_url(out, value, page, base_path, disk);
+            push_url(out, value, &cx, &mut link);
         }
         copied = end;
     }
     out.extend_from_slice(&html[copied..]);
 }
 
-fn push_url(out: &mut Vec<u8>, value: &str, page: &str, base_path: &str, disk: bool) {
-    match value.strip_prefix(base_path) {
+/// Where the links of a page are made relative from.
+struct Cx<'a> {
+    page: &'a str,
+    base_path: &'a str,
+    disk: bool,
+}
+
+fn push_url(out: &mut Vec<u8>, value: &str, cx: &Cx, link: &mut String) {
+    match value.strip_prefix(cx.base_path) {
         // `//host/…` is another site, written without its scheme.
-        Some(target) if !(base_path == "/" && target.starts_with('/')) => {
-            out.extend_from_slice(relative(page, target, disk).as_bytes());
+        Some(target) if !(cx.base_path == "/" && target.starts_with('/')) => {
+            link.clear();
+            push_relative(link, cx.page, target, cx.disk);
+            out.extend_from_slice(link.as_bytes());
         }
         _ => out.extend_from_slice(value.as_bytes()),
     }
 }
 
 /// `srcset="/a.jpg 1x, /b.jpg 2x"`: each candidate's URL.
-fn push_srcset(out: &mut Vec<u8>, value: &str, page: &str, base_path: &str, disk: bool) {
+fn push_srcset(out: &mut Vec<u8>, value: &str, cx: &Cx, link: &mut String) {
     for (n, candidate) in value.split(',').enumerate() {
         if n > 0 {
             out.push(b',');
@@ -132,7 +167,7 @@ fn push_srcset(out: &mut Vec<u8>, value: &str, page: &str, base_path: &str, disk
         let trimmed = candidate.trim_start();
         out.extend_from_slice(&candidate.as_bytes()[..candidate.len() - trimmed.len()]);
         let url_end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
-        push_url(out, &trimmed[..url_end], page, base_path, disk);
+        push_url(out, &trimmed[..url_end], cx, link);
         out.extend_from_slice(&trimmed.as_bytes()[url_end..]);
     }
 }
