@@ -57,7 +57,17 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
         #[arg(long)]
+        for_disk: bool,
+        #[arg(long)]
         timings: bool,
+    },
+    Pack {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        drafts: bool,
+        #[arg(long)]
+        base_url: Option<String>,
     },
     Serve {
         #[arg(long, default_value_t = 1111)]
@@ -332,6 +342,49 @@ struct ServeArgs {
     timings: bool,
 }
 
+/// `zhan pack`: builds the site for disk and zips it (`pipeline::pack`).
+fn pack(
+    root: PathBuf,
+    output: Option<PathBuf>,
+    drafts: bool,
+    base_url: Option<String>,
+    printer: Printer,
+) -> ExitCode {
+    let dest = output.unwrap_or_else(|| root.join("离线网站.zip"));
+    let options = Options {
+        output: None,
+        drafts,
+        base_url,
+        ..Options::new(root)
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (report, zipped) = pipeline::pack(&options, &dest, now);
+    let built = report_build(printer, &report, "build");
+    match zipped {
+        None => built,
+        Some(Ok(packed)) => {
+            eprintln!(
+                "{}",
+                messages::text(
+                    "ui.packed",
+                    &[
+                        ("file", Arg::from(packed.zip.display().to_string())),
+                        ("files", Arg::from(packed.files)),
+                        ("readme", Arg::from(pipeline::DISK_README)),
+                    ]
+                )
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Err(problem)) => {
+            printer.problem(&problem);
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn serve(root: PathBuf, a: ServeArgs, printer: Printer) -> ExitCode {
     let ServeArgs {
         bind,
@@ -382,6 +435,7 @@ fn serve(root: PathBuf, a: ServeArgs, printer: Printer) -> ExitCode {
         drafts,
         base_url: Some(url.clone()),
         write: true,
+        for_disk: false,
     };
     let opened = open.then_some(url.as_str());
     let mut terminal = Terminal {
@@ -405,6 +459,7 @@ fn watch(root: PathBuf, drafts: bool, timings: bool, printer: Printer) -> ExitCo
         drafts,
         base_url: None,
         write: true,
+        for_disk: false,
     };
     eprintln!(
         "{}",
@@ -519,6 +574,7 @@ fn main() -> ExitCode {
             output,
             drafts,
             base_url,
+            for_disk,
             timings,
         } => {
             let options = Options {
@@ -527,6 +583,7 @@ fn main() -> ExitCode {
                 drafts,
                 base_url,
                 write: true,
+                for_disk,
             };
             let report = pipeline::run(&options);
             if timings {
@@ -536,6 +593,11 @@ fn main() -> ExitCode {
             }
             report_build(printer, &report, "build")
         }
+        Command::Pack {
+            output,
+            drafts,
+            base_url,
+        } => pack(cli.root, output, drafts, base_url, printer),
         Command::Serve {
             port,
             bind,
@@ -561,6 +623,7 @@ fn main() -> ExitCode {
                 drafts,
                 base_url: None,
                 write: false,
+                for_disk: false,
             };
             report_build(printer, &pipeline::run(&options), "check")
         }

@@ -70,6 +70,11 @@ pub struct Config {
     pub search: bool,
     /// The statutory holidays and make-up working days (调休) of each year.
     pub holidays: Holidays,
+    /// Built to be opened from disk (`zhan build --for-disk`, `zhan pack`):
+    /// links to folders end in `index.html`, the search index is loaded as
+    /// scripts (browsers refuse `fetch` on `file://`), and `说明.html` is
+    /// written. Not a site.yaml setting: the same site is built both ways.
+    pub for_disk: bool,
 }
 
 impl Default for Config {
@@ -85,6 +90,7 @@ impl Default for Config {
             strings: BTreeMap::new(),
             search: true,
             holidays: Holidays::default(),
+            for_disk: false,
         }
     }
 }

@@ -12,6 +12,7 @@
 pub mod deps;
 mod fingerprint;
 mod outputs;
+mod pack;
 mod pass;
 mod skip;
 
@@ -36,6 +37,7 @@ use crate::write::search::SearchIndex;
 use crate::write::{self, Output, Target};
 use deps::{DepIndex, OutputKey, Record};
 use fingerprint::{Fingerprints, Whole, hash_bytes};
+pub use pack::{DISK_README, Packed, pack, pack_folder};
 
 /// A content path ordered as a walk of its folders finds it (`a/b.md` before
 /// `a-b.md`), so items come in the same order however they were read.
@@ -67,6 +69,8 @@ pub struct Options {
     pub base_url: Option<String>,
     /// False for `zhan check`: everything is checked and rendered, nothing written.
     pub write: bool,
+    /// Build to be opened from disk (see [`Config::for_disk`]).
+    pub for_disk: bool,
 }
 
 impl Options {
@@ -77,6 +81,7 @@ impl Options {
             drafts: false,
             base_url: None,
             write: true,
+            for_disk: false,
         }
     }
     pub fn output_dir(&self) -> PathBuf {
@@ -370,6 +375,7 @@ impl Workspace {
                 ),
             }
         }
+        config.for_disk = self.options.for_disk;
         self.config = config;
         self.setup = found.into_vec();
         self.read_theme();
@@ -970,7 +976,7 @@ impl Workspace {
         let cards = render::CardCache::new(site.items.len());
         let mut out = Vec::new();
         engine
-            .render_to(&site, job, &cards, &mut out)
+            .render_to(&site, job, &cards, &mut out, None)
             .map_err(|d| PreviewError::Problems(vec![d]))?;
         Ok(out)
     }

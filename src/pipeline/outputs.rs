@@ -28,10 +28,22 @@ impl Workspace {
             .into_iter()
             .collect();
         let uids: Vec<u32> = searchable.iter().map(|&i| site.uids[i]).collect();
+        let for_disk = whole.config().for_disk;
+        let as_written = |changed: write::search::Changed| {
+            if for_disk {
+                changed.into_scripts()
+            } else {
+                changed
+            }
+        };
         if !whole.config().search {
             // Turned off: an index left in place from before goes.
             if let (Some(index), Target::InPlace(_)) = (previous, target) {
-                for (path, _) in index.files() {
+                let files = as_written(write::search::Changed {
+                    write: index.files(),
+                    remove: Vec::new(),
+                });
+                for (path, _) in files.write {
                     if let Err(e) = target.remove(&path) {
                         diagnostics.push(write_error(&path, &e));
                     }
@@ -99,6 +111,7 @@ impl Workspace {
                 (index, changed)
             }
         };
+        let changed = as_written(changed);
         made.extend(entry_deps.into_iter().map(|(d, deps)| Made {
             key: OutputKey::Search(uids[d]),
             record: Record {

@@ -169,7 +169,7 @@ fn render_pages(
             };
             let rendered = stage
                 .engine
-                .render_to(stage.site, p.job, cards, buffer)
+                .render_to(stage.site, p.job, cards, buffer, Some(&p.path))
                 .map_err(|d| (d, page))?;
             let hash = hash_bytes(buffer);
             let changed = selection.must_write(key, &p.path, hash);
@@ -237,7 +237,9 @@ fn write_kept_pages(
             let bytes = match bytes {
                 Some(bytes) => bytes,
                 None => {
-                    stage.engine.render_to(stage.site, job, cards, buffer)?;
+                    stage
+                        .engine
+                        .render_to(stage.site, job, cards, buffer, Some(&path))?;
                     std::mem::take(buffer)
                 }
             };

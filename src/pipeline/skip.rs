@@ -228,12 +228,13 @@ impl Inputs {
             executable_stamp(now)?
         );
         let options_text = format!(
-            "root={:?} ({:?}) output={:?} drafts={} base_url={:?}",
+            "root={:?} ({:?}) output={:?} drafts={} base_url={:?} for_disk={}",
             root,
             canonical(root)?,
             output::absolute(&options.output_dir()),
             options.drafts,
             options.base_url,
+            options.for_disk,
         );
         let mut files = Vec::new();
         walk_inputs(root, config::FILE, now, &mut files)?;

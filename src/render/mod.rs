@@ -17,6 +17,7 @@ mod opening;
 mod plan;
 mod qr;
 pub mod theme;
+pub mod urls;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
@@ -203,17 +204,27 @@ impl Engine {
     /// Renders one planned page into `out` (cleared first, so a caller can
     /// reuse one buffer), returning what the page was made from. `cards`
     /// holds the cards of items already listed on other pages of the pass.
+    /// `page` is the output path the page is written at: its links are made
+    /// relative to it (see [`urls`]); without it (the editor's preview, shown
+    /// under a `<base>` of the page's address) they stay as rendered.
     pub fn render_to(
         &self,
         site: &Site,
         job: Job,
         cards: &CardCache,
         out: &mut Vec<u8>,
+        page: Option<&str>,
     ) -> Result<Rendered, Diagnostic> {
         out.clear();
         let views = Views::with_cards(site, &self.strings, cards);
         if let Job::Alias(i, _) = job {
-            out.extend_from_slice(alias_page(&views.url(i), &views.item(i).meta.title).as_bytes());
+            let url = match page {
+                Some(page) => urls::relative(page, &views.item(i).site_path, site.config.for_disk),
+                None => views.url(i),
+            };
+            let item = views.item(i);
+            let canonical = site.config.absolute_url(&item.site_path);
+            out.extend_from_slice(alias_page(&url, &canonical, &item.meta.title).as_bytes());
             return Ok(Rendered {
                 deps: views.into_deps(),
             });
@@ -222,9 +233,19 @@ impl Engine {
         views.record_all(&self.global_deps);
         let template = context::fill_context(&views, job, &mut cx, &self.strings);
         // The driver adds which pages hit the error, once per template mistake.
+        let mut rendered = Vec::with_capacity(out.capacity());
         self.tera
-            .render_to(template, &cx, &mut *out)
+            .render_to(template, &cx, &mut rendered)
             .map_err(|err| template_error(&err, &self.origins))?;
+        // A server shows 404.html at any address, so its links cannot be
+        // relative to where it is; on disk there is no server to do that.
+        let config = &site.config;
+        match page {
+            Some(page) if job != Job::NotFound || config.for_disk => {
+                urls::relativize(&rendered, page, &config.base_path, config.for_disk, out);
+            }
+            _ => *out = rendered,
+        }
         Ok(Rendered {
             deps: views.into_deps(),
         })
@@ -247,13 +268,15 @@ pub struct Rendered {
     pub deps: Vec<Dep>,
 }
 
-/// A redirect page for an old address: works without JavaScript.
-fn alias_page(url: &str, title: &str) -> String {
+/// A redirect page for an old address: works without JavaScript. `url` is
+/// where to go from here; `canonical` the page's public address.
+fn alias_page(url: &str, canonical: &str, title: &str) -> String {
     let url = crate::escape::html(url);
+    let canonical = crate::escape::html(canonical);
     let title = crate::escape::html(title);
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <link rel=\"canonical\" href=\"{url}\"><meta http-equiv=\"refresh\" content=\"0; url={url}\">\
+         <link rel=\"canonical\" href=\"{canonical}\"><meta http-equiv=\"refresh\" content=\"0; url={url}\">\
          <meta name=\"robots\" content=\"noindex\"></head>\
          <body><p><a href=\"{url}\">{title}</a></p></body></html>\n"
     )

@@ -7,6 +7,7 @@ pub mod data;
 pub mod feed;
 pub mod output;
 pub mod search;
+pub mod zip;
 
 pub use output::{Output, Target};
 
@@ -74,7 +75,9 @@ pub fn search_doc(r: &Reads, i: usize) -> search::SearchDoc {
         names.push(&station);
     }
     search::SearchDoc {
-        url: r.config().link(&item.site_path),
+        // From the site's root folder: the search page puts its own address
+        // of that folder before it, on a server and on disk alike.
+        url: crate::render::urls::relative("index.html", &item.site_path, r.config().for_disk),
         title: item.meta.title.clone(),
         kind: SEARCH_KINDS
             .iter()
@@ -100,6 +103,8 @@ pub enum ContentJob {
     StationFeed(usize),
     /// A station's calendar and those of its services.
     Calendars(usize),
+    /// `说明.html`, how to open a site built for disk.
+    DiskReadme,
 }
 
 /// What a content job is about, in terms that stay the same when items
@@ -112,6 +117,7 @@ pub enum ContentKey {
     MenuCsv(u32),
     StationFeed(u32),
     Calendars(u32),
+    DiskReadme,
 }
 
 impl ContentJob {
@@ -122,6 +128,7 @@ impl ContentJob {
             ContentJob::MenuCsv(s) => ContentKey::MenuCsv(site.uids[s]),
             ContentJob::StationFeed(s) => ContentKey::StationFeed(site.uids[s]),
             ContentJob::Calendars(s) => ContentKey::Calendars(site.uids[s]),
+            ContentJob::DiskReadme => ContentKey::DiskReadme,
         }
     }
 }
@@ -133,6 +140,9 @@ pub fn content_plan(site: &Site) -> Vec<ContentJob> {
         .map(|&(kind, _)| ContentJob::Data(kind))
         .collect();
     plan.push(ContentJob::SiteFeed);
+    if site.config.for_disk {
+        plan.push(ContentJob::DiskReadme);
+    }
     for &s in site.of_kind(Kind::Station) {
         plan.extend([
             ContentJob::MenuCsv(s),
@@ -166,7 +176,43 @@ pub fn make_content(
         ContentJob::SiteFeed => vec![feed::site_feed(r)],
         ContentJob::StationFeed(s) => vec![feed::station_feed(r, s)],
         ContentJob::Calendars(s) => calendar::station_files(r, s),
+        ContentJob::DiskReadme => vec![(DISK_README.to_string(), disk_readme(r).into_bytes())],
     }
+}
+
+/// The page at the root of a site built for disk that says how to open it.
+pub const DISK_README: &str = "说明.html";
+
+/// `说明.html`: one page with its own style, since it may be opened from
+/// inside the zip, where nothing beside it is (the first thing it says).
+pub fn disk_readme(r: &Reads) -> String {
+    let strings = r.strings();
+    let text = |key: &str| escape::html(strings.get(key).map_or(key, String::as_str));
+    let config = r.config();
+    let title = escape::html(&config.title);
+    let mut paragraphs = vec![
+        text("offline_unzip"),
+        text("offline_open"),
+        format!(
+            "<a class=\"open\" href=\"index.html\">{}</a>",
+            text("offline_button")
+        ),
+        text("offline_works"),
+    ];
+    if config.base_url.starts_with("http") {
+        paragraphs.push(text("offline_online").replace("{url}", &escape::html(&config.base_url)));
+    }
+    paragraphs.push(text("offline_copy"));
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} - {heading}</title><style>\
+         body{{font:20px/1.7 sans-serif;max-width:40em;margin:2em auto;padding:0 1em;color:#1a1a1a}}\
+         .open{{display:inline-block;padding:.5em 1.2em;background:#0b5394;color:#fff;border-radius:6px;text-decoration:none}}\
+         </style></head>\n<body><main><h1>{title}<br>{heading}</h1>\n{body}</main></body></html>\n",
+        heading = text("offline_title"),
+    )
 }
 
 /// `robots.txt`: everything may be indexed; where the sitemap is.

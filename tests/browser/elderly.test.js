@@ -48,7 +48,7 @@ describe("the switch", () => {
       assert.deepEqual(await pressed(page), { on: true, buttons: ["true"] }, p);
     }
     // A link followed in the page keeps it too.
-    await page.click(".site-nav a[href='/stations/']");
+    await page.click(".site-nav a[href='../stations/']");
     await page.waitForURL(/\/stations\/$/);
     assert.deepEqual(await pressed(page), { on: true, buttons: ["true"] });
     await page.click("[data-elderly-toggle]");

@@ -42,7 +42,9 @@ function searcher(out) {
   return { search: s, stats };
 }
 
-/* Every page's address by its number in the index. */
+/* Every page's address by its number in the index, relative to the site's
+   folder (`services/huidong/x/`): the search page puts its own address of
+   that folder in front. */
 function urls(out) {
   const manifest = JSON.parse(fs.readFileSync(path.join(out, "search/index.json"), "utf8"));
   const list = [];

@@ -11,44 +11,44 @@ const pages = urls(out);
 
 // [query, pages that must be in the top 5, pages that must not be in it]
 const CASES = [
-  ["老人", ["/services/huidong/kongchao-tanfang/"], ["/organizations/qingmeng-she/"]],
-  ["调解", ["/services/huixi/maodun-tiaojie/", "/organizations/tiaojie-dui/"], ["/services/huixi/laji-fenlei/"]],
-  ["垃圾分类", ["/services/huixi/laji-fenlei/"], ["/services/huidong/365-zaixian/"]],
-  ["365在线", ["/services/huidong/365-zaixian/", "/news/xiaohui-shangxian/"], []],
-  ["３６５在线", ["/services/huidong/365-zaixian/"], []],
-  ["物业", ["/services/huixi/wuye-xieshang/", "/organizations/wuye-lianqiao/"], []],
-  ["养犬", ["/services/huixi/wenming-yangquan/", "/projects/wenming-yangquan-xingdong/"], ["/stations/lijingyuan/"]],
-  ["小惠", ["/news/xiaohui-shangxian/", "/stations/huidong/", "/services/huidong/365-zaixian/"], []],
-  ["议事", ["/services/lijingyuan/yishi-pingtai/", "/services/huidong/wenming-keting-yishi/"], []],
-  ["心理", ["/services/huixi/xinli-jianya/", "/services/lijingyuan/xinli-zixun/"], ["/services/huixi/laji-fenlei/"]],
-  ["楼门", ["/services/huixi/loumen-gaizao/", "/services/lijingyuan/loumen-zizhi/"], []],
-  ["同心为老", ["/organizations/tongxin-weilao/", "/services/lijingyuan/tongxin-tanfang/"], []],
-  ["党群服务", ["/organizations/dangqun-cujinhui/"], []],
-  ["青萌", ["/organizations/qingmeng-she/"], []],
-  ["督导", ["/training/dudao-xiaozu/", "/training/dudao-xiaozu/tuanti-dudao-liucheng/"], []],
-  ["项目化", ["/training/xiangmuhua-yunzuo/"], []],
-  ["预算", ["/training/xiangmuhua-yunzuo/yusuan-zhixing/"], []],
-  ["python", ["/training/xiangmuhua-yunzuo/shuju-pinggu/"], ["/news/xiaohui-shangxian/"]],
-  ["Python", ["/training/xiangmuhua-yunzuo/shuju-pinggu/"], []],
-  ["试点", ["/reports/shidian-yinian/", "/about/"], []],
-  ["成效", ["/reports/shidian-yinian/"], []],
-  ["丽景苑", ["/stations/lijingyuan/"], []],
-  ["惠西", ["/stations/huixi/"], []],
-  ["睦邻", ["/services/lijingyuan/mulin-huzhu/", "/projects/mulin-dian/"], []],
-  ["便民", ["/services/huixi/bianmin-ri/"], []],
-  ["暑期", ["/services/huidong/shuqi-ketang/"], []],
-  ["健康", ["/services/lijingyuan/yinling-jiankang/"], []],
-  ["居民骨干", ["/training/jumin-gugan/"], []],
-  ["以老带新", ["/projects/yilao-daixin/"], []],
-  ["微空间", ["/services/huixi/loumen-gaizao/", "/projects/loumen-weikongjian/"], []],
+  ["老人", ["services/huidong/kongchao-tanfang/"], ["organizations/qingmeng-she/"]],
+  ["调解", ["services/huixi/maodun-tiaojie/", "organizations/tiaojie-dui/"], ["services/huixi/laji-fenlei/"]],
+  ["垃圾分类", ["services/huixi/laji-fenlei/"], ["services/huidong/365-zaixian/"]],
+  ["365在线", ["services/huidong/365-zaixian/", "news/xiaohui-shangxian/"], []],
+  ["３６５在线", ["services/huidong/365-zaixian/"], []],
+  ["物业", ["services/huixi/wuye-xieshang/", "organizations/wuye-lianqiao/"], []],
+  ["养犬", ["services/huixi/wenming-yangquan/", "projects/wenming-yangquan-xingdong/"], ["stations/lijingyuan/"]],
+  ["小惠", ["news/xiaohui-shangxian/", "stations/huidong/", "services/huidong/365-zaixian/"], []],
+  ["议事", ["services/lijingyuan/yishi-pingtai/", "services/huidong/wenming-keting-yishi/"], []],
+  ["心理", ["services/huixi/xinli-jianya/", "services/lijingyuan/xinli-zixun/"], ["services/huixi/laji-fenlei/"]],
+  ["楼门", ["services/huixi/loumen-gaizao/", "services/lijingyuan/loumen-zizhi/"], []],
+  ["同心为老", ["organizations/tongxin-weilao/", "services/lijingyuan/tongxin-tanfang/"], []],
+  ["党群服务", ["organizations/dangqun-cujinhui/"], []],
+  ["青萌", ["organizations/qingmeng-she/"], []],
+  ["督导", ["training/dudao-xiaozu/", "training/dudao-xiaozu/tuanti-dudao-liucheng/"], []],
+  ["项目化", ["training/xiangmuhua-yunzuo/"], []],
+  ["预算", ["training/xiangmuhua-yunzuo/yusuan-zhixing/"], []],
+  ["python", ["training/xiangmuhua-yunzuo/shuju-pinggu/"], ["news/xiaohui-shangxian/"]],
+  ["Python", ["training/xiangmuhua-yunzuo/shuju-pinggu/"], []],
+  ["试点", ["reports/shidian-yinian/", "about/"], []],
+  ["成效", ["reports/shidian-yinian/"], []],
+  ["丽景苑", ["stations/lijingyuan/"], []],
+  ["惠西", ["stations/huixi/"], []],
+  ["睦邻", ["services/lijingyuan/mulin-huzhu/", "projects/mulin-dian/"], []],
+  ["便民", ["services/huixi/bianmin-ri/"], []],
+  ["暑期", ["services/huidong/shuqi-ketang/"], []],
+  ["健康", ["services/lijingyuan/yinling-jiankang/"], []],
+  ["居民骨干", ["training/jumin-gugan/"], []],
+  ["以老带新", ["projects/yilao-daixin/"], []],
+  ["微空间", ["services/huixi/loumen-gaizao/", "projects/loumen-weikongjian/"], []],
   // Across word boundaries: "老人" and "志愿" are two words of the title.
-  ["老人志愿", ["/services/huidong/kongchao-tanfang/"], ["/services/lijingyuan/tongxin-tanfang/"]],
-  ["探访", ["/services/huidong/kongchao-tanfang/", "/services/lijingyuan/tongxin-tanfang/"], []],
-  ["青少年", ["/services/huidong/shuqi-ketang/"], []],
+  ["老人志愿", ["services/huidong/kongchao-tanfang/"], ["services/lijingyuan/tongxin-tanfang/"]],
+  ["探访", ["services/huidong/kongchao-tanfang/", "services/lijingyuan/tongxin-tanfang/"], []],
+  ["青少年", ["services/huidong/shuqi-ketang/"], []],
   // Two words: both must be found, anywhere.
-  ["惠西 调解", ["/services/huixi/maodun-tiaojie/"], ["/services/lijingyuan/xinli-zixun/"]],
+  ["惠西 调解", ["services/huixi/maodun-tiaojie/"], ["services/lijingyuan/xinli-zixun/"]],
   // One character: titles and summaries.
-  ["老", ["/services/huidong/kongchao-tanfang/"], []],
+  ["老", ["services/huidong/kongchao-tanfang/"], []],
 ];
 
 test(`at least 30 queries find their pages in the top five (${CASES.length} queries)`, async () => {
@@ -65,7 +65,7 @@ test(`at least 30 queries find their pages in the top five (${CASES.length} quer
 test("titles rank before bodies", async () => {
   const { search } = searcher(out);
   const found = await search.search("预算");
-  assert.equal(pages[found.results[0].doc], "/training/xiangmuhua-yunzuo/yusuan-zhixing/", "the lesson titled 预算… comes first");
+  assert.equal(pages[found.results[0].doc], "training/xiangmuhua-yunzuo/yusuan-zhixing/", "the lesson titled 预算… comes first");
   const bodyOnly = found.results.filter((r) => r.score === 1).map((r) => r.doc);
   const titled = found.results.filter((r) => r.score >= 8).map((r) => r.doc);
   assert.ok(titled.length && bodyOnly.length);
@@ -90,7 +90,7 @@ test("filters by kind and by service category", async () => {
   assert.equal(all.kinds[serviceKind], services.total, "the kind counts are those of the filtered results");
   const category = table.categories.indexOf("矛盾调解") + 1;
   const inCategory = await search.search("调解", { category });
-  assert.deepEqual(inCategory.results.map((r) => pages[r.doc]), ["/services/huixi/maodun-tiaojie/"]);
+  assert.deepEqual(inCategory.results.map((r) => pages[r.doc]), ["services/huixi/maodun-tiaojie/"]);
 });
 
 test("results show title, kind, station and a highlighted snippet", async () => {

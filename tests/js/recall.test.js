@@ -38,11 +38,11 @@ function generate(root, stations, rand) {
   fs.writeFileSync(path.join(root, "site.yaml"), "title: 召回测试\nbase_url: https://example.org/\n");
   for (let s = 0; s < stations; s++) {
     const id = `s${String(s).padStart(3, "0")}`;
-    write(`stations/${id}.md`, `/stations/${id}/`, `title: 第${s}站\n`, paragraph());
+    write(`stations/${id}.md`, `stations/${id}/`, `title: 第${s}站\n`, paragraph());
     for (let v = 0; v < 6; v++) {
-      write(`services/${id}/v${v}.md`, `/services/${id}/v${v}/`, `title: 服务${s}-${v}\ncategory: 助老服务\n`, paragraph() + "\n\n" + paragraph());
+      write(`services/${id}/v${v}.md`, `services/${id}/v${v}/`, `title: 服务${s}-${v}\ncategory: 助老服务\n`, paragraph() + "\n\n" + paragraph());
     }
-    write(`news/${id}-n.md`, `/news/${id}-n/`, `title: 消息${s}\n`, paragraph());
+    write(`news/${id}-n.md`, `news/${id}-n/`, `title: 消息${s}\n`, paragraph());
   }
   return pages;
 }

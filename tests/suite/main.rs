@@ -16,6 +16,7 @@ mod hostile;
 mod incremental;
 mod open_data;
 mod output;
+mod portable;
 mod random_edits;
 mod reuse;
 mod scaffold;

@@ -115,15 +115,21 @@ fn output_inside_content_is_refused() {
 }
 
 #[test]
-fn base_url_option_changes_links() {
+fn base_url_option_changes_absolute_links_and_404_links() {
     let site = TestSite::new();
     site.run(&["build", "--base-url", "https://jiedao.example.cn/gz"]);
     let html = site.read("output/stations/huidong/index.html");
+    // Links inside the site are relative: the same under /gz/ as at a root.
     assert!(
-        html.contains("href=\"/gz/services/huidong/tanfang/\""),
+        html.contains("href=\"../../services/huidong/tanfang/\""),
         "{html}"
     );
-    assert!(html.contains("href=\"/gz/css/style.css\""));
+    assert!(html.contains("href=\"../../css/style.css\""));
+    // What leaves the site stays absolute: JSON-LD, here.
+    assert!(html.contains("\"url\":\"https://jiedao.example.cn/gz/stations/huidong/\""));
+    // A server shows 404.html at any address: its links keep the sub-folder.
+    let missing = site.read("output/404.html");
+    assert!(missing.contains("href=\"/gz/css/style.css\""), "{missing}");
     assert!(
         site.read("output/sitemap.xml")
             .contains("<loc>https://jiedao.example.cn/gz/stations/huidong/</loc>")

@@ -576,9 +576,12 @@ struct Run {
     verbose: bool,
 }
 
-fn options(root: &Path, output: &Path) -> Options {
+/// Even seeds build for disk (`--for-disk`: links to `index.html`, the
+/// search index as scripts, `说明.html`), odd seeds for a server.
+fn options(root: &Path, output: &Path, seed: u64) -> Options {
     Options {
         output: Some(output.to_path_buf()),
+        for_disk: seed % 2 == 0,
         ..Options::new(root)
     }
 }
@@ -701,7 +704,7 @@ impl Run {
         let site = dir.path().join("site");
         make_site(corpus, &site, dir.path());
         let live = dir.path().join("live");
-        let mut ws = Workspace::open(options(&site, &live));
+        let mut ws = Workspace::open(options(&site, &live, seed));
         let report = ws.build();
         assert!(
             report.succeeded(),
@@ -794,7 +797,7 @@ impl Run {
             std::fs::remove_dir_all(&clean_dir).expect("remove the clean build");
         }
         let clean_started = Instant::now();
-        let clean = pipeline::run(&options(&site, &clean_dir));
+        let clean = pipeline::run(&options(&site, &clean_dir, self.seed));
         let cleaned = clean_started.elapsed();
         let rel_paths: Vec<String> = change
             .paths
@@ -893,7 +896,7 @@ impl Run {
     /// are, so the next steps test something.
     fn resync(&mut self) {
         let live = self.live();
-        self.ws = Workspace::open(options(&self.site(), &live));
+        self.ws = Workspace::open(options(&self.site(), &live, self.seed));
         let _ = self.ws.build();
         self.good = common::snapshot(&live);
     }

@@ -118,7 +118,7 @@ fn qr_modules(svg: &str) -> (usize, Vec<bool>) {
 
 /// Rasterises the modules, `scale` pixels each (odd, see qr.rs), black on
 /// white, and decodes the image with rqrr.
-fn decode_qr(svg: &str, scale: usize) -> String {
+pub fn decode_qr(svg: &str, scale: usize) -> String {
     let (size, grid) = qr_modules(svg);
     let side = size * scale;
     let mut image = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {

@@ -12,6 +12,11 @@
 //! - `f/<n>.json`: what a result shows (address, title, kind, station, the
 //!   start of the text for the snippet), a few pages a file.
 //!
+//! Built for disk (`--for-disk`), each file is written instead as a script of
+//! the same name ending in `.js` (`s/<n>.js`, `index.js`…) that hands its
+//! contents to `zhanSearchData(name, data)`: browsers refuse `fetch` on
+//! `file://` but run `<script src>` (see [`into_scripts`]).
+//!
 //! The index is kept between rebuilds: an edit re-tokenizes the pages it
 //! changed and rewrites only the shards and fragments they touch.
 
@@ -228,6 +233,71 @@ fn doc_hash(doc: &SearchDoc) -> u64 {
 pub struct Changed {
     pub write: Vec<(String, Vec<u8>)>,
     pub remove: Vec<String>,
+}
+
+impl Changed {
+    /// The same change to the index's files written as scripts, for a site
+    /// opened from disk: `search/s/3.bin` becomes `search/s/3.js` holding
+    /// `zhanSearchData("s/3.bin","<base64>");`, a JSON file its JSON.
+    pub fn into_scripts(self) -> Changed {
+        Changed {
+            write: self
+                .write
+                .into_iter()
+                .map(|(path, bytes)| {
+                    let script = script_of(&path, &bytes);
+                    (script_path(&path), script)
+                })
+                .collect(),
+            remove: self.remove.iter().map(|p| script_path(p)).collect(),
+        }
+    }
+}
+
+/// `search/s/3.bin` → `search/s/3.js`.
+pub fn script_path(path: &str) -> String {
+    let stem = path
+        .strip_suffix(".bin")
+        .or_else(|| path.strip_suffix(".json"))
+        .unwrap_or(path);
+    format!("{stem}.js")
+}
+
+fn script_of(path: &str, bytes: &[u8]) -> Vec<u8> {
+    let name = path.strip_prefix("search/").unwrap_or(path);
+    let mut out = Vec::with_capacity(bytes.len() * 4 / 3 + name.len() + 32);
+    out.extend_from_slice(b"zhanSearchData(");
+    // Names are ours (`s/3.bin`): digits, letters, `/` and `.`.
+    out.extend_from_slice(format!("\"{name}\",").as_bytes());
+    if path.ends_with(".json") {
+        out.extend_from_slice(bytes);
+    } else {
+        out.push(b'"');
+        push_base64(&mut out, bytes);
+        out.push(b'"');
+    }
+    out.extend_from_slice(b");\n");
+    out
+}
+
+/// Standard base64 with padding, as the browser's `atob` reads it.
+fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]);
+            } else {
+                out.push(b'=');
+            }
+        }
+    }
 }
 
 fn shard_count(total: usize) -> usize {
@@ -634,6 +704,35 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn files_into_scripts_for_a_site_opened_from_disk() {
+        let mut out = Vec::new();
+        push_base64(&mut out, b"zhan!");
+        assert_eq!(out, b"emhhbiE=");
+        out.clear();
+        push_base64(&mut out, b"zh");
+        assert_eq!(out, b"emg=");
+        let changed = Changed {
+            write: vec![
+                ("search/s/3.bin".into(), vec![0, 255, 16]),
+                ("search/index.json".into(), b"{\"v\":1}".to_vec()),
+            ],
+            remove: vec!["search/f/9.json".into()],
+        }
+        .into_scripts();
+        assert_eq!(changed.write[0].0, "search/s/3.js");
+        assert_eq!(
+            changed.write[0].1,
+            b"zhanSearchData(\"s/3.bin\",\"AP8Q\");\n"
+        );
+        assert_eq!(changed.write[1].0, "search/index.js");
+        assert_eq!(
+            changed.write[1].1,
+            b"zhanSearchData(\"index.json\",{\"v\":1});\n"
+        );
+        assert_eq!(changed.remove, ["search/f/9.js"]);
     }
 
     #[test]

@@ -339,6 +339,41 @@
     return prefix + html.replace(/\n/g, " ") + suffix;
   }
 
+  // ---- the index as scripts (a site opened from disk) --------------------
+
+  /* Loads `search/x.json` or `search/s/n.bin` from the script of the same
+     name ending in .js, which calls zhanSearchData(name, data). */
+  function scriptLoader(doc) {
+    var pending = {};
+    var global = doc.defaultView || self;
+    global.zhanSearchData = function (name, data) {
+      if (pending[name]) { pending[name].resolve(data); }
+    };
+    return function (url) {
+      var path = url.replace(/\?.*$/, "");
+      var name = path.slice(path.lastIndexOf("search/") + "search/".length);
+      if (!pending[name]) {
+        var waiting = {};
+        waiting.promise = new Promise(function (resolve, reject) {
+          waiting.resolve = resolve;
+          var tag = doc.createElement("script");
+          tag.src = url.replace(/\.(json|bin)(\?|$)/, ".js$2");
+          tag.onerror = function () { delete pending[name]; reject(new Error(url)); };
+          doc.head.appendChild(tag);
+        });
+        pending[name] = waiting;
+      }
+      return pending[name].promise;
+    };
+  }
+
+  function decodeBase64(text) {
+    var binary = atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    return bytes.buffer;
+  }
+
   // ---- the search page ---------------------------------------------------
 
   function attach(doc, script) {
@@ -352,8 +387,17 @@
     var filters = doc.getElementById("search-filters");
     var browse = doc.getElementById("search-browse");
     var text = results.dataset;
+    // The site's folder, as this page reached it: a server's address or,
+    // opened from disk, a file:// one. Result addresses are relative to it.
     var base = (script && script.src ? script.src : location.href).replace(/js\/search\.js(\?.*)?$/, "");
-    var searcher = createSearch({ base: new URL(base).pathname });
+    var options = { base: base };
+    // A site built for disk has its index as scripts (no fetch on file://).
+    if (script && script.hasAttribute("data-index-scripts")) {
+      var load = scriptLoader(doc);
+      options.fetchJson = load;
+      options.fetchBytes = function (url) { return load(url).then(decodeBase64); };
+    }
+    var searcher = createSearch(options);
     var shown = 0, current = null, timer = null, serial = 0;
 
     function say(message) { status.textContent = message; }
@@ -383,7 +427,7 @@
         fragments.forEach(function (f) {
           var li = doc.createElement("li");
           var meta = [current.table.kinds[f.k], f.s, f.c].filter(Boolean).map(escapeHtml).join(" · ");
-          li.innerHTML = "<h2 class=\"result-title\"><a href=\"" + escapeHtml(f.u) + "\">" + highlight(f.t, current.phrases) + "</a></h2>" +
+          li.innerHTML = "<h2 class=\"result-title\"><a href=\"" + escapeHtml(base + f.u) + "\">" + highlight(f.t, current.phrases) + "</a></h2>" +
             "<p class=\"result-meta\">" + meta + "</p><p class=\"result-snippet\">" + highlight(f.x, current.phrases, 40) + "</p>";
           list.appendChild(li);
         });
