@@ -310,7 +310,7 @@ fn every_page_is_complete_and_offline() {
                 );
                 assert_eq!(scripts, 2, "{name}");
                 assert!(
-                    html.contains("<script src=\"/js/opening.js\" defer></script>"),
+                    html.contains("<script src=\"../../js/opening.js\" defer></script>"),
                     "{name}"
                 );
             } else {
