@@ -14,7 +14,7 @@ mod chart;
 mod context;
 mod jsonld;
 mod plan;
-mod qr;
+pub mod qr;
 pub mod theme;
 pub mod views;
 

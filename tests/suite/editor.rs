@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 use common::TestSite;
 use serde_json::{Value as J, json};
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
+    /// What the server printed up to its first build.
+    pub(crate) log: Vec<String>,
 }
 
 impl Drop for Server {
@@ -28,7 +30,7 @@ impl Drop for Server {
 }
 
 /// Starts `zhan serve` (with `extra` arguments) and waits for its first build.
-fn start(site: &TestSite, extra: &[&str]) -> Server {
+pub(crate) fn start(site: &TestSite, extra: &[&str]) -> Server {
     let mut child = common::zhan()
         .arg("--root")
         .arg(site.path())
@@ -40,7 +42,11 @@ fn start(site: &TestSite, extra: &[&str]) -> Server {
         .expect("start zhan serve");
     let stderr = child.stderr.take();
     let (tx, rx) = mpsc::channel();
-    let mut server = Server { child, port: 0 };
+    let mut server = Server {
+        child,
+        port: 0,
+        log: Vec::new(),
+    };
     std::thread::spawn(move || {
         for line in stderr
             .into_iter()
@@ -56,6 +62,7 @@ fn start(site: &TestSite, extra: &[&str]) -> Server {
         let line = rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("zhan serve did not finish its first build");
+        server.log.push(line.clone());
         if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
             server.port = rest
                 .split('/')
@@ -71,9 +78,11 @@ fn start(site: &TestSite, extra: &[&str]) -> Server {
     }
 }
 
-struct Reply {
-    status: u16,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    /// The status line and headers.
+    pub(crate) head: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
@@ -83,7 +92,13 @@ impl Reply {
 }
 
 /// A raw request with exactly these headers (plus Content-Length for a body).
-fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub(crate) fn raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -114,6 +129,7 @@ fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8
         .unwrap_or_else(|| panic!("no status in {head:?}"));
     Reply {
         status,
+        head: head.to_string(),
         body: body.to_string(),
     }
 }

@@ -9,6 +9,7 @@ mod corpus;
 mod demo_site;
 mod edit;
 mod editor;
+mod editor_lan;
 mod errors;
 mod hostile;
 mod incremental;
