@@ -86,7 +86,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    fn json(&self) -> J {
+    pub(crate) fn json(&self) -> J {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
@@ -135,14 +135,14 @@ pub(crate) fn raw(
 }
 
 /// The editor as its own page talks to it.
-struct Client {
+pub(crate) struct Client {
     port: u16,
-    host: String,
+    pub(crate) host: String,
     token: String,
 }
 
 impl Client {
-    fn new(port: u16) -> Client {
+    pub(crate) fn new(port: u16) -> Client {
         let host = format!("127.0.0.1:{port}");
         let page = raw(port, "GET", "/_zhan/", &[("Host", &host)], b"");
         assert_eq!(page.status, 200, "{}", page.body);
@@ -171,7 +171,7 @@ impl Client {
         )
     }
 
-    fn post(&self, path: &str, body: &J) -> Reply {
+    pub(crate) fn post(&self, path: &str, body: &J) -> Reply {
         raw(
             self.port,
             "POST",
@@ -186,7 +186,7 @@ impl Client {
         )
     }
 
-    fn form(&self, path: &str) -> J {
+    pub(crate) fn form(&self, path: &str) -> J {
         let reply = self.get(&format!("/_zhan/api/form?path={path}"));
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.json()

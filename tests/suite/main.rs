@@ -10,6 +10,7 @@ mod demo_site;
 mod edit;
 mod editor;
 mod editor_lan;
+mod editor_live_check;
 mod errors;
 mod hostile;
 mod incremental;

@@ -542,12 +542,14 @@
       });
     }
     var bodyId = newId("body");
-    var body = el("textarea", { id: bodyId, rows: 14, class: "body", "aria-describedby": bodyId + "-help" });
+    var body = el("textarea", { id: bodyId, rows: 14, class: "body", "aria-describedby": bodyId + "-help " + bodyId + "-problem" });
     body.value = doc.body === null ? "" : doc.body;
-    form.appendChild(el("div", { class: "field" }, [
+    // Problems in the body (a broken .md link) show under it, like a field's.
+    var bodyProblem = el("p", { id: bodyId + "-problem", class: "problem", hidden: true });
+    form.appendChild(el("div", { class: "field", "data-field": "body" }, [
       el("label", { for: bodyId, text: t("editor.body") }),
       el("p", { id: bodyId + "-help", class: "help", text: t("editor.body-help") }),
-      body,
+      body, bodyProblem,
     ]));
     var checkSummary = el("div", { id: "check-summary", class: "check-summary", "aria-live": "polite" });
     form.insertBefore(checkSummary, form.firstChild);
@@ -608,12 +610,13 @@
         }, function () { /* the next keystroke checks again */ });
     }
     function showProblems(list) {
-      widgets.forEach(function (x) { x.w.problem.hidden = true; x.w.problem.textContent = ""; });
+      var bodyBox = { key: "body", w: { problem: bodyProblem } };
+      widgets.concat([bodyBox]).forEach(function (x) { x.w.problem.hidden = true; x.w.problem.textContent = ""; });
       checkSummary.textContent = "";
       var other = [];
       list.forEach(function (d) {
         var text = d.message + (d.hint ? " " + t("editor.hint") + d.hint : "");
-        var w = widgets.filter(function (x) { return x.key === d.field; })[0];
+        var w = widgets.concat([bodyBox]).filter(function (x) { return x.key === d.field; })[0];
         if (w) {
           w.w.problem.hidden = false;
           w.w.problem.appendChild(el("span", { class: d.severity, text: text }));
