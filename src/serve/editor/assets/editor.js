@@ -562,7 +562,9 @@
     var previewPane = el("section", { id: "preview", class: "preview", "aria-labelledby": "preview-title" }, [
       el("h2", { id: "preview-title", text: t("editor.preview-title") }), previewNote, frame,
     ]);
-    app.appendChild(el("div", { class: "workbench" }, [form, previewPane]));
+    var workbench = el("div", { class: "workbench" }, [form, previewPane]);
+    app.appendChild(viewSwitch(workbench));
+    app.appendChild(workbench);
 
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
     app.appendChild(conflictBox);
@@ -866,6 +868,26 @@
       el("h2", { id: "delete-title", text: t("editor.delete-title") }),
       el("p", { class: "help", text: t("editor.delete-lead") }), start, box,
     ]);
+  }
+
+  // ---------------------------------------------------------------------
+  // On a phone the form and the preview do not fit side by side: two
+  // buttons choose which one shows (the stylesheet hides the buttons on a
+  // wide screen, where both show). Toggle buttons with aria-pressed, each
+  // naming the part it shows; the choice is kept while the form is open.
+
+  function viewSwitch(workbench) {
+    var buttons = [];
+    function choose(which) {
+      workbench.setAttribute("data-view", which);
+      buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === which)); });
+    }
+    [["form", "editor.view-form"], ["preview", "editor.view-preview"]].forEach(function (v) {
+      buttons.push(el("button", { type: "button", class: "secondary", "data-view": v[0], "aria-controls": v[0] === "form" ? "editor-form" : "preview",
+        text: t(v[1]), onclick: function () { choose(v[0]); } }));
+    });
+    choose("form");
+    return el("div", { class: "view-switch", role: "group", "aria-label": t("editor.view-label") }, buttons);
   }
 
   function historyPanel(path, state, reload) {
