@@ -563,7 +563,8 @@
       el("h2", { id: "preview-title", text: t("editor.preview-title") }), previewNote, frame,
     ]);
     var workbench = el("div", { class: "workbench" }, [form, previewPane]);
-    app.appendChild(viewSwitch(workbench));
+    var switcher = viewSwitch(workbench);
+    app.appendChild(switcher);
     app.appendChild(workbench);
 
     var conflictBox = el("section", { id: "conflict", class: "conflict", hidden: true, "aria-labelledby": "conflict-title" });
@@ -682,7 +683,7 @@
     form.addEventListener("change", changed);
     form.addEventListener("click", function (e) { if (e.target.tagName === "BUTTON" && e.target.type === "button") { changed(); } });
     runCheck();
-    if (!doc.problem) { runPreview(); } else { previewPane.hidden = true; }
+    if (!doc.problem) { runPreview(); } else { previewPane.hidden = true; switcher.hidden = true; }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -892,7 +893,9 @@
     var current = null;
     try { current = frame.contentDocument; } catch (e) { current = null; }
     var next = new DOMParser().parseFromString(html, "text/html");
-    if (current && current.body && frame.getAttribute("data-updates") && styleKey(current) === styleKey(next)) {
+    // Not while a new document is still loading: it would replace the change.
+    if (!frame.zhanLoading && current && current.body && frame.getAttribute("data-updates")
+      && styleKey(current) === styleKey(next)) {
       current.title = next.title;
       Array.prototype.forEach.call(next.documentElement.attributes, function (a) {
         current.documentElement.setAttribute(a.name, a.value);
@@ -901,7 +904,8 @@
       shown();
       return;
     }
-    frame.addEventListener("load", function () { shown(); }, { once: true });
+    frame.zhanLoading = true;
+    frame.addEventListener("load", function () { frame.zhanLoading = false; shown(); }, { once: true });
     frame.srcdoc = html;
   }
 
