@@ -77,6 +77,8 @@ enum Command {
         #[arg(long)]
         open: bool,
         #[arg(long)]
+        edit: bool,
+        #[arg(long)]
         drafts: bool,
         #[arg(long)]
         timings: bool,
@@ -339,6 +341,8 @@ struct ServeArgs {
     port: u16,
     drafts: bool,
     open: bool,
+    /// Editing also when listening on the network (behind a key).
+    edit: bool,
     timings: bool,
 }
 
@@ -391,6 +395,7 @@ fn serve(root: PathBuf, a: ServeArgs, printer: Printer) -> ExitCode {
         port,
         drafts,
         open,
+        edit,
         timings,
     } = a;
     let listener = match std::net::TcpListener::bind((bind.as_str(), port)) {
@@ -412,13 +417,19 @@ fn serve(root: PathBuf, a: ServeArgs, printer: Printer) -> ExitCode {
     let host = if everywhere { "127.0.0.1" } else { &bind };
     let url = format!("http://{host}:{port}/");
     let mut ready = messages::text("serve.ready", &[("url", Arg::from(url.as_str()))]);
-    // The editor is served only on this computer (see serve::editor).
-    if listener.local_addr().is_ok_and(|a| a.ip().is_loopback()) {
+    // The editor is served only on this computer (see serve::editor),
+    // or on the network with --edit: its addresses carry a key then, said
+    // by serve::serve, which makes it.
+    let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+    if loopback {
         ready.push('\n');
         ready.push_str(&messages::text(
             "serve.editor",
             &[("url", Arg::from(format!("{url}_zhan/").as_str()))],
         ));
+    } else if !edit {
+        ready.push('\n');
+        ready.push_str(&messages::tr("serve.edit-off"));
     }
     if everywhere {
         let port = ("port", Arg::from(u64::from(port)));
@@ -443,7 +454,7 @@ fn serve(root: PathBuf, a: ServeArgs, printer: Printer) -> ExitCode {
         timings,
         printer,
     };
-    match zhan::serve::serve(options, listener, &ready, opened, &mut terminal) {
+    match zhan::serve::serve(options, listener, &ready, opened, edit, &mut terminal) {
         Ok(()) => ExitCode::SUCCESS,
         Err(problem) => {
             printer.problem(&problem);
@@ -602,6 +613,7 @@ fn main() -> ExitCode {
             port,
             bind,
             open,
+            edit,
             drafts,
             timings,
         } => serve(
@@ -611,6 +623,7 @@ fn main() -> ExitCode {
                 port,
                 drafts,
                 open,
+                edit,
                 timings,
             },
             printer,

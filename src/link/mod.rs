@@ -740,6 +740,50 @@ pub fn link_again(
     link(parts, diagnostics)
 }
 
+/// The problems `zhan check` would find resolving `item` (an unsaved draft
+/// of the file at its path, with its rendered `body`) against the site
+/// `previous`: unknown or draft references with their "did you mean", a
+/// missing cover or attachment, broken `.md` links and anchors in the body.
+/// The same [`Resolver`] as a build, over the last build's items with the
+/// draft in its file's place (or added, for a file the build left out).
+/// Problems of the whole site (an id twice, cycles) are not looked for.
+pub fn check_draft(previous: &Site, item: Arc<Item>, body: Arc<Body>) -> Vec<Diagnostic> {
+    let mut items = previous.items.clone();
+    let mut bodies = previous.bodies.clone();
+    let at = match previous.index_of_path(&item.doc.path) {
+        Some(at) => {
+            items[at] = item;
+            bodies[at] = body;
+            at
+        }
+        None => {
+            items.push(item);
+            bodies.push(body);
+            items.len() - 1
+        }
+    };
+    let resolver = Resolver {
+        index: Index {
+            items: &items,
+            by_key: &previous.key_index,
+            drafts: &previous.draft_keys,
+            unreadable: &previous.unreadable,
+        },
+        pages: PageIndex {
+            by_key: &previous.key_index,
+            items: &items,
+        },
+        bodies: &bodies,
+        assets: previous
+            .assets
+            .iter()
+            .map(|a| (a.path.as_str(), a.size))
+            .collect(),
+        draft_paths: &previous.draft_paths,
+    };
+    resolver.resolve(at).1
+}
+
 /// Links the site again after the items at `changed` were edited without
 /// changing their [`shape`] (same kind, id, references, order and groups):
 /// the relations of `previous` still hold, only the problems of the edited

@@ -10,6 +10,7 @@
 //! the files whose bytes changed. Both end in the same bytes.
 
 pub mod deps;
+mod draft;
 mod fingerprint;
 mod outputs;
 mod pack;

@@ -15,7 +15,7 @@ mod context;
 mod jsonld;
 mod opening;
 mod plan;
-mod qr;
+pub mod qr;
 pub mod theme;
 pub mod urls;
 pub mod views;

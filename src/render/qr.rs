@@ -73,6 +73,14 @@ impl Symbol {
         }
     }
 
+    /// Whether the module at column `x`, row `y` is dark.
+    fn dark(&self, x: usize, y: usize) -> bool {
+        match self {
+            Symbol::Rows { rows, .. } => rows[y] >> x & 1 == 1,
+            Symbol::Modules { width, dark } => dark[y * width + x],
+        }
+    }
+
     /// Calls `run(x, y, length)` for each run of dark modules, row by row.
     fn runs(&self, mut run: impl FnMut(usize, usize, usize)) {
         match self {
@@ -479,6 +487,58 @@ fn draw(url: &str, label: &str) -> String {
     out
 }
 
+/// The QR code of `data` as text for a terminal, with its quiet zone: one
+/// line of characters for two rows of modules. None if `data` is too long.
+///
+/// With `colors` (ANSI escapes the terminal understands), every character
+/// is the upper half block `▀` in black or white on a black or white
+/// background: the code is black on white whatever the terminal's own
+/// colours, light or dark theme. And since every character is the same
+/// one, a terminal that draws the block two columns wide (a Chinese
+/// console font may: its width is "ambiguous" in Unicode) only stretches
+/// the code sideways, which readers take; a mix of blocks and spaces
+/// would come apart. Without colors, the light modules are drawn and the
+/// dark ones left blank, for the light-on-dark text of a console's
+/// default colours (cmd.exe, PowerShell, Windows Terminal).
+pub fn terminal(data: &str, colors: bool) -> Option<String> {
+    let symbol = encode(data)?;
+    let size = symbol.width() + 2 * QUIET_ZONE;
+    // Outside the symbol (the quiet zone, the half row under an odd
+    // number of rows) is light.
+    let dark = |x: usize, y: usize| {
+        let inside = |v: usize| (QUIET_ZONE..QUIET_ZONE + symbol.width()).contains(&v);
+        inside(x) && inside(y) && symbol.dark(x - QUIET_ZONE, y - QUIET_ZONE)
+    };
+    let mut out = String::with_capacity(size * size * 4);
+    for y in (0..size).step_by(2) {
+        let mut pen: Option<(bool, bool)> = None;
+        for x in 0..size {
+            let cell = (dark(x, y), dark(x, y + 1));
+            if colors {
+                if pen != Some(cell) {
+                    let fg = if cell.0 { "30" } else { "97" };
+                    let bg = if cell.1 { "40" } else { "107" };
+                    let _ = write!(out, "\x1b[{fg};{bg}m");
+                    pen = Some(cell);
+                }
+                out.push('▀');
+            } else {
+                out.push(match cell {
+                    (false, false) => '█',
+                    (false, true) => '▀',
+                    (true, false) => '▄',
+                    (true, true) => ' ',
+                });
+            }
+        }
+        if colors {
+            out.push_str("\x1b[0m");
+        }
+        out.push('\n');
+    }
+    Some(out)
+}
+
 /// Appends `n` in decimal (a QR code has at most 177 modules a side).
 fn push_number(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
@@ -754,6 +814,77 @@ mod tests {
             let (size, grid) = modules(&svg(&url, "x"));
             assert_eq!(decode(size, &grid, 5), url, "{n}");
         }
+    }
+
+    /// Reads the modules back from [`terminal`]'s text.
+    fn terminal_modules(text: &str, colors: bool) -> (usize, Vec<bool>) {
+        let mut rows: Vec<Vec<bool>> = Vec::new();
+        for line in text.lines() {
+            let (mut top, mut bottom) = (Vec::new(), Vec::new());
+            let (mut fg_dark, mut bg_dark) = (false, false);
+            let mut rest = line;
+            while let Some(c) = rest.chars().next() {
+                if let Some(escape) = rest.strip_prefix("\x1b[") {
+                    let end = escape.find('m').expect("escape end");
+                    for code in escape[..end].split(';') {
+                        match code {
+                            "30" => fg_dark = true,
+                            "97" => fg_dark = false,
+                            "40" => bg_dark = true,
+                            "107" => bg_dark = false,
+                            "0" => {}
+                            other => panic!("unexpected colour {other}"),
+                        }
+                    }
+                    rest = &escape[end + 1..];
+                    continue;
+                }
+                let (t, b) = match (colors, c) {
+                    (true, '▀') => (fg_dark, bg_dark),
+                    (false, '█') => (false, false),
+                    (false, '▀') => (false, true),
+                    (false, '▄') => (true, false),
+                    (false, ' ') => (true, true),
+                    other => panic!("unexpected character {other:?}"),
+                };
+                top.push(t);
+                bottom.push(b);
+                rest = &rest[c.len_utf8()..];
+            }
+            rows.push(top);
+            rows.push(bottom);
+        }
+        let size = rows[0].len();
+        rows.truncate(size);
+        assert!(rows.iter().all(|r| r.len() == size), "a square");
+        (size, rows.concat())
+    }
+
+    #[test]
+    fn terminal_codes_decode_with_and_without_colours() {
+        let url = "http://192.168.100.123:1111/_zhan/?key=0123456789abcdef0123456789abcdef";
+        for colors in [true, false] {
+            let text = terminal(url, colors).expect("encodes");
+            let (size, grid) = terminal_modules(&text, colors);
+            // Quiet zone, light all round.
+            for i in 0..size {
+                for j in 0..QUIET_ZONE {
+                    for (x, y) in [(i, j), (j, i), (i, size - 1 - j), (size - 1 - j, i)] {
+                        assert!(!grid[y * size + x], "dark module in the quiet zone");
+                    }
+                }
+            }
+            assert_eq!(decode(size, &grid, 5), url, "colors: {colors}");
+            // Small enough for a console window: 45 columns, 23 lines.
+            assert!(size <= 45, "{size}");
+            if colors {
+                assert!(text.lines().all(|l| l.ends_with("\x1b[0m")));
+                assert!(!text.contains([' ', '█', '▄']), "one character only");
+            } else {
+                assert!(!text.contains('\x1b'));
+            }
+        }
+        assert_eq!(terminal(&"x".repeat(4000), true), None);
     }
 
     #[test]

@@ -361,8 +361,8 @@ fn handle(
             None => bytes,
         };
         match editor {
-            Some(editor) => editor.inject(bytes, path_only),
-            None => bytes,
+            Some(editor) if editor.admits(&headers) => editor.inject(bytes, path_only),
+            _ => bytes,
         }
     };
     match resolve(root, target) {

@@ -55,20 +55,25 @@ pub fn open_browser(url: &str) -> bool {
 }
 
 /// Builds the site, serves it on `listener` and rebuilds on every change
-/// until the process ends. `ready` is said once the site is served.
+/// until the process ends. `ready` is said once the site is served. With
+/// `edit_on_network` (`--edit`), a server listening on the network has the
+/// editor on too, behind a key said here ([`editor::lan`]).
 pub fn serve(
     options: Options,
     listener: TcpListener,
     ready: &str,
     open: Option<&str>,
+    edit_on_network: bool,
     reporter: &mut dyn Reporter,
 ) -> Result<(), Problem> {
     let hub = Arc::new(Hub::for_site(&options.root));
     let output = options.output_dir();
-    let editor = Arc::new(editor::Editor::new(
-        &options.root,
-        listener.local_addr().ok(),
-    ));
+    let addr = listener.local_addr().ok();
+    let mut editor = editor::Editor::new(&options.root, addr);
+    if edit_on_network {
+        editor = editor.on_network();
+    }
+    let editor = Arc::new(editor);
     // Serve at once: what the last build left in the output folder while the
     // first build runs (a large site takes seconds), then the new site.
     hub.set_building(true);
@@ -78,6 +83,16 @@ pub fn serve(
         http::serve(listener, output, Some(server_hub), Some(server_editor))
     });
     reporter.say(ready);
+    if let (Some(key), Some(addr)) = (editor.network_key(), addr) {
+        let colors = crate::diagnostics::Renderer::stderr_wants_color()
+            && editor::lan::terminal_reads_colors();
+        reporter.say(&editor::lan::announce(
+            key,
+            addr,
+            local_network_address(),
+            colors,
+        ));
+    }
     if let Some(url) = open {
         if !open_browser(url) {
             reporter.say(&messages::text(

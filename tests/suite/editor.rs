@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 use common::TestSite;
 use serde_json::{Value as J, json};
 
-pub struct Server {
+pub(crate) struct Server {
     child: Child,
-    pub port: u16,
+    pub(crate) port: u16,
+    /// What the server printed up to its first build.
+    pub(crate) log: Vec<String>,
 }
 
 impl Drop for Server {
@@ -28,7 +30,7 @@ impl Drop for Server {
 }
 
 /// Starts `zhan serve` (with `extra` arguments) and waits for its first build.
-pub fn start(site: &TestSite, extra: &[&str]) -> Server {
+pub(crate) fn start(site: &TestSite, extra: &[&str]) -> Server {
     let mut child = common::zhan()
         .arg("--root")
         .arg(site.path())
@@ -40,7 +42,11 @@ pub fn start(site: &TestSite, extra: &[&str]) -> Server {
         .expect("start zhan serve");
     let stderr = child.stderr.take();
     let (tx, rx) = mpsc::channel();
-    let mut server = Server { child, port: 0 };
+    let mut server = Server {
+        child,
+        port: 0,
+        log: Vec::new(),
+    };
     std::thread::spawn(move || {
         for line in stderr
             .into_iter()
@@ -56,6 +62,7 @@ pub fn start(site: &TestSite, extra: &[&str]) -> Server {
         let line = rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("zhan serve did not finish its first build");
+        server.log.push(line.clone());
         if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
             server.port = rest
                 .split('/')
@@ -71,19 +78,27 @@ pub fn start(site: &TestSite, extra: &[&str]) -> Server {
     }
 }
 
-pub struct Reply {
-    pub status: u16,
-    pub body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    /// The status line and headers.
+    pub(crate) head: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    pub fn json(&self) -> J {
+    pub(crate) fn json(&self) -> J {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
 /// A raw request with exactly these headers (plus Content-Length for a body).
-pub fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub(crate) fn raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -114,19 +129,20 @@ pub fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: 
         .unwrap_or_else(|| panic!("no status in {head:?}"));
     Reply {
         status,
+        head: head.to_string(),
         body: body.to_string(),
     }
 }
 
 /// The editor as its own page talks to it.
-pub struct Client {
-    pub port: u16,
-    pub host: String,
-    pub token: String,
+pub(crate) struct Client {
+    pub(crate) port: u16,
+    pub(crate) host: String,
+    pub(crate) token: String,
 }
 
 impl Client {
-    pub fn new(port: u16) -> Client {
+    pub(crate) fn new(port: u16) -> Client {
         let host = format!("127.0.0.1:{port}");
         let page = raw(port, "GET", "/_zhan/", &[("Host", &host)], b"");
         assert_eq!(page.status, 200, "{}", page.body);
@@ -155,7 +171,7 @@ impl Client {
         )
     }
 
-    pub fn post(&self, path: &str, body: &J) -> Reply {
+    pub(crate) fn post(&self, path: &str, body: &J) -> Reply {
         raw(
             self.port,
             "POST",
@@ -170,7 +186,7 @@ impl Client {
         )
     }
 
-    pub fn form(&self, path: &str) -> J {
+    pub(crate) fn form(&self, path: &str) -> J {
         let reply = self.get(&format!("/_zhan/api/form?path={path}"));
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.json()

@@ -10,6 +10,8 @@ mod demo_site;
 mod edit;
 mod editor;
 mod editor_files;
+mod editor_lan;
+mod editor_live_check;
 mod errors;
 mod holidays;
 mod hostile;

@@ -29,9 +29,10 @@
 //!   that moved keeps its old address in its `aliases`
 //!   ([`crate::edit::rename`]).
 //! - `POST check`: a save's request, not written: the draft is read and
-//!   typed by the same code as `zhan check` (one file: its fields, values
-//!   and vocabularies; references are checked when the site is built), and
-//!   its diagnostics come back as JSON, each with the field it is on.
+//!   typed by the same code as `zhan check` (its fields, values and
+//!   vocabularies), and its references and `.md` links are resolved by the
+//!   link stage against the last built site; its diagnostics come back as
+//!   JSON, each with the field it is on (`body` for the body's).
 //! - `POST preview`: a save's request, not written: the page of the draft
 //!   as the theme renders it (`{html}`, with a `<base>` at the page's own
 //!   address), from the last built site with the draft in place of the
@@ -807,6 +808,16 @@ pub fn problems(site: &SiteView, path: &str, text: &str) -> Vec<Diagnostic> {
     found
 }
 
+/// The problems of a draft with the rest of the site, as `zhan check`
+/// finds them (references to unknown items, broken `.md` links), once the
+/// site was first built: [`crate::pipeline::Workspace::draft_link_problems`].
+fn site_problems(editor: &Editor, path: &str, text: &str) -> Vec<Diagnostic> {
+    editor
+        .workspace()
+        .map(|ws| crate::serve::read(&ws).draft_link_problems(path, text))
+        .unwrap_or_default()
+}
+
 /// The top-level field written on `line` of `text` (its front matter).
 fn field_at(text: &str, line: u32) -> Option<String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -842,12 +853,22 @@ fn check(editor: &Editor, sent: &J) -> Response {
     };
     let site = editor.site();
     let lang = messages::lang();
-    let list: Vec<J> = problems(&site, path, &text)
+    let mut found = problems(&site, path, &text);
+    found.extend(site_problems(editor, path, &text));
+    found.sort_by_key(|d| d.pos.line);
+    let body_from = body_line(&text);
+    let list: Vec<J> = found
         .iter()
         .map(|d| {
             let mut j = d.to_json(lang);
-            let at_field = d.pos.line > 0 && d.pos.line < body_line(&text);
-            j["field"] = json!(at_field.then(|| field_at(&text, d.pos.line)).flatten());
+            let at_field = d.pos.line > 0 && d.pos.line < body_from;
+            j["field"] = if at_field {
+                json!(field_at(&text, d.pos.line))
+            } else if d.pos.line >= body_from && body_from > 1 {
+                json!("body")
+            } else {
+                J::Null
+            };
             j
         })
         .collect();

@@ -2,7 +2,11 @@
 //!
 //! - `Host` must be the server's own address (`127.0.0.1:PORT`,
 //!   `localhost:PORT`): a page of another site that points its own name at
-//!   127.0.0.1 (DNS rebinding) sends its own name and is refused.
+//!   127.0.0.1 (DNS rebinding) sends its own name and is refused. On the
+//!   network (`--bind 0.0.0.0 --edit`) the address a phone typed or scanned
+//!   is an IP address with the server's port, which a rebinding page cannot
+//!   send either (its Host is its own name); see [`super::lan`] for the
+//!   secret key such a server asks for besides.
 //! - API calls carry the session token in `X-Zhan-Token`: only the editor's
 //!   pages hold it, and other sites cannot read them (same-origin policy,
 //!   and the `Host` check against rebinding).
@@ -55,6 +59,28 @@ fn own_hosts(addr: SocketAddr) -> Vec<String> {
     names
 }
 
+/// Whether `host` (a `Host` header, lower case) names the server at `addr`:
+/// one of its loopback names; and on the network, an IP address with its
+/// port (any one when it listens on every interface, else the one it
+/// listens on). Never a domain name: that is what DNS rebinding sends.
+fn is_own_host(host: &str, addr: SocketAddr) -> bool {
+    if own_hosts(addr).iter().any(|h| h == host) {
+        return true;
+    }
+    if addr.ip().is_loopback() {
+        return false;
+    }
+    // Browsers leave out port 80.
+    let asked = host.parse::<SocketAddr>().ok().or_else(|| {
+        let ip = host.trim_start_matches('[').trim_end_matches(']');
+        let ip = ip.parse::<std::net::IpAddr>().ok()?;
+        (addr.port() == 80).then_some(SocketAddr::new(ip, 80))
+    });
+    asked.is_some_and(|asked| {
+        asked.port() == addr.port() && (addr.ip().is_unspecified() || asked.ip() == addr.ip())
+    })
+}
+
 /// Refuses a request whose `Host` is not the server's own address.
 pub fn check_host(req: &Request, addr: Option<SocketAddr>) -> Result<(), Response> {
     let Some(addr) = addr else {
@@ -62,7 +88,7 @@ pub fn check_host(req: &Request, addr: Option<SocketAddr>) -> Result<(), Respons
     };
     let host = req.header("host").map(str::to_ascii_lowercase);
     match host {
-        Some(host) if own_hosts(addr).contains(&host) => Ok(()),
+        Some(host) if is_own_host(&host, addr) => Ok(()),
         _ => Err(refuse("editor.bad-host")),
     }
 }
@@ -74,10 +100,16 @@ pub fn check_api(req: &Request, addr: Option<SocketAddr>, token: &str) -> Result
         return Err(refuse("editor.bad-host"));
     };
     if req.has_header("origin") {
+        // The origin of the address the request was sent to: the editor's
+        // page is on that address, and it is the server's own.
         let origin = req.header("origin").map(str::to_ascii_lowercase);
-        let own = own_hosts(addr)
-            .iter()
-            .any(|h| origin.as_deref() == Some(format!("http://{h}").as_str()));
+        let host = req.header("host").map(str::to_ascii_lowercase);
+        let own = match (origin, host) {
+            (Some(origin), Some(host)) => {
+                origin.strip_prefix("http://") == Some(host.as_str()) && is_own_host(&host, addr)
+            }
+            _ => false,
+        };
         if !own {
             return Err(refuse("editor.bad-origin"));
         }
@@ -216,9 +248,51 @@ mod tests {
                 "{name}: {value}"
             );
         }
+        // The page's own origin is the one of the address it was opened at.
+        let mut other_name = good.clone();
+        other_name.retain(|(n, _)| n != "origin");
+        other_name.push(("origin".into(), "http://127.0.0.1:4000".into()));
+        assert!(check_api(&req("POST", &other_name), Some(addr), "secret").is_err());
         // Sent twice is not sent.
         let mut twice = good.clone();
         twice.push(("host".into(), "localhost:4000".into()));
         assert!(check_host(&req("GET", &twice), Some(addr)).is_err());
+    }
+
+    #[test]
+    fn on_the_network_ip_addresses_with_the_port_are_own_hosts_names_are_not() {
+        let everywhere: SocketAddr = "0.0.0.0:4000".parse().expect("addr");
+        let one: SocketAddr = "192.168.1.20:4000".parse().expect("addr");
+        let loopback: SocketAddr = "127.0.0.1:4000".parse().expect("addr");
+        for host in ["192.168.1.20:4000", "127.0.0.1:4000", "localhost:4000"] {
+            assert!(is_own_host(host, everywhere), "{host}");
+            assert!(is_own_host(host, one), "{host}");
+        }
+        assert!(is_own_host("10.0.0.7:4000", everywhere));
+        assert!(is_own_host("[fe80::1]:4000", everywhere));
+        assert!(!is_own_host("10.0.0.7:4000", one), "not the bound address");
+        assert!(!is_own_host("192.168.1.20:4000", loopback));
+        for host in [
+            "192.168.1.20:4001",
+            "192.168.1.20",
+            "evil.example:4000",
+            "192.168.1.20.nip.io:4000",
+            "",
+        ] {
+            assert!(!is_own_host(host, everywhere), "{host}");
+        }
+        // The origin must be the address the request went to.
+        let headers = h(&[
+            ("host", "192.168.1.20:4000"),
+            ("origin", "http://192.168.1.20:4000"),
+            ("x-zhan-token", "secret"),
+            ("content-type", "application/json"),
+        ]);
+        assert!(check_host(&req("POST", &headers), Some(everywhere)).is_ok());
+        assert!(check_api(&req("POST", &headers), Some(everywhere), "secret").is_ok());
+        let mut moved = headers.clone();
+        moved.retain(|(n, _)| n != "origin");
+        moved.push(("origin".into(), "http://10.0.0.7:4000".into()));
+        assert!(check_api(&req("POST", &moved), Some(everywhere), "secret").is_err());
     }
 }

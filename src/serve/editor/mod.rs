@@ -5,7 +5,8 @@
 //! parts:
 //!
 //! - [`guard`]: who may use it. Only when the server listens on a loopback
-//!   address; every request must name the server itself in `Host` (no DNS
+//!   address, or on the network with `--edit` and the secret key of
+//!   [`lan`]; every request must name the server itself in `Host` (no DNS
 //!   rebinding); every API call carries the session's secret token (in the
 //!   editor's page only, never printed), an `Origin`, when sent, that is the
 //!   server's own, and a JSON body (no cross-site form posts).
@@ -25,6 +26,7 @@
 pub mod api;
 pub mod form;
 pub mod guard;
+pub mod lan;
 pub mod links;
 pub mod trash;
 pub mod upload;
@@ -99,8 +101,10 @@ pub struct Editor {
     root: PathBuf,
     /// Where the server listens; None if it could not tell.
     addr: Option<SocketAddr>,
-    /// Whether editing is on: only on a loopback address.
+    /// Whether editing is on: on a loopback address, or with `--edit`.
     enabled: bool,
+    /// On the network with `--edit`: the key every request must carry.
+    network_key: Option<lan::NetworkKey>,
     /// The session's secret, in the editor's pages only.
     token: String,
     site: RwLock<Arc<SiteView>>,
@@ -116,15 +120,39 @@ impl Editor {
             root,
             addr,
             enabled: addr.is_some_and(|a| a.ip().is_loopback()),
+            network_key: None,
             token: guard::new_token(),
             site: RwLock::new(Arc::new(SiteView::default())),
             workspace: RwLock::new(None),
         }
     }
 
-    /// Whether editing is on (the server listens on 127.0.0.1 only).
+    /// Whether editing is on (the server listens on 127.0.0.1 only, or
+    /// [`Editor::on_network`]).
     pub fn enabled(&self) -> bool {
         self.enabled
+    }
+
+    /// Turns editing on for a server that listens on the network
+    /// (`--edit`), behind a new secret key ([`lan`]). On loopback, editing
+    /// is on already and needs no key.
+    pub fn on_network(mut self) -> Editor {
+        if let Some(addr) = self.addr.filter(|a| !a.ip().is_loopback()) {
+            self.enabled = true;
+            self.network_key = Some(lan::NetworkKey::new(addr.port()));
+        }
+        self
+    }
+
+    /// The key of a server editing on the network.
+    pub fn network_key(&self) -> Option<&lan::NetworkKey> {
+        self.network_key.as_ref()
+    }
+
+    /// Whether a request with `headers` may see the editor's link on the
+    /// site's pages: always on loopback; on the network, with the key.
+    pub fn admits(&self, headers: &[(String, String)]) -> bool {
+        self.enabled && self.network_key.as_ref().is_none_or(|k| k.admits(headers))
     }
 
     /// The site folder.
@@ -192,6 +220,11 @@ impl Editor {
         }
         if let Err(refusal) = guard::check_host(req, self.addr) {
             return refusal;
+        }
+        if let Some(key) = &self.network_key {
+            if let Err(answer) = key.check(req) {
+                return answer;
+            }
         }
         let path = req.path();
         let get = matches!(req.method, "GET" | "HEAD");
