@@ -436,8 +436,10 @@ impl Filler<'_> {
         comment.push_str(field.help);
         if let Shape::Group(members) = field.shape {
             // An entry that names a file is an example in a comment: the
-            // file does not exist yet, and the build would stop on it.
-            let example_only = members.iter().any(|m| m.required && m.shape == Shape::File);
+            // file does not exist yet, and the build would stop on it. So is
+            // one that accepts a privacy finding: there is none yet.
+            let example_only = members.iter().any(|m| m.required && m.shape == Shape::File)
+                || field.key == "privacy_ok";
             if example_only {
                 line(out, &format!("{indent}{}: []", field.key), &comment);
             } else {

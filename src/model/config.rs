@@ -67,6 +67,9 @@ pub struct Config {
     pub strings: BTreeMap<String, String>,
     /// Whether to write the search index and page (on unless `search: false`).
     pub search: bool,
+    /// Mobile numbers the site publishes on purpose (a station's duty
+    /// phone): the privacy check does not report them on any page.
+    pub public_phones: Vec<String>,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             vocabularies: Vocabularies::default(),
             strings: BTreeMap::new(),
             search: true,
+            public_phones: Vec::new(),
         }
     }
 }
@@ -219,6 +223,7 @@ impl Config {
                 }
             }
             config.search = f.opt("search", cx).unwrap_or(true);
+            config.public_phones = f.list("public_phones", cx);
             f.finish(
                 &[
                     "title",
@@ -229,6 +234,7 @@ impl Config {
                     "vocabularies",
                     "strings",
                     "search",
+                    "public_phones",
                 ],
                 cx,
             );
