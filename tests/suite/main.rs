@@ -14,6 +14,7 @@ mod hostile;
 mod incremental;
 mod open_data;
 mod output;
+mod privacy;
 mod random_edits;
 mod reuse;
 mod scaffold;

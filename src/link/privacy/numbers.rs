@@ -266,7 +266,9 @@ fn classify(b: &[u8], token: &Token, start: usize, end: usize, in_link: bool) ->
     if digits.len() == 18 && matches!(lens.as_slice(), [18] | [6, 8, 4]) && valid_id(&digits) {
         return found(NumberKind::Id, digits);
     }
-    if in_link {
+    // An ID number with a wrong check character is a typo or made up, not
+    // a card number that happens to look like one.
+    if in_link || (digits.len() == 18 && id_shaped(&digits)) {
         return None;
     }
     if let Some(national) = national_mobile(&digits) {
@@ -342,6 +344,20 @@ const PROVINCES: &[u8] = &[
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
+/// Whether the first 14 digits of `id` are a region and a birth date.
+fn id_shaped(id: &str) -> bool {
+    let b = id.as_bytes();
+    if b.len() < 14 || !b[..14].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let province = (b[0] - b'0') * 10 + (b[1] - b'0');
+    if !PROVINCES.contains(&province) || &id[2..6] == "0000" {
+        return false;
+    }
+    let born = Date::parse(&format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]));
+    born.is_some_and(|d| d.year >= 1900 && d <= Date::today_in_china())
+}
+
 /// Whether `id` (17 digits and a digit or `X`) is a resident ID number: a
 /// region, a birth date that has happened, and the ISO 7064 MOD 11-2 check
 /// character.
@@ -350,12 +366,7 @@ pub fn valid_id(id: &str) -> bool {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let province = (b[0] - b'0') * 10 + (b[1] - b'0');
-    if !PROVINCES.contains(&province) || &id[2..6] == "0000" {
-        return false;
-    }
-    let born = Date::parse(&format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]));
-    if !born.is_some_and(|d| d.year >= 1900 && d <= Date::today_in_china()) {
+    if !id_shaped(id) {
         return false;
     }
     id_check_char(&id[..17]) == Some(b[17].to_ascii_uppercase())
