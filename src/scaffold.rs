@@ -128,6 +128,9 @@ language: zh-CN
 theme: default
 # 站内搜索：写 false 就不生成搜索页。
 search: true
+# 全站公开的手机号（如站里的值班手机）：隐私检查不会把它们当成居民的号码，
+# 如 [\"138 0013 8000\"]。页面自己的联系电话写在页面的 phone、contact 字段里就行。
+public_phones: []
 
 # 词表：下面每一行是一组可选的值，页面里的字段只能写其中的值。
 # 可以增加、删除或改名；改了名字，用到旧名字的文件也要跟着改。
@@ -519,5 +522,6 @@ mod tests {
         assert_eq!(empty.language, demo.language);
         assert_eq!(empty.theme, demo.theme);
         assert!(empty.search);
+        assert!(empty.public_phones.is_empty());
     }
 }

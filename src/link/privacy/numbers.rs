@@ -120,11 +120,59 @@ fn national_mobile(digits: &str) -> Option<&str> {
         .then_some(national)
 }
 
+/// The most groups a number is written in (`+86 138 0013 8000`: 4; a
+/// card of 19 digits in fours: 5).
+const MAX_GROUPS: usize = 8;
+
 /// A run of digits written as one number: its groups (byte ranges).
 struct Token {
-    groups: Vec<(usize, usize)>,
+    groups: [(usize, usize); MAX_GROUPS],
+    len: usize,
     /// A final `X` of an ID number, glued to the last group.
     x: bool,
+}
+
+impl Token {
+    fn groups(&self) -> &[(usize, usize)] {
+        &self.groups[..self.len]
+    }
+    fn digits(&self) -> usize {
+        self.groups().iter().map(|(s, e)| e - s).sum()
+    }
+}
+
+/// Where the next ASCII digit at or after `i` is (`b.len()` if none).
+/// Most of a page is letters and Chinese: it is skipped sixteen bytes at
+/// a time.
+fn next_digit(b: &[u8], mut i: usize) -> usize {
+    while let Some(block) = b.get(i..i + 16) {
+        let (first, second) = block.split_at(8);
+        let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or([b'0'; 8]));
+        if digit_bits(word(first)) | digit_bits(word(second)) != 0 {
+            break;
+        }
+        i += 16;
+    }
+    while i < b.len() && !b[i].is_ascii_digit() {
+        i += 1;
+    }
+    i
+}
+
+/// Whether any of the eight bytes of `word` is an ASCII digit (the
+/// "has a byte between" bit trick: no byte of 0x80 or above counts).
+#[cfg(test)]
+fn has_digit(word: u64) -> bool {
+    digit_bits(word) != 0
+}
+
+/// The high bit of each byte of `word` that is an ASCII digit. No byte
+/// borrows from or carries into its neighbour, so each is tested exactly.
+fn digit_bits(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low = word & (ONES * 127);
+    (ONES * (127 + 0x3A) - low) & !word & (low + ONES * (127 - 0x2F)) & HIGH
 }
 
 /// Every ID, mobile and card number in `text`, in order.
@@ -132,14 +180,18 @@ pub fn find(text: &str) -> Vec<Found> {
     let b = text.as_bytes();
     let mut found = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
+    loop {
+        i = next_digit(b, i);
+        if i >= b.len() {
+            break;
         }
         let token = read_token(b, i);
         let end = token_end(&token);
         i = end;
+        // The shortest number looked for has 11 digits.
+        if token.digits() < 11 {
+            continue;
+        }
         let start = token.groups[0].0;
         // Part of a word, a decimal, a version or a hex string: not a number.
         if !clear_before(b, start) || !clear_after(b, end) {
@@ -152,11 +204,14 @@ pub fn find(text: &str) -> Vec<Found> {
         }
         // The groups are not one number: each may be one on its own
         // (`2026-12-05 13800138000` is a date and a phone).
-        if token.groups.len() > 1 {
-            let last = token.groups.len() - 1;
-            for (n, &(s, e)) in token.groups.iter().enumerate() {
+        if token.len > 1 {
+            let last = token.len - 1;
+            for (n, &(s, e)) in token.groups().iter().enumerate() {
+                let mut groups = [(0, 0); MAX_GROUPS];
+                groups[0] = (s, e);
                 let single = Token {
-                    groups: vec![(s, e)],
+                    groups,
+                    len: 1,
                     x: token.x && n == last,
                 };
                 let e = token_end(&single);
@@ -170,7 +225,8 @@ pub fn find(text: &str) -> Vec<Found> {
 }
 
 fn read_token(b: &[u8], start: usize) -> Token {
-    let mut groups = Vec::new();
+    let mut groups = [(0, 0); MAX_GROUPS];
+    let mut len = 0;
     let mut separator = None;
     let mut i = start;
     loop {
@@ -178,13 +234,14 @@ fn read_token(b: &[u8], start: usize) -> Token {
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        groups.push((s, i));
+        groups[len] = (s, i);
+        len += 1;
         // One space or hyphen, the same all along, then more digits.
         let next = b.get(i).copied();
         let joins = matches!(next, Some(b' ' | b'-'))
             && separator.is_none_or(|sep| Some(sep) == next)
             && b.get(i + 1).is_some_and(u8::is_ascii_digit)
-            && groups.len() < 8;
+            && len < MAX_GROUPS;
         if !joins {
             break;
         }
@@ -192,11 +249,11 @@ fn read_token(b: &[u8], start: usize) -> Token {
         i += 1;
     }
     let x = matches!(b.get(i), Some(b'x' | b'X'));
-    Token { groups, x }
+    Token { groups, len, x }
 }
 
 fn token_end(token: &Token) -> usize {
-    let end = token.groups.last().map_or(0, |g| g.1);
+    let end = token.groups().last().map_or(0, |g| g.1);
     end + usize::from(token.x)
 }
 
@@ -241,9 +298,9 @@ fn in_url(b: &[u8], start: usize) -> bool {
 }
 
 fn classify(b: &[u8], token: &Token, start: usize, end: usize, in_link: bool) -> Option<Found> {
-    let lens: Vec<usize> = token.groups.iter().map(|(s, e)| e - s).collect();
+    let lens: Vec<usize> = token.groups().iter().map(|(s, e)| e - s).collect();
     let mut digits = String::with_capacity(20);
-    for &(s, e) in &token.groups {
+    for &(s, e) in token.groups() {
         digits.push_str(std::str::from_utf8(&b[s..e]).ok()?);
     }
     let found = |kind, canonical: String| {
@@ -508,6 +565,25 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].kind, NumberKind::Id);
         assert_eq!(f[0].masked(), format!("440304********{}", &id[14..]));
+    }
+
+    #[test]
+    fn the_word_test_sees_every_digit_and_nothing_else() {
+        for byte in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[at] = byte;
+                let expected = byte.is_ascii_digit();
+                assert_eq!(
+                    has_digit(u64::from_le_bytes(word)),
+                    expected,
+                    "{byte} at {at}"
+                );
+            }
+        }
+        assert!(!has_digit(u64::from_le_bytes(
+            *"社工站".as_bytes().first_chunk().unwrap_or(&[0; 8])
+        )));
     }
 
     #[test]
