@@ -465,6 +465,17 @@ mod tests {
     }
 
     #[test]
+    fn overlay_never_shows_a_number_the_privacy_check_masks() {
+        let d = Diagnostic::error("content/a.md", Pos::new(2, 4), "E-PRIVACY-ID")
+            .arg("masked", "110105********002X")
+            .with_len(18);
+        let text = "---\n身份证11010519491231002X\n".to_string();
+        let html = overlay(&[d], &|_| Some(text.clone()));
+        assert!(!html.contains("11010519491231002X"), "{html}");
+        assert!(html.contains("110105********002X"), "{html}");
+    }
+
+    #[test]
     fn overlay_quotes_the_line_with_a_caret_under_the_column() {
         let mut d = Diagnostic::error("content/a.md", Pos::new(2, 11), "E-NO-CONTENT");
         d.len = 2;
