@@ -275,7 +275,7 @@ pub fn overlay(diagnostics: &[Diagnostic], source_of: &dyn Fn(&str) -> Option<St
             .as_deref()
             .and_then(|text| text.lines().nth(d.pos.line.saturating_sub(1) as usize))
         {
-            html.push_str(&quote(&crate::diagnostics::quotable_line(d, line), d));
+            html.push_str(&quote(&crate::diagnostics::quotable_line(line), d));
         }
         if let Some(hint) = d.hint_in(lang) {
             html.push_str(&format!(

@@ -92,6 +92,32 @@ pub fn mask(kind: NumberKind, canonical: &str) -> String {
     }
 }
 
+/// `text` with the digits of every number [`find`] finds hidden as
+/// [`mask`] hides them (the same count, before the last four), so a line
+/// quoted under a diagnostic shows no number in full.
+pub fn mask_all(text: &str) -> std::borrow::Cow<'_, str> {
+    let found = find(text);
+    if found.is_empty() {
+        return text.into();
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for f in found {
+        let hidden = f.masked().bytes().filter(|&c| c == b'*').count();
+        let span = &mut bytes[f.start..f.end];
+        let digits = span.iter().filter(|c| c.is_ascii_alphanumeric()).count();
+        let first_hidden = digits.saturating_sub(hidden + 4);
+        let mut n = 0;
+        for c in span.iter_mut().filter(|c| c.is_ascii_alphanumeric()) {
+            n += 1;
+            if n > first_hidden && n <= first_hidden + hidden {
+                *c = b'*';
+            }
+        }
+    }
+    // Only ASCII digits and letters were replaced, by `*`: still UTF-8.
+    String::from_utf8(bytes).map_or(text.into(), Into::into)
+}
+
 /// The canonical form of a number as an author writes it in `privacy_ok`
 /// or a contact field: digits (and a final `X`), spacing ignored, a mobile
 /// number without its country code.
