@@ -353,7 +353,15 @@ impl Renderer<'_> {
 
     /// Renders `d` with `line`, the text of its line, if known.
     fn render_at(&self, d: &Diagnostic, line: Option<&str>) -> String {
-        let quoted = line.map(quotable_line);
+        // Only the part of the line that can be shown is masked, with a
+        // margin so that a number cut at its end is still recognised.
+        let quoted = line.map(|l| {
+            let cut: String = l
+                .chars()
+                .take(SHOWN_CHARS + d.len as usize + QUOTE_MARGIN)
+                .collect();
+            quotable_line(&cut).into_owned()
+        });
         let line = quoted.as_deref();
         let (red, yellow, blue, bold, reset) = if self.color {
             ("\x1b[31m", "\x1b[33m", "\x1b[34m", "\x1b[1m", "\x1b[0m")
@@ -427,6 +435,11 @@ impl Renderer<'_> {
 pub fn quotable_line(line: &str) -> std::borrow::Cow<'_, str> {
     crate::link::privacy::numbers::mask_all(line)
 }
+
+/// Characters masked beyond the quoted part of a line: more than the
+/// longest number the privacy check finds (`+86 138 0013 8000`, a card of
+/// 19 digits in groups), so that one cut by the quote is masked too.
+pub const QUOTE_MARGIN: usize = 40;
 
 /// How much of a source line a diagnostic quotes.
 const SHOWN_CHARS: usize = 160;

@@ -275,7 +275,7 @@ pub fn overlay(diagnostics: &[Diagnostic], source_of: &dyn Fn(&str) -> Option<St
             .as_deref()
             .and_then(|text| text.lines().nth(d.pos.line.saturating_sub(1) as usize))
         {
-            html.push_str(&quote(&crate::diagnostics::quotable_line(line), d));
+            html.push_str(&quote(line, d));
         }
         if let Some(hint) = d.hint_in(lang) {
             html.push_str(&format!(
@@ -306,6 +306,7 @@ pub fn overlay(diagnostics: &[Diagnostic], source_of: &dyn Fn(&str) -> Option<St
 /// carets stand exactly under it whatever the font's widths of Chinese
 /// characters and tabs; the carets are cut to the width of the marked text.
 fn quote(line: &str, d: &Diagnostic) -> String {
+    use crate::diagnostics::QUOTE_MARGIN;
     let chars: Vec<char> = line.chars().collect();
     let col = (d.pos.col.max(1) as usize - 1).min(chars.len());
     // A long line: a window around the column.
@@ -315,6 +316,17 @@ fn quote(line: &str, d: &Diagnostic) -> String {
         0
     };
     let end = (start + QUOTED_CHARS).min(chars.len());
+    // Residents' numbers masked in the window shown (and a margin, for a
+    // number the window cuts), not in the whole line: a long line with
+    // many diagnostics is not scanned once per diagnostic.
+    let mut chars = chars;
+    let (from, to) = (
+        start.saturating_sub(QUOTE_MARGIN),
+        (end + QUOTE_MARGIN).min(chars.len()),
+    );
+    let window: String = chars[from..to].iter().collect();
+    let masked: Vec<char> = crate::diagnostics::quotable_line(&window).chars().collect();
+    chars.splice(from..to, masked);
     let marked_end = (col + d.len.max(1) as usize).min(end.max(col));
     let text = |from: usize, to: usize| -> String {
         escape::html(&chars[from.min(to)..to].iter().collect::<String>())

@@ -490,3 +490,20 @@ fn the_workspace_checks_again_the_files_an_edit_changes() {
     let report = ws.update(&[site.path().join(NEWS)]);
     assert!(report.succeeded() && report.accepted.is_empty());
 }
+
+#[test]
+fn a_page_full_of_numbers_is_checked_quickly() {
+    // Content is untrusted: 150,000 phone numbers on one page (one line)
+    // are found, placed and reported in about linear time.
+    let site = TestSite::new();
+    let line = "13912345678 ".repeat(150_000);
+    news(&site, "", &line);
+    let started = std::time::Instant::now();
+    let (found, printed) = check_json(&site);
+    let took = started.elapsed();
+    assert!(took.as_secs() < 30, "{took:?}");
+    let phones = with_code(&found, "W-PRIVACY-PHONE");
+    assert_eq!(phones.len(), 150_000);
+    assert_eq!(phones[1]["column"].as_u64(), Some(13));
+    assert!(!printed.contains("13912345678"));
+}

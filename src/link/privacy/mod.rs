@@ -90,16 +90,44 @@ fn mobiles<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     out
 }
 
-/// The line and column (in characters) of byte `at` of `text`.
-fn position(text: &str, at: usize) -> Pos {
-    let before = &text[..at];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    Pos::new(
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(col).unwrap_or(u32::MAX),
-    )
+/// Lines and columns (in characters) of places in a text, found in
+/// order: each is counted on from the last, so a page of many findings is
+/// read once, not once per finding.
+struct Cursor<'t> {
+    text: &'t str,
+    at: usize,
+    line: u32,
+    col: u32,
+}
+
+impl<'t> Cursor<'t> {
+    fn new(text: &'t str) -> Self {
+        Cursor {
+            text,
+            at: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    /// The position of byte `to`, at or after the last one asked for.
+    fn position(&mut self, to: usize) -> Pos {
+        let to = to.max(self.at);
+        let passed = &self.text[self.at..to];
+        let count = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+        match passed.rfind('\n') {
+            Some(last) => {
+                let lines = passed.bytes().filter(|&b| b == b'\n').count();
+                self.line = self
+                    .line
+                    .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+                self.col = count(&passed[last + 1..]).saturating_add(1);
+            }
+            None => self.col = self.col.saturating_add(count(passed)),
+        }
+        self.at = to;
+        Pos::new(self.line, self.col)
+    }
 }
 
 /// Checks the text of a page (front matter and body) for residents'
@@ -126,12 +154,13 @@ pub fn check_page(item: &Item, config: &Config) -> PageCheck {
         Vec::new()
     };
     let front_end = item.doc.body_start;
+    let mut cursor = Cursor::new(text);
     for f in found {
         // A YAML comment of the front matter is not published.
         if f.start < front_end && in_yaml_comment(text, f.start) {
             continue;
         }
-        let pos = position(text, f.start);
+        let pos = cursor.position(f.start);
         // The number written in an entry of privacy_ok is the entry itself.
         if entries.iter().any(|e| e.lines.contains(&pos.line)) {
             continue;
@@ -249,8 +278,11 @@ mod tests {
 
     #[test]
     fn positions_count_characters() {
-        let text = "---\ntitle: 张三\n---\n电话：13800138000\n";
-        let at = text.find("138").unwrap_or(0);
-        assert_eq!(position(text, at), Pos::new(4, 4));
+        let text = "---\ntitle: 张三\n---\n电话：13800138000，又 13900139000\n\n再 x";
+        let mut cursor = Cursor::new(text);
+        let at = |pattern: &str| text.find(pattern).unwrap_or(0);
+        assert_eq!(cursor.position(at("138")), Pos::new(4, 4));
+        assert_eq!(cursor.position(at("139")), Pos::new(4, 18));
+        assert_eq!(cursor.position(at("x")), Pos::new(6, 3));
     }
 }
