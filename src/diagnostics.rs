@@ -353,6 +353,16 @@ impl Renderer<'_> {
 
     /// Renders `d` with `line`, the text of its line, if known.
     fn render_at(&self, d: &Diagnostic, line: Option<&str>) -> String {
+        // Only the part of the line that can be shown is masked, with a
+        // margin so that a number cut at its end is still recognised.
+        let quoted = line.map(|l| {
+            let cut: String = l
+                .chars()
+                .take(SHOWN_CHARS + d.len as usize + QUOTE_MARGIN)
+                .collect();
+            quotable_line(&cut).into_owned()
+        });
+        let line = quoted.as_deref();
         let (red, yellow, blue, bold, reset) = if self.color {
             ("\x1b[31m", "\x1b[33m", "\x1b[34m", "\x1b[1m", "\x1b[0m")
         } else {
@@ -417,6 +427,19 @@ impl Renderer<'_> {
         out
     }
 }
+
+/// A source line as it may be quoted under a diagnostic: every resident ID,
+/// mobile and bank card number on it masked as the privacy check's messages
+/// mask them (`138****8000`), whatever the diagnostic is about, so the
+/// terminal and the preview's overlay never show one in full.
+pub fn quotable_line(line: &str) -> std::borrow::Cow<'_, str> {
+    crate::link::privacy::numbers::mask_all(line)
+}
+
+/// Characters masked beyond the quoted part of a line: more than the
+/// longest number the privacy check finds (`+86 138 0013 8000`, a card of
+/// 19 digits in groups), so that one cut by the quote is masked too.
+pub const QUOTE_MARGIN: usize = 40;
 
 /// How much of a source line a diagnostic quotes.
 const SHOWN_CHARS: usize = 160;
@@ -597,6 +620,18 @@ mod tests {
         assert!(text.contains("社工站"), "{text}");
         assert!(text.contains("= 提示："), "{text}");
         assert!(text.contains("`huidong`"), "{text}");
+    }
+
+    #[test]
+    fn quoted_lines_hide_the_numbers_privacy_reports() {
+        assert_eq!(
+            quotable_line("电话：+86 138 0013 8000，身份证 11010519491231002X。"),
+            "电话：+86 138 **** 8000，身份证 110105********002X。"
+        );
+        assert_eq!(
+            quotable_line("category: 便民 2026-12-05"),
+            "category: 便民 2026-12-05"
+        );
     }
 
     #[test]

@@ -280,7 +280,27 @@ fn report_build(printer: Printer, report: &pipeline::Report, action: &str) -> Ex
         None => messages::text("ui.checked", &[pages, ("warnings", warnings)]),
     };
     eprintln!("{line}");
+    print_accepted(printer.lang, report);
     ExitCode::SUCCESS
+}
+
+/// The numbers pages publish on purpose (`privacy_ok`), masked, with their
+/// reasons: whoever publishes the site sees what it discloses.
+fn print_accepted(lang: Lang, report: &pipeline::Report) {
+    if report.accepted.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{}",
+        messages::fill_raw(
+            lang,
+            "ui.privacy-accepted-head",
+            &[("n", Arg::from(report.accepted.len()))]
+        )
+    );
+    for accepted in &report.accepted {
+        eprintln!("{}", accepted.line(lang));
+    }
 }
 
 /// Prints what each build found, and a line per rebuild.

@@ -128,6 +128,9 @@ language: zh-CN
 theme: default
 # 站内搜索：写 false 就不生成搜索页。
 search: true
+# 全站公开的手机号（如站里的值班手机）：隐私检查不会把它们当成居民的号码，
+# 如 [\"138 0013 8000\"]。页面自己的联系电话写在页面的 phone、contact 字段里就行。
+public_phones: []
 
 # 词表：下面每一行是一组可选的值，页面里的字段只能写其中的值。
 # 可以增加、删除或改名；改了名字，用到旧名字的文件也要跟着改。
@@ -452,8 +455,10 @@ impl Filler<'_> {
         comment.push_str(field.help);
         if let Shape::Group(members) = field.shape {
             // An entry that names a file is an example in a comment: the
-            // file does not exist yet, and the build would stop on it.
-            let example_only = members.iter().any(|m| m.required && m.shape == Shape::File);
+            // file does not exist yet, and the build would stop on it. So is
+            // one that accepts a privacy finding: there is none yet.
+            let example_only = members.iter().any(|m| m.required && m.shape == Shape::File)
+                || field.key == "privacy_ok";
             if example_only {
                 line(out, &format!("{indent}{}: []", field.key), &comment);
             } else {
@@ -534,5 +539,6 @@ mod tests {
         assert_eq!(empty.theme, demo.theme);
         assert_eq!(empty.holidays, demo.holidays);
         assert!(empty.search);
+        assert!(empty.public_phones.is_empty());
     }
 }

@@ -15,6 +15,7 @@ use crate::messages::{field as field_arg, list};
 use crate::model::config::Config;
 use crate::model::{Item, Kind, Ref};
 
+pub mod privacy;
 pub mod reads;
 pub mod referrers;
 pub use reads::{Dep, Reads, Taxonomy};

@@ -75,6 +75,9 @@ pub struct Config {
     /// scripts (browsers refuse `fetch` on `file://`), and `说明.html` is
     /// written. Not a site.yaml setting: the same site is built both ways.
     pub for_disk: bool,
+    /// Mobile numbers the site publishes on purpose (a station's duty
+    /// phone): the privacy check does not report them on any page.
+    pub public_phones: Vec<String>,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             search: true,
             holidays: Holidays::default(),
             for_disk: false,
+            public_phones: Vec::new(),
         }
     }
 }
@@ -232,6 +236,7 @@ impl Config {
             if let Some(node) = f.node("holidays") {
                 config.holidays = Holidays::read(node, cx);
             }
+            config.public_phones = f.list("public_phones", cx);
             f.finish(
                 &[
                     "title",
@@ -243,6 +248,7 @@ impl Config {
                     "strings",
                     "search",
                     "holidays",
+                    "public_phones",
                 ],
                 cx,
             );

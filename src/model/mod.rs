@@ -119,6 +119,24 @@ pub struct Meta {
     pub weight: Option<i64>,
     pub cover: Option<FileRef>,
     pub aliases: Vec<AliasRef>,
+    /// Findings of the privacy check this page publishes on purpose. Not
+    /// part of the page: never serialized for templates or open data.
+    #[serde(skip)]
+    pub privacy_ok: Vec<PrivacyOk>,
+}
+
+/// One `privacy_ok` entry: a number the privacy check would report, which
+/// the page publishes on purpose, and why.
+#[derive(Debug, Clone)]
+pub struct PrivacyOk {
+    pub value: String,
+    pub why: String,
+    /// Where `value` is written (the unused-entry warning points here).
+    pub pos: crate::diagnostics::Pos,
+    pub len: u32,
+    /// The lines of `value` and `why`: the number written there is the
+    /// entry itself, not a finding.
+    pub lines: [u32; 2],
 }
 
 /// An old URL that should redirect to the item.

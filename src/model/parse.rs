@@ -183,7 +183,16 @@ pub fn read_document(
 }
 
 const COMMON: &[&str] = &[
-    "title", "summary", "tags", "date", "updated", "draft", "weight", "cover", "aliases",
+    "title",
+    "summary",
+    "tags",
+    "date",
+    "updated",
+    "draft",
+    "weight",
+    "cover",
+    "aliases",
+    "privacy_ok",
 ];
 
 fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnostic>) -> Read {
@@ -244,6 +253,7 @@ fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnos
             .opt::<FileRef>("cover", cx)
             .and_then(|r| resolve_file(r, &doc.path, "cover", cx)),
         aliases: read_aliases(&mut f, cx),
+        privacy_ok: read_privacy_ok(&mut f, cx),
     };
     let mut known: Vec<&str> = COMMON.to_vec();
     let data = match placement.kind {
@@ -342,6 +352,33 @@ fn read_aliases(f: &mut Fields, cx: &mut Cx) -> Vec<AliasRef> {
         }
     }
     aliases
+}
+
+/// The `privacy_ok` entries: each needs the value and a reason.
+fn read_privacy_ok(f: &mut Fields, cx: &mut Cx) -> Vec<PrivacyOk> {
+    groups(
+        f,
+        "privacy_ok",
+        cx,
+        |g, cx| {
+            let value_node = g.node("value");
+            let value = g.req::<NonEmpty>("value", "value: \"138 0013 8000\"", cx);
+            let why_node = g.node("why");
+            let why = g.req::<NonEmpty>("why", "why: 站里的值班手机，公开给居民", cx);
+            let value_node = value_node?;
+            Some(PrivacyOk {
+                value: value?.0,
+                why: why?.0,
+                pos: value_node.pos,
+                len: value_node.len,
+                lines: [
+                    value_node.pos.line,
+                    why_node.map_or(value_node.pos.line, |n| n.pos.line),
+                ],
+            })
+        },
+        &["value", "why"],
+    )
 }
 
 /// `/old/huidong` → `old/huidong/`; `/a.html` stays a file. None if unsafe.

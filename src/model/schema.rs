@@ -195,6 +195,25 @@ pub const COMMON: &[Field] = &[
         "本页以前的网址，访问时会转到这里。",
         Shape::Paths,
     ),
+    field(
+        "privacy_ok",
+        "隐私检查报出、但本页确实要公开的号码，每个写明原因。",
+        Shape::Group(PRIVACY_OK),
+    ),
+];
+
+/// An entry of `privacy_ok` (see `link::privacy`).
+const PRIVACY_OK: &[Field] = &[
+    field(
+        "value",
+        "要公开的号码，和正文里写的一样（空格、短横线不算）。",
+        Shape::Text,
+    )
+    .required()
+    .example("\"138 0013 8000\""),
+    field("why", "为什么可以公开，如：站里的值班手机。", Shape::Text)
+        .required()
+        .example("站里的值班手机"),
 ];
 
 const SESSION: &[Field] = &[

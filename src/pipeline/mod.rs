@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::link::privacy::{self, Accepted};
 use crate::link::{self, Site};
 use crate::link::{Dep, Reads};
 use crate::load::{self, Asset, SitePaths};
@@ -115,6 +116,9 @@ pub struct Report {
     /// Whether nothing changed since the last build into the output, which
     /// was therefore left as it was without rendering anything.
     pub up_to_date: bool,
+    /// The privacy check's findings that pages accepted (`privacy_ok`),
+    /// in file order, for the summary.
+    pub accepted: Vec<Accepted>,
 }
 
 impl Report {
@@ -140,8 +144,10 @@ enum Pass {
 /// One content file as the stages left it.
 struct Source {
     uid: u32,
-    /// Problems found reading and typing it.
+    /// Problems found reading, typing and checking it.
     problems: Vec<Diagnostic>,
+    /// Privacy findings its `privacy_ok` accepts.
+    accepted: Vec<Accepted>,
     item: Option<Arc<Item>>,
     draft: Option<Draft>,
     body: Option<Arc<Body>>,
@@ -189,6 +195,9 @@ pub struct Workspace {
     assets: HashMap<String, Asset>,
     /// Problems with entries of content/ found while walking, by path.
     walk_problems: Vec<(String, Diagnostic)>,
+    /// Personal metadata found in the assets, by path (checked when the
+    /// walk finds an asset, so again whenever it changes).
+    asset_metadata: HashMap<String, Diagnostic>,
     uids: HashMap<String, u32>,
     written: Option<Written>,
     linked: Option<Linked>,
@@ -272,6 +281,7 @@ impl Workspace {
             pages: HashMap::new(),
             assets: HashMap::new(),
             walk_problems: Vec::new(),
+            asset_metadata: HashMap::new(),
             uids: HashMap::new(),
             written: None,
             linked: None,
@@ -401,6 +411,7 @@ impl Workspace {
         self.pages.clear();
         self.assets.clear();
         self.walk_problems.clear();
+        self.asset_metadata.clear();
         if let Some(d) = load::check_content_dir(&self.paths) {
             self.walk_problems.push((String::new(), d));
             return;
@@ -412,6 +423,12 @@ impl Workspace {
     fn add_walk(&mut self, under: &str) {
         let walked = load::walk(&self.paths, under);
         self.walk_problems.extend(walked.problems);
+        let metadata: Vec<(String, Diagnostic)> = walked
+            .assets
+            .par_iter()
+            .filter_map(|a| Some((a.path.clone(), privacy::files::check_asset(a)?)))
+            .collect();
+        self.asset_metadata.extend(metadata);
         for asset in walked.assets {
             self.assets.insert(asset.path.clone(), asset);
         }
@@ -443,6 +460,7 @@ impl Workspace {
         self.sources.retain(|p, _| !inside(rel, &p.0));
         self.pages.retain(|p, _| !inside(rel, p));
         self.assets.retain(|p, _| !inside(rel, p));
+        self.asset_metadata.retain(|p, _| !inside(rel, p));
         self.walk_problems.retain(|(p, _)| !inside(rel, p));
     }
 
@@ -742,6 +760,11 @@ impl Workspace {
         self.walk_problems
             .iter()
             .for_each(|(_, d)| diagnostics.push(d.clone()));
+        // Every asset is published as it is, so its metadata with it.
+        self.asset_metadata
+            .values()
+            .for_each(|d| diagnostics.push(d.clone()));
+        let accepted = self.accepted();
         let (mut site, item_fps) = self.assemble(edited.as_ref(), &mut diagnostics);
         site.record_reads = self.keep_records;
         timer.lap("link");
@@ -750,6 +773,7 @@ impl Workspace {
             return Report {
                 diagnostics,
                 timings: timer.timings,
+                accepted,
                 ..Report::default()
             };
         };
@@ -765,7 +789,7 @@ impl Workspace {
         plan_problems
             .iter()
             .for_each(|d| diagnostics.push(d.clone()));
-        let report = self.render_with(
+        let mut report = self.render_with(
             &mut engine,
             &site,
             &planned,
@@ -774,6 +798,7 @@ impl Workspace {
             diagnostics,
             timer,
         );
+        report.accepted = accepted;
         self.engine = Some(engine);
         self.linked = Some(Linked {
             site,
@@ -781,6 +806,17 @@ impl Workspace {
             plan_problems,
         });
         report
+    }
+
+    /// The privacy findings the published pages accept, in file order.
+    fn accepted(&self) -> Vec<Accepted> {
+        let mut all: Vec<Accepted> = self
+            .sources
+            .values()
+            .flat_map(|s| s.accepted.iter().cloned())
+            .collect();
+        all.sort();
+        all
     }
 
     /// The fingerprints of what every output reads as a whole.
@@ -808,6 +844,7 @@ fn read_source(paths: &SitePaths, config: &Config, drafts: bool, rel: &str, uid:
     let mut source = Source {
         uid,
         problems: Vec::new(),
+        accepted: Vec::new(),
         item: None,
         draft: None,
         body: None,
@@ -817,6 +854,9 @@ fn read_source(paths: &SitePaths, config: &Config, drafts: bool, rel: &str, uid:
     match load::read_document(paths, rel) {
         Ok(doc) => match model::read_document(doc, config, drafts, &mut source.problems) {
             Read::Item(item) => {
+                let check = privacy::check_page(&item, config);
+                source.problems.extend(check.problems);
+                source.accepted = check.accepted;
                 source.shape = Some(link::shape(&item));
                 source.item = Some(Arc::from(item));
             }

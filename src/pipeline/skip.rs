@@ -27,12 +27,14 @@ use serde_json::{Value, json};
 use super::fingerprint::combine;
 use super::{Options, Report};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
+use crate::link::privacy::Accepted;
+use crate::link::privacy::numbers::NumberKind;
 use crate::load::is_editor_litter;
 use crate::model::config;
 use crate::write::output::{self, INPUTS, Manifest, hash_bytes};
 
 /// The format of the record; another number is ignored.
-const RECORD_VERSION: u64 = 3;
+const RECORD_VERSION: u64 = 4;
 
 /// The folders of the site a build reads (beside `site.yaml`).
 const FOLDERS: [&str; 4] = ["content", "themes", "templates", "static"];
@@ -60,6 +62,8 @@ pub struct Record {
     pub pages: usize,
     pub copied: usize,
     pub warnings: Vec<Diagnostic>,
+    /// The privacy findings pages accepted, to list them again.
+    pub accepted: Vec<Accepted>,
 }
 
 /// Whether a build may be skipped.
@@ -292,6 +296,22 @@ fn diagnostic_of(v: &Value) -> Option<Diagnostic> {
     })
 }
 
+fn accepted_json(a: &Accepted) -> Value {
+    json!([a.file, a.pos.line, a.pos.col, a.kind.key(), a.masked, a.why])
+}
+
+fn accepted_of(v: &Value) -> Option<Accepted> {
+    let number = |i: usize| v.get(i)?.as_u64().and_then(|n| u32::try_from(n).ok());
+    let text = |i: usize| Some(v.get(i)?.as_str()?.to_string());
+    Some(Accepted {
+        file: text(0)?,
+        pos: Pos::new(number(1)?, number(2)?),
+        kind: NumberKind::from_key(v.get(3)?.as_str()?)?,
+        masked: text(4)?,
+        why: text(5)?,
+    })
+}
+
 impl Record {
     fn to_json(&self) -> String {
         let i = &self.inputs;
@@ -308,6 +328,7 @@ impl Record {
             "pages": self.pages,
             "copied": self.copied,
             "warnings": self.warnings.iter().map(diagnostic_json).collect::<Vec<_>>(),
+            "accepted": self.accepted.iter().map(accepted_json).collect::<Vec<_>>(),
             "files": files,
         });
         serde_json::to_string(&value).unwrap_or_default()
@@ -348,6 +369,12 @@ impl Record {
                 .iter()
                 .map(diagnostic_of)
                 .collect::<Option<Vec<_>>>()?,
+            accepted: v
+                .get("accepted")?
+                .as_array()?
+                .iter()
+                .map(accepted_of)
+                .collect::<Option<Vec<_>>>()?,
         })
     }
 
@@ -385,6 +412,7 @@ pub fn up_to_date(options: &Options, inputs: &Inputs, started: Instant) -> Optio
         copied: record.copied,
         written_to: Some(dir),
         up_to_date: true,
+        accepted: record.accepted,
         timings: vec![("check", started.elapsed())],
         ..Report::default()
     })
@@ -409,6 +437,7 @@ pub fn record(inputs: Inputs, report: &Report) {
         pages: report.pages,
         copied: report.copied,
         warnings: report.diagnostics.iter().cloned().collect(),
+        accepted: report.accepted.clone(),
     };
     let text = record.to_json();
     let path = dir.join(INPUTS);
@@ -447,6 +476,13 @@ mod tests {
                     .arg("close", "address")
                     .with_hint("H-FIELD-UNKNOWN-CLOSE"),
             ],
+            accepted: vec![Accepted {
+                file: "content/news/a.md".to_string(),
+                pos: Pos::new(9, 3),
+                kind: NumberKind::Phone,
+                masked: "138****8000".to_string(),
+                why: "站里的值班手机".to_string(),
+            }],
         }
     }
 

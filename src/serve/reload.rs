@@ -306,6 +306,7 @@ pub fn overlay(diagnostics: &[Diagnostic], source_of: &dyn Fn(&str) -> Option<St
 /// carets stand exactly under it whatever the font's widths of Chinese
 /// characters and tabs; the carets are cut to the width of the marked text.
 fn quote(line: &str, d: &Diagnostic) -> String {
+    use crate::diagnostics::QUOTE_MARGIN;
     let chars: Vec<char> = line.chars().collect();
     let col = (d.pos.col.max(1) as usize - 1).min(chars.len());
     // A long line: a window around the column.
@@ -315,6 +316,17 @@ fn quote(line: &str, d: &Diagnostic) -> String {
         0
     };
     let end = (start + QUOTED_CHARS).min(chars.len());
+    // Residents' numbers masked in the window shown (and a margin, for a
+    // number the window cuts), not in the whole line: a long line with
+    // many diagnostics is not scanned once per diagnostic.
+    let mut chars = chars;
+    let (from, to) = (
+        start.saturating_sub(QUOTE_MARGIN),
+        (end + QUOTE_MARGIN).min(chars.len()),
+    );
+    let window: String = chars[from..to].iter().collect();
+    let masked: Vec<char> = crate::diagnostics::quotable_line(&window).chars().collect();
+    chars.splice(from..to, masked);
     let marked_end = (col + d.len.max(1) as usize).min(end.max(col));
     let text = |from: usize, to: usize| -> String {
         escape::html(&chars[from.min(to)..to].iter().collect::<String>())
@@ -462,6 +474,17 @@ mod tests {
         assert!(!text.contains("hint"), "{text}");
         assert!(!text.contains("Close"), "{text}");
         assert!(text.contains("关闭"), "{text}");
+    }
+
+    #[test]
+    fn overlay_never_shows_a_number_the_privacy_check_masks() {
+        let d = Diagnostic::error("content/a.md", Pos::new(2, 4), "E-PRIVACY-ID")
+            .arg("masked", "110105********002X")
+            .with_len(18);
+        let text = "---\n身份证11010519491231002X\n".to_string();
+        let html = overlay(&[d], &|_| Some(text.clone()));
+        assert!(!html.contains("11010519491231002X"), "{html}");
+        assert!(html.contains("110105********002X"), "{html}");
     }
 
     #[test]

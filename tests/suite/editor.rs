@@ -577,6 +577,15 @@ fn a_draft_is_checked_without_being_written() {
     assert!(common::has_chinese(
         on_category[0]["message"].as_str().unwrap_or("")
     ));
+    // The privacy check runs as the worker types, masking the number.
+    let reply = client.post(
+        "/_zhan/api/check",
+        &json!({ "path": "services/huidong/tanfang.md", "hash": form["hash"], "base": form["text"], "changes": [], "body": "请联系志愿者 139 1234 5678。\n" }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("W-PRIVACY-PHONE"), "{}", reply.body);
+    assert!(reply.body.contains("139****5678"), "{}", reply.body);
+    assert!(!reply.body.contains("1234 5678"), "{}", reply.body);
     assert_eq!(site.read(SERVICE), before, "a check writes nothing");
     // Checking needs the token like everything else.
     let reply = raw(

@@ -19,6 +19,7 @@ mod incremental;
 mod open_data;
 mod output;
 mod portable;
+mod privacy;
 mod random_edits;
 mod reuse;
 mod scaffold;

@@ -804,7 +804,9 @@ pub fn problems(site: &SiteView, path: &str, text: &str) -> Vec<Diagnostic> {
     };
     let mut found = Vec::new();
     // Drafts are read like published items: the worker is writing one.
-    let _ = model::read_document(doc, &site.config, true, &mut found);
+    if let model::Read::Item(item) = model::read_document(doc, &site.config, true, &mut found) {
+        found.extend(crate::link::privacy::check_page(&item, &site.config).problems);
+    }
     found
 }
 
