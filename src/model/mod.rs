@@ -117,7 +117,20 @@ pub struct Meta {
     pub draft: bool,
     pub weight: Option<i64>,
     pub cover: Option<FileRef>,
+    /// What the cover shows, for readers who cannot see it.
+    pub cover_alt: Option<String>,
     pub aliases: Vec<AliasRef>,
+    /// Photos shown under the body: stations, projects, reports and news
+    /// have them (see `schema::GALLERY`); empty for the other kinds.
+    pub gallery: Vec<Photo>,
+}
+
+/// One photo of a `gallery`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Photo {
+    pub file: FileRef,
+    pub caption: Option<String>,
+    pub alt: Option<String>,
 }
 
 /// An old URL that should redirect to the item.

@@ -11,6 +11,7 @@ mod edit;
 mod editor;
 mod errors;
 mod hostile;
+mod images;
 mod incremental;
 mod open_data;
 mod output;

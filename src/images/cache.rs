@@ -1,0 +1,207 @@
+//! The cache of processed images, in the site's `.zhan/cache/images/`:
+//! `index.json` remembers each image file's size and modification time
+//! with what probing it found (so an unchanged photo is not even read
+//! again), and a folder per key holds its encoded variants (`720.jpg`), so
+//! an unchanged photo is never encoded twice, by `zhan build` or `zhan
+//! serve`. Deleting the folder is always safe: it is made again.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ImageInfo, RECIPE, encode, probe};
+
+/// Where the cache is, relative to the site folder. Hidden: the loader,
+/// the watcher and the output never look into dot folders.
+pub const CACHE_DIR: &str = ".zhan/cache/images";
+const INDEX: &str = "index.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stamped {
+    size: u64,
+    /// Nanoseconds since 1970.
+    modified: u64,
+    info: ImageInfo,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Index {
+    recipe: String,
+    /// By content path (`news/kaimu/photo.jpg`).
+    files: HashMap<String, Stamped>,
+}
+
+/// The image cache of one site.
+pub struct Cache {
+    dir: PathBuf,
+    /// False for `zhan check`, which writes nothing.
+    writable: bool,
+    index: Mutex<Index>,
+    changed: AtomicBool,
+    encoded: AtomicUsize,
+}
+
+fn nanos(time: Option<SystemTime>) -> Option<u64> {
+    let since = time?.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    u64::try_from(since.as_nanos()).ok()
+}
+
+impl Cache {
+    /// The cache of the site at `root`, its index read if there is one.
+    pub fn open(root: &Path, writable: bool) -> Cache {
+        let dir = root.join(CACHE_DIR);
+        let index = std::fs::read(dir.join(INDEX))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Index>(&bytes).ok())
+            .filter(|index| index.recipe == RECIPE)
+            .unwrap_or_else(|| Index {
+                recipe: RECIPE.to_string(),
+                files: HashMap::new(),
+            });
+        Cache {
+            dir,
+            writable,
+            index: Mutex::new(index),
+            changed: AtomicBool::new(false),
+            encoded: AtomicUsize::new(0),
+        }
+    }
+
+    fn index(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many images were encoded since the cache was opened (the others
+    /// came from the cache).
+    pub fn encoded(&self) -> usize {
+        self.encoded.load(Ordering::Relaxed)
+    }
+
+    /// What the image at content path `rel` (the file `source`, of `size`
+    /// bytes, modified at `modified`) is: from the index when the file is
+    /// as it was, else read from its header.
+    pub fn probe(
+        &self,
+        rel: &str,
+        source: &Path,
+        size: u64,
+        modified: Option<SystemTime>,
+    ) -> Result<ImageInfo, String> {
+        let modified = nanos(modified);
+        if let Some(stamped) = self.index().files.get(rel) {
+            if Some(stamped.modified) == modified && stamped.size == size {
+                return Ok(stamped.info.clone());
+            }
+        }
+        let bytes = std::fs::read(source).map_err(|e| e.to_string())?;
+        let info = probe(&bytes)?;
+        if let Some(modified) = modified {
+            self.index().files.insert(
+                rel.to_string(),
+                Stamped {
+                    size: bytes.len() as u64,
+                    modified,
+                    info: info.clone(),
+                },
+            );
+            self.changed.store(true, Ordering::Relaxed);
+        }
+        Ok(info)
+    }
+
+    fn folder(&self, info: &ImageInfo) -> PathBuf {
+        self.dir.join(format!("{:016x}", info.key))
+    }
+
+    /// The encoded variants of the image `source` described by `info`, in
+    /// the order of [`ImageInfo::widths`]: from the cache, or encoded (and
+    /// kept in the cache).
+    pub fn variants(&self, source: &Path, info: &ImageInfo) -> Result<Vec<Vec<u8>>, String> {
+        let folder = self.folder(info);
+        let names: Vec<PathBuf> = info
+            .widths()
+            .iter()
+            .map(|w| folder.join(format!("{w}.{}", info.extension())))
+            .collect();
+        let cached: Option<Vec<Vec<u8>>> = names.iter().map(|p| std::fs::read(p).ok()).collect();
+        if let Some(cached) = cached {
+            return Ok(cached);
+        }
+        let bytes = std::fs::read(source).map_err(|e| e.to_string())?;
+        if super::key_of(&bytes) != info.key {
+            return Err("the file changed while the site was built".to_string());
+        }
+        let encoded = encode(&bytes, info)?;
+        self.encoded.fetch_add(1, Ordering::Relaxed);
+        if self.writable && std::fs::create_dir_all(&folder).is_ok() {
+            // Written under another name and renamed: a build stopped midway
+            // never leaves half a file in the cache. A cache that cannot be
+            // written costs time, not correctness.
+            for (name, data) in names.iter().zip(&encoded) {
+                let partial = name.with_extension(format!("part-{}", std::process::id()));
+                if std::fs::write(&partial, data).is_ok() {
+                    let _ = std::fs::rename(&partial, name);
+                }
+            }
+        }
+        Ok(encoded)
+    }
+
+    /// Writes the index when probing added to it.
+    pub fn save(&self) {
+        if !self.writable || !self.changed.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        let Ok(json) = serde_json::to_vec(&*self.index()) else {
+            return;
+        };
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        let partial = self
+            .dir
+            .join(format!("{INDEX}.part-{}", std::process::id()));
+        if std::fs::write(&partial, json).is_ok() {
+            let _ = std::fs::rename(&partial, self.dir.join(INDEX));
+        }
+    }
+
+    /// Forgets the images that are no longer in the site (`current`, by
+    /// content path): their index entries, and the variants no current
+    /// image uses. Called after a whole build, which saw every image.
+    pub fn prune(&self, current: &HashSet<&str>) {
+        if !self.writable {
+            return;
+        }
+        let keep: HashSet<String> = {
+            let mut index = self.index();
+            let before = index.files.len();
+            index
+                .files
+                .retain(|path, _| current.contains(path.as_str()));
+            if index.files.len() != before {
+                self.changed.store(true, Ordering::Relaxed);
+            }
+            index
+                .files
+                .values()
+                .map(|s| format!("{:016x}", s.info.key))
+                .collect()
+        };
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_key = name.len() == 16 && name.chars().all(|c| c.is_ascii_hexdigit());
+            if is_key && !keep.contains(&name) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        self.save();
+    }
+}
