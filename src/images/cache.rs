@@ -75,15 +75,17 @@ impl Cache {
         self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// How many images were encoded since the cache was opened (the others
-    /// came from the cache).
-    pub fn encoded(&self) -> usize {
-        self.encoded.load(Ordering::Relaxed)
+    /// How many images were encoded since the last call (the others came
+    /// from the cache).
+    pub fn take_encoded(&self) -> usize {
+        self.encoded.swap(0, Ordering::Relaxed)
     }
 
     /// What the image at content path `rel` (the file `source`, of `size`
     /// bytes, modified at `modified`) is: from the index when the file is
-    /// as it was, else read from its header.
+    /// as it was. Otherwise the file is read and decoded whole, so that a
+    /// damaged photo is found before anything is written; its variants are
+    /// encoded then (unless the cache has them already), and kept.
     pub fn probe(
         &self,
         rel: &str,
@@ -91,14 +93,28 @@ impl Cache {
         size: u64,
         modified: Option<SystemTime>,
     ) -> Result<ImageInfo, String> {
+        // A file modified in the last 3 seconds is read again: its time
+        // could hide a second save in the same clock tick (2 s on FAT).
+        let settled = modified
+            .and_then(|m| SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age.as_secs() >= 3);
         let modified = nanos(modified);
-        if let Some(stamped) = self.index().files.get(rel) {
+        if let Some(stamped) = self.index().files.get(rel).filter(|_| settled) {
             if Some(stamped.modified) == modified && stamped.size == size {
                 return Ok(stamped.info.clone());
             }
         }
         let bytes = std::fs::read(source).map_err(|e| e.to_string())?;
         let info = probe(&bytes)?;
+        if self.cached(&info).is_none() {
+            if self.writable {
+                let encoded = encode(&bytes, &info)?;
+                self.encoded.fetch_add(1, Ordering::Relaxed);
+                self.keep(&info, &encoded);
+            } else {
+                super::check(&bytes, &info)?;
+            }
+        }
         if let Some(modified) = modified {
             self.index().files.insert(
                 rel.to_string(),
@@ -113,22 +129,42 @@ impl Cache {
         Ok(info)
     }
 
-    fn folder(&self, info: &ImageInfo) -> PathBuf {
-        self.dir.join(format!("{:016x}", info.key))
+    /// The cached variants of `info`'s files, in the order of
+    /// [`ImageInfo::widths`], if the cache has them all.
+    fn cached(&self, info: &ImageInfo) -> Option<Vec<Vec<u8>>> {
+        let folder = self.dir.join(format!("{:016x}", info.key));
+        info.widths()
+            .iter()
+            .map(|w| std::fs::read(folder.join(format!("{w}.{}", info.extension()))).ok())
+            .collect()
+    }
+
+    /// Keeps encoded variants in the cache. Each is written under another
+    /// name and renamed, so a build stopped midway never leaves half a file
+    /// in the cache. A cache that cannot be written costs time, not
+    /// correctness.
+    fn keep(&self, info: &ImageInfo, encoded: &[Vec<u8>]) {
+        if !self.writable {
+            return;
+        }
+        let folder = self.dir.join(format!("{:016x}", info.key));
+        if std::fs::create_dir_all(&folder).is_err() {
+            return;
+        }
+        for (w, data) in info.widths().iter().zip(encoded) {
+            let name = folder.join(format!("{w}.{}", info.extension()));
+            let partial = folder.join(format!("{w}.part-{}", std::process::id()));
+            if std::fs::write(&partial, data).is_ok() {
+                let _ = std::fs::rename(&partial, name);
+            }
+        }
     }
 
     /// The encoded variants of the image `source` described by `info`, in
-    /// the order of [`ImageInfo::widths`]: from the cache, or encoded (and
-    /// kept in the cache).
+    /// the order of [`ImageInfo::widths`]: from the cache (where probing
+    /// left them), or encoded again when the cache lost them.
     pub fn variants(&self, source: &Path, info: &ImageInfo) -> Result<Vec<Vec<u8>>, String> {
-        let folder = self.folder(info);
-        let names: Vec<PathBuf> = info
-            .widths()
-            .iter()
-            .map(|w| folder.join(format!("{w}.{}", info.extension())))
-            .collect();
-        let cached: Option<Vec<Vec<u8>>> = names.iter().map(|p| std::fs::read(p).ok()).collect();
-        if let Some(cached) = cached {
+        if let Some(cached) = self.cached(info) {
             return Ok(cached);
         }
         let bytes = std::fs::read(source).map_err(|e| e.to_string())?;
@@ -137,17 +173,7 @@ impl Cache {
         }
         let encoded = encode(&bytes, info)?;
         self.encoded.fetch_add(1, Ordering::Relaxed);
-        if self.writable && std::fs::create_dir_all(&folder).is_ok() {
-            // Written under another name and renamed: a build stopped midway
-            // never leaves half a file in the cache. A cache that cannot be
-            // written costs time, not correctness.
-            for (name, data) in names.iter().zip(&encoded) {
-                let partial = name.with_extension(format!("part-{}", std::process::id()));
-                if std::fs::write(&partial, data).is_ok() {
-                    let _ = std::fs::rename(&partial, name);
-                }
-            }
-        }
+        self.keep(info, &encoded);
         Ok(encoded)
     }
 

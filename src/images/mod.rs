@@ -4,12 +4,14 @@
 //! GPS position, XMP, IPTC, maker notes, embedded thumbnails, PNG text
 //! chunks) reaches the site. Originals are not published.
 //!
-//! Beside the load stage: the pipeline probes each image asset once (its
-//! upright size, through [`Cache::probe`]) before bodies are rendered, since
-//! an `<img>` carries its width and height; the write stage asks for the
-//! encoded variants ([`Cache::variants`]). Both go through a cache in the
-//! site's hidden `.zhan/cache/images/` folder, keyed by the hash of the
-//! source's bytes and of the [`RECIPE`], so a photo is encoded once.
+//! Beside the load stage: the pipeline probes each image asset when it is
+//! read ([`Cache::probe`]: its upright size, needed before bodies are
+//! rendered since an `<img>` carries its width and height). A photo not
+//! seen before is decoded whole then, so a damaged one stops the build
+//! before anything is written, and its variants are encoded at once; the
+//! write stage takes them from the cache ([`Cache::variants`]). The cache
+//! is the site's hidden `.zhan/cache/images/` folder, keyed by the hash of
+//! the source's bytes and of the [`RECIPE`], so a photo is encoded once.
 
 mod cache;
 
@@ -234,6 +236,16 @@ fn decode_upright(bytes: &[u8]) -> Result<DynamicImage, String> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
     image.apply_orientation(orientation);
     Ok(image)
+}
+
+/// Decodes an image whole, as [`encode`] would, without encoding it: for
+/// `zhan check`, which writes nothing but must find what `build` finds.
+pub fn check(bytes: &[u8], info: &ImageInfo) -> Result<(), String> {
+    let image = decode_upright(bytes)?;
+    if (image.width(), image.height()) != (info.width, info.height) {
+        return Err("the file changed while it was read".to_string());
+    }
+    Ok(())
 }
 
 /// Encodes every variant of an image (the bytes of `info`'s source), in the

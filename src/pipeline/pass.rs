@@ -370,7 +370,11 @@ impl Workspace {
         mut diagnostics: Diagnostics,
         mut timer: Timer,
     ) -> Report {
-        let mut report = Report::default();
+        let mut report = Report {
+            // Photos are encoded when they are first read (see `images`).
+            images_encoded: self.images.take_encoded(),
+            ..Report::default()
+        };
         engine.set_site(site);
         let engine = &*engine;
         let stage = Stage { site, engine };
@@ -464,10 +468,8 @@ impl Workspace {
         timer.lap("files");
         if !diagnostics.has_errors() {
             let mut files = BTreeMap::new();
-            let encoded_before = self.images.encoded();
             let images_ok =
                 self.write_images(&target, site, &mut files, &mut report, &mut diagnostics);
-            report.images_encoded = self.images.encoded() - encoded_before;
             timer.lap("images");
             let copied_ok = self.copy_files(
                 &target,
