@@ -43,7 +43,7 @@ fn photo(seed: u32) -> Vec<u8> {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
-        (state % 29) as i32 - 14
+        (state % 15) as i32 - 7
     };
     let phase = seed as f32 * 0.37;
     // Light and texture are sums of a column and a row term, computed once

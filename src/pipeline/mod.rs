@@ -198,6 +198,9 @@ pub struct Workspace {
     on_pages: Option<PagesWritten>,
     /// Processed photos, kept between builds in the site's hidden folder.
     images: images::Cache,
+    /// Time spent reading photos (from the cache, or decoding and encoding
+    /// new ones) since it was last taken.
+    images_read: Duration,
 }
 
 /// A content file as the preview's editor lists it.
@@ -279,6 +282,7 @@ impl Workspace {
             keep_records: true,
             on_pages: None,
             images: images::Cache::open(&options_root, write),
+            images_read: Duration::ZERO,
         };
         ws.read_settings();
         ws.read_all_content();
@@ -425,6 +429,7 @@ impl Workspace {
     /// and publishing it as it is could publish what a photo's metadata
     /// holds.
     fn probe_images(&mut self, assets: &mut [Asset]) {
+        let started = Instant::now();
         let cache = &self.images;
         let problems: Vec<(String, Diagnostic)> = assets
             .par_iter_mut()
@@ -446,6 +451,7 @@ impl Workspace {
             .collect();
         self.walk_problems.extend(problems);
         cache.save();
+        self.images_read += started.elapsed();
     }
 
     fn read_sources(&mut self, paths: Vec<String>) {
@@ -937,12 +943,15 @@ pub fn run(options: &Options) -> Report {
     let mut ws = Workspace::open(options.clone());
     ws.keep_records = false;
     let opened = started.elapsed();
+    let photos = std::mem::take(&mut ws.images_read);
     let mut report = ws.build();
     // Freeing the site in memory costs a one-off build about 3% of its time:
     // do it on a worker thread, which a `zhan build` process exits without
     // waiting for.
     rayon::spawn(move || drop(ws));
     report.timings.insert(0, ("load", opened));
+    // Part of the load: photos read from the cache (or encoded when new).
+    report.timings.insert(1, ("of which photos", photos));
     if let Some(inputs) = inputs {
         skip::record(inputs, &report);
     }

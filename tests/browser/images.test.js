@@ -10,7 +10,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { execFileSync } = require("node:child_process");
-const { start, zhanBinary } = require("./helpers");
+const { start, zhanBinary, axe, describeViolations, visit } = require("./helpers");
 
 const PHOTOS = 10;
 const BUDGET = 600 * 1000;
@@ -34,6 +34,9 @@ before(async () => {
   const body = names.map((n, i) => `第${i + 1}张照片前的一段文字，讲活动的经过。\n\n![活动照片${i + 1}](${n})\n`).join("\n");
   fs.writeFileSync(path.join(news, "huodong.md"),
     `---\ntitle: 重阳节活动\ndate: 2026-10-29\n---\n\n${body}`);
+  const gallery = names.slice(0, 3).map((n, i) => `  - file: ${n}\n    caption: 重阳节活动照片${i + 1}\n`).join("");
+  fs.writeFileSync(path.join(news, "xiangce.md"),
+    `---\ntitle: 活动相册\ndate: 2026-10-30\ncover: ${names[3]}\ncover_alt: 活动现场\ngallery:\n${gallery}---\n\n活动的照片。\n`);
   env = await start(site);
 });
 after(async () => {
@@ -61,7 +64,7 @@ async function transferred(width, scale) {
   await page.waitForLoadState("networkidle");
   await page.waitForFunction(() => [...document.images].every((i) => i.complete));
   const images = await page.evaluate(() => [...document.querySelectorAll(".prose img")].map((i) => ({
-    src: i.currentSrc, loaded: i.naturalWidth > 0, width: i.naturalWidth, lazy: i.loading,
+    src: i.currentSrc, loaded: i.naturalWidth > 0, lazy: i.loading,
   })));
   await context.close();
   return { bytes, images };
@@ -74,7 +77,7 @@ describe("page weight of photos", () => {
     for (const image of images) {
       assert.ok(image.loaded, `${image.src} loaded`);
       assert.equal(image.lazy, "lazy");
-      assert.equal(image.width, 360, `${image.src}: the 360 px variant`);
+      assert.match(image.src, /-360-[0-9a-f]{8}\.jpg$/, "the 360 px variant");
       assert.doesNotMatch(image.src, /photo-\d{3}\.jpg$/, "never the original");
     }
     console.log(`360 px, 1x: ${bytes} bytes for the page with ${PHOTOS} photos`);
@@ -83,8 +86,31 @@ describe("page weight of photos", () => {
 
   test("a 2x phone gets sharper photos, still a fraction of the originals", async () => {
     const { bytes, images } = await transferred(360, 2);
-    for (const image of images) { assert.equal(image.width, 720, image.src); }
+    for (const image of images) { assert.match(image.src, /-720-[0-9a-f]{8}\.jpg$/); }
     console.log(`360 px, 2x: ${bytes} bytes`);
     assert.ok(bytes <= 3 * BUDGET, `${bytes} bytes`);
+  });
+});
+
+describe("a gallery", () => {
+  test("is figures with captions, lazily loaded, and passes axe at 360 px", async () => {
+    const context = await env.browser.newContext({ viewport: { width: 360, height: 640 } });
+    const page = await context.newPage();
+    await visit(page, env, "/news/xiangce/");
+    const figures = await page.evaluate(() => [...document.querySelectorAll(".gallery figure")].map((f) => ({
+      caption: f.querySelector("figcaption")?.textContent, alt: f.querySelector("img")?.alt,
+      lazy: f.querySelector("img")?.loading, srcset: f.querySelector("img")?.srcset,
+    })));
+    assert.equal(figures.length, 3);
+    for (const [i, f] of figures.entries()) {
+      assert.equal(f.caption, `重阳节活动照片${i + 1}`);
+      assert.ok(f.alt, "a text alternative");
+      assert.equal(f.lazy, "lazy");
+      assert.match(f.srcset, / 360w, .* 1440w$/);
+    }
+    assert.equal(await page.evaluate(() => document.querySelector("img.cover").alt), "活动现场");
+    const violations = await axe(page);
+    assert.deepEqual(violations, [], describeViolations("/news/xiangce/", violations));
+    await context.close();
   });
 });
