@@ -49,7 +49,7 @@ def run(cmd):
 def laps(stderr):
     """The --timings laps, by name, in ms."""
     found = {}
-    for name, ms in re.findall(r"([a-z][a-z ]*?) ([\d.]+) ms", stderr):
+    for name, ms in re.findall(r"^\s*([a-z][a-z ]*):\s+([\d.]+) ms", stderr, re.MULTILINE):
         found[name.strip()] = float(ms)
     return found
 

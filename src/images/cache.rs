@@ -33,6 +33,11 @@ struct Index {
     recipe: String,
     /// By content path (`news/kaimu/photo.jpg`).
     files: HashMap<String, Stamped>,
+    /// The size and hash (XXH3, the output manifest's) of each variant, by
+    /// key: a build reuses the variants an output folder already holds
+    /// without reading them.
+    #[serde(default)]
+    variants: HashMap<u64, Vec<(u64, u64)>>,
 }
 
 /// The image cache of one site.
@@ -60,7 +65,7 @@ impl Cache {
             .filter(|index| index.recipe == RECIPE)
             .unwrap_or_else(|| Index {
                 recipe: RECIPE.to_string(),
-                files: HashMap::new(),
+                ..Index::default()
             });
         Cache {
             dir,
@@ -139,6 +144,22 @@ impl Cache {
             .collect()
     }
 
+    /// The size and hash of each variant of `info`, in the order of
+    /// [`ImageInfo::widths`], when known.
+    pub fn known(&self, info: &ImageInfo) -> Option<Vec<(u64, u64)>> {
+        self.index().variants.get(&info.key).cloned()
+    }
+
+    fn remember(&self, info: &ImageInfo, encoded: &[Vec<u8>]) {
+        let sums = encoded
+            .iter()
+            .map(|b| (b.len() as u64, xxhash_rust::xxh3::xxh3_64(b)))
+            .collect();
+        if self.index().variants.insert(info.key, sums).is_none() {
+            self.changed.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Keeps encoded variants in the cache. Each is written under another
     /// name and renamed, so a build stopped midway never leaves half a file
     /// in the cache. A cache that cannot be written costs time, not
@@ -147,6 +168,7 @@ impl Cache {
         if !self.writable {
             return;
         }
+        self.remember(info, encoded);
         let folder = self.dir.join(format!("{:016x}", info.key));
         if std::fs::create_dir_all(&folder).is_err() {
             return;
@@ -165,6 +187,9 @@ impl Cache {
     /// left them), or encoded again when the cache lost them.
     pub fn variants(&self, source: &Path, info: &ImageInfo) -> Result<Vec<Vec<u8>>, String> {
         if let Some(cached) = self.cached(info) {
+            if self.writable && self.known(info).is_none() {
+                self.remember(info, &cached);
+            }
             return Ok(cached);
         }
         let bytes = std::fs::read(source).map_err(|e| e.to_string())?;
@@ -212,11 +237,9 @@ impl Cache {
             if index.files.len() != before {
                 self.changed.store(true, Ordering::Relaxed);
             }
-            index
-                .files
-                .values()
-                .map(|s| format!("{:016x}", s.info.key))
-                .collect()
+            let keys: HashSet<u64> = index.files.values().map(|s| s.info.key).collect();
+            index.variants.retain(|key, _| keys.contains(key));
+            keys.iter().map(|key| format!("{key:016x}")).collect()
         };
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
