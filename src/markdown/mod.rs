@@ -57,8 +57,9 @@ pub struct Body {
     /// which shares it).
     pub text: std::sync::Arc<str>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Where each image of the body starts, in order (while rendering).
-    image_places: Vec<Pos>,
+    /// Where each image of the body starts and its destination as written,
+    /// in order (while rendering).
+    image_places: Vec<(Pos, String)>,
 }
 
 /// What the renderer needs to know about the site.
@@ -498,7 +499,8 @@ fn push_inline<'e>(
             title,
             id,
         }) => {
-            body.image_places.push(lines.pos(range.start));
+            body.image_places
+                .push((lines.pos(range.start), dest_url.trim().to_string()));
             let src = link_href(&dest_url, range, source, cx, lines, body, true);
             out.push(Event::Start(Tag::Image {
                 link_type,
@@ -600,14 +602,16 @@ fn images_to_html<'e>(
                 _ => {}
             }
         }
-        let pos = places.get(nth).copied().unwrap_or(Pos::START);
+        let (pos, written) = places
+            .get(nth)
+            .map_or((Pos::START, dest_url.as_ref()), |(p, w)| (*p, w.as_str()));
         nth += 1;
         let alt = alt.trim();
         if alt.is_empty() {
             body.diagnostics.push(
                 Diagnostic::warning(source.display, pos, "W-IMAGE-ALT")
                     .with_len(2)
-                    .arg("written", dest_url.as_ref())
+                    .arg("written", written)
                     .with_hint("H-IMAGE-ALT"),
             );
         }
@@ -799,6 +803,28 @@ mod tests {
         assert!(body.html.contains("class=\"language-python\""));
         assert!(body.html.contains("hl-"));
         assert!(body.html.contains("<div class=\"table-wrap\"><table>"));
+    }
+
+    #[test]
+    fn images_are_lazy_and_need_a_text_alternative() {
+        let body = render_body("段落。\n\n![](a.svg)\n\n![站点 *门口*](b.svg \"门\")\n");
+        let warnings: Vec<&Diagnostic> = body
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "W-IMAGE-ALT")
+            .collect();
+        assert_eq!(warnings.len(), 1, "{:?}", body.diagnostics);
+        assert_eq!(warnings[0].pos, Pos::new(7, 1));
+        assert!(
+            warnings[0]
+                .hint_in(crate::messages::Lang::ZhCn)
+                .is_some_and(|h| h.contains("](a.svg)")),
+            "the hint shows the file as written"
+        );
+        assert!(body.html.contains(
+            "<img src=\"/services/huidong/b.svg\" alt=\"站点 门口\" title=\"门\" loading=\"lazy\" decoding=\"async\">"
+        ), "{}", body.html);
+        assert_eq!(body.html.matches("loading=\"lazy\"").count(), 2);
     }
 
     #[test]
