@@ -10,6 +10,7 @@
 pub mod diagnostics;
 pub mod edit;
 pub(crate) mod escape;
+pub mod images;
 pub(crate) mod link;
 pub mod load;
 pub(crate) mod markdown;

@@ -126,6 +126,12 @@ impl Site {
             if let Some(path) = item.meta.cover.as_ref().and_then(|c| c.path.as_deref()) {
                 linked.insert(path);
             }
+            linked.extend(
+                item.meta
+                    .gallery
+                    .iter()
+                    .filter_map(|p| p.file.path.as_deref()),
+            );
             if let Some(course) = item.course() {
                 linked.extend(
                     course
@@ -364,6 +370,28 @@ impl Resolver<'_> {
                 asset_set,
                 o,
             );
+        }
+        for photo in &item.meta.gallery {
+            check_file(
+                photo.file.path.as_deref(),
+                &photo.file.written,
+                photo.file.pos,
+                photo.file.len,
+                "E-IMAGE-MISSING",
+                file,
+                asset_set,
+                o,
+            );
+            if let Some(path) = photo.file.path.as_deref() {
+                if asset_set.contains_key(path) && !crate::images::is_image(path) {
+                    o.push(
+                        Diagnostic::error(file, photo.file.pos, "E-GALLERY-NOT-PHOTO")
+                            .with_len(photo.file.len as usize)
+                            .arg("written", photo.file.written.as_str())
+                            .with_hint("H-GALLERY-NOT-PHOTO"),
+                    );
+                }
+            }
         }
         if let Some(s) = item.service() {
             l.station = index.resolve(&s.station, Kind::Station, "station", file, o);

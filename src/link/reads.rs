@@ -170,6 +170,27 @@ impl<'a> Reads<'a> {
             .map_or(0, |a| a.size)
     }
 
+    /// The processed photo at content path `path`, if it is one (part of
+    /// what the assets read as).
+    pub fn image(&self, path: &str) -> Option<&'a crate::images::ImageInfo> {
+        let assets = self.assets();
+        // Assets are in walk order; a site made some other way is searched.
+        let at = assets
+            .binary_search_by(|a| a.path.split('/').cmp(path.split('/')))
+            .ok()
+            .or_else(|| assets.iter().position(|a| a.path == path))?;
+        assets[at].image.as_deref()
+    }
+
+    /// Where the file at content path `path` is published: a photo as its
+    /// largest variant, any other file as it is.
+    pub fn published_file(&self, path: &str) -> String {
+        match self.image(path) {
+            Some(info) => info.largest(path),
+            None => path.to_string(),
+        }
+    }
+
     pub fn config(&self) -> &'a Config {
         self.record(Dep::Settings);
         &self.site.config

@@ -90,6 +90,9 @@ pub struct Asset {
     pub size: u64,
     /// When it was last modified, to notice a changed file of the same size.
     pub modified: Option<std::time::SystemTime>,
+    /// A photo's upright size and cache key, once the pipeline probed it
+    /// (see `crate::images`); None for other files and unreadable images.
+    pub image: Option<std::sync::Arc<crate::images::ImageInfo>>,
 }
 
 impl Asset {
@@ -103,6 +106,7 @@ impl Asset {
             source,
             size: meta.len(),
             modified: meta.modified().ok(),
+            image: None,
         })
     }
 }
@@ -249,6 +253,7 @@ pub fn walk(paths: &SitePaths, under: &str) -> Walked {
                 source: entry.path().to_path_buf(),
                 size: meta.as_ref().map_or(0, |m| m.len()),
                 modified: meta.and_then(|m| m.modified().ok()),
+                image: None,
             });
         }
     }

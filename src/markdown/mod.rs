@@ -57,6 +57,9 @@ pub struct Body {
     /// which shares it).
     pub text: std::sync::Arc<str>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where each image of the body starts and its destination as written,
+    /// in order (while rendering).
+    image_places: Vec<(Pos, String)>,
 }
 
 /// What the renderer needs to know about the site.
@@ -65,6 +68,9 @@ pub struct Context<'a> {
     pub pages: &'a HashMap<String, String>,
     /// Prefix of every internal link (`/` or `/sub/`).
     pub base_path: &'a str,
+    /// The files beside the pages, by content path: a photo among them is
+    /// shown through its processed variants.
+    pub assets: &'a HashMap<String, crate::load::Asset>,
 }
 
 /// Where the body sits in its file, to turn byte offsets into lines and columns.
@@ -225,7 +231,15 @@ fn resolve_dest(dest: &str, source: &Source, cx: &Context, image: bool) -> Dest 
     }
     let last = resolved.rsplit('/').next().unwrap_or_default();
     if last.contains('.') {
-        let href = format!("{}{}", cx.base_path, resolved);
+        // A photo is published only as its processed variants: a link to
+        // it opens the largest.
+        let photo = cx.assets.get(&resolved).and_then(|a| a.image.as_ref());
+        let published = match photo.filter(|_| !image) {
+            Some(info) => info.largest(&resolved),
+            // An image's own `<img>` is written once the body is rendered.
+            None => resolved.clone(),
+        };
+        let href = format!("{}{}", cx.base_path, published);
         return Dest::Rewrite(
             href,
             Target::File {
@@ -363,6 +377,7 @@ pub fn render(source: &Source, cx: &Context) -> Body {
         i += 1;
     }
     body.toc = build_toc(&headings);
+    let out = images_to_html(out, source, cx, &mut body);
     let mut html = String::with_capacity(source.body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     // Every body stays in memory for the whole build (and a whole `zhan
@@ -484,6 +499,8 @@ fn push_inline<'e>(
             title,
             id,
         }) => {
+            body.image_places
+                .push((lines.pos(range.start), dest_url.trim().to_string()));
             let src = link_href(&dest_url, range, source, cx, lines, body, true);
             out.push(Event::Start(Tag::Image {
                 link_type,
@@ -540,6 +557,90 @@ fn link_href(
             "#".to_string()
         }
     }
+}
+
+/// Writes each image of `events` (links already rewritten) as an `<img>`
+/// of our own: a processed photo with its `srcset`, `sizes`, size and lazy
+/// loading; any other image lazily loaded too. An image without a text
+/// alternative is a warning: a reader who cannot see it learns nothing.
+fn images_to_html<'e>(
+    events: Vec<Event<'e>>,
+    source: &Source,
+    cx: &Context,
+    body: &mut Body,
+) -> Vec<Event<'e>> {
+    let places = std::mem::take(&mut body.image_places);
+    if places.is_empty() {
+        return events;
+    }
+    let mut out = Vec::with_capacity(events.len());
+    let mut events = events.into_iter();
+    let mut nth = 0;
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) = event
+        else {
+            out.push(event);
+            continue;
+        };
+        // The alternative text is the image's content, up to its end (an
+        // image inside it counts as its own text).
+        let mut alt = String::new();
+        let mut depth = 1;
+        for inner in events.by_ref() {
+            match inner {
+                Event::Start(Tag::Image { .. }) => depth += 1,
+                Event::End(TagEnd::Image) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+                Event::SoftBreak | Event::HardBreak => alt.push(' '),
+                _ => {}
+            }
+        }
+        let (pos, written) = places
+            .get(nth)
+            .map_or((Pos::START, dest_url.as_ref()), |(p, w)| (*p, w.as_str()));
+        nth += 1;
+        let alt = alt.trim();
+        if alt.is_empty() {
+            body.diagnostics.push(
+                Diagnostic::warning(source.display, pos, "W-IMAGE-ALT")
+                    .with_len(2)
+                    .arg("written", written)
+                    .with_hint("H-IMAGE-ALT"),
+            );
+        }
+        let content_path = dest_url
+            .strip_prefix(cx.base_path)
+            .and_then(|p| cx.assets.get(p))
+            .and_then(|a| Some((a.path.as_str(), a.image.as_ref()?)));
+        let html = match content_path {
+            Some((path, info)) => info.view(path, |p| format!("{}{p}", cx.base_path)).html(
+                alt,
+                Some(&title),
+                crate::images::SIZES_COLUMN,
+            ),
+            None => {
+                let title = if title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" title=\"{}\"", escape::html(&title))
+                };
+                format!(
+                    "<img src=\"{}\" alt=\"{}\"{title} loading=\"lazy\" decoding=\"async\">",
+                    escape::html(&dest_url),
+                    escape::html(alt)
+                )
+            }
+        };
+        out.push(Event::InlineHtml(CowStr::from(html)));
+    }
+    out
 }
 
 fn code_block(code: &str, language: &str) -> String {
@@ -616,6 +717,7 @@ mod tests {
             &Context {
                 pages: &pages,
                 base_path: "/",
+                assets: &HashMap::new(),
             },
         )
     }
@@ -701,6 +803,28 @@ mod tests {
         assert!(body.html.contains("class=\"language-python\""));
         assert!(body.html.contains("hl-"));
         assert!(body.html.contains("<div class=\"table-wrap\"><table>"));
+    }
+
+    #[test]
+    fn images_are_lazy_and_need_a_text_alternative() {
+        let body = render_body("段落。\n\n![](a.svg)\n\n![站点 *门口*](b.svg \"门\")\n");
+        let warnings: Vec<&Diagnostic> = body
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "W-IMAGE-ALT")
+            .collect();
+        assert_eq!(warnings.len(), 1, "{:?}", body.diagnostics);
+        assert_eq!(warnings[0].pos, Pos::new(7, 1));
+        assert!(
+            warnings[0]
+                .hint_in(crate::messages::Lang::ZhCn)
+                .is_some_and(|h| h.contains("](a.svg)")),
+            "the hint shows the file as written"
+        );
+        assert!(body.html.contains(
+            "<img src=\"/services/huidong/b.svg\" alt=\"站点 门口\" title=\"门\" loading=\"lazy\" decoding=\"async\">"
+        ), "{}", body.html);
+        assert_eq!(body.html.matches("loading=\"lazy\"").count(), 2);
     }
 
     #[test]

@@ -118,11 +118,24 @@ pub struct Meta {
     pub draft: bool,
     pub weight: Option<i64>,
     pub cover: Option<FileRef>,
+    /// What the cover shows, for readers who cannot see it.
+    pub cover_alt: Option<String>,
     pub aliases: Vec<AliasRef>,
     /// Findings of the privacy check this page publishes on purpose. Not
     /// part of the page: never serialized for templates or open data.
     #[serde(skip)]
     pub privacy_ok: Vec<PrivacyOk>,
+    /// Photos shown under the body: stations, projects, reports and news
+    /// have them (see `schema::GALLERY`); empty for the other kinds.
+    pub gallery: Vec<Photo>,
+}
+
+/// One photo of a `gallery`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Photo {
+    pub file: FileRef,
+    pub caption: Option<String>,
+    pub alt: Option<String>,
 }
 
 /// One `privacy_ok` entry: a number the privacy check would report, which

@@ -193,6 +193,7 @@ const COMMON: &[&str] = &[
     "cover",
     "aliases",
     "privacy_ok",
+    "cover_alt",
 ];
 
 fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnostic>) -> Read {
@@ -237,7 +238,7 @@ fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnos
             .map(|t| t.0)
             .unwrap_or_default()
     };
-    let meta = Meta {
+    let mut meta = Meta {
         title,
         summary: f.opt::<String>("summary", cx).filter(|s| !s.is_empty()),
         tags: f
@@ -252,10 +253,29 @@ fn read_item(doc: Document, config: &Config, drafts: bool, out: &mut Vec<Diagnos
         cover: f
             .opt::<FileRef>("cover", cx)
             .and_then(|r| resolve_file(r, &doc.path, "cover", cx)),
+        cover_alt: f
+            .opt::<String>("cover_alt", cx)
+            .filter(|s| !s.trim().is_empty()),
         aliases: read_aliases(&mut f, cx),
         privacy_ok: read_privacy_ok(&mut f, cx),
+        gallery: Vec::new(),
     };
+    if let (Some(cover), None) = (&meta.cover, &meta.cover_alt) {
+        cx.push(
+            Diagnostic::warning(cx.file, cover.pos, "W-COVER-ALT")
+                .with_len(cover.len as usize)
+                .arg("written", cover.written.as_str())
+                .with_hint("H-COVER-ALT"),
+        );
+    }
     let mut known: Vec<&str> = COMMON.to_vec();
+    if schema::own_fields(placement.kind)
+        .iter()
+        .any(|field| field.key == "gallery")
+    {
+        known.push("gallery");
+        meta.gallery = gallery(&mut f, &doc.path, cx);
+    }
     let data = match placement.kind {
         Kind::Station => Data::Station(station(&mut f, config, cx, &mut known)),
         Kind::Service => {
@@ -878,6 +898,34 @@ fn course(
             &["title", "file"],
         ),
     }
+}
+
+/// The photos of a `gallery`; one without a caption or alternative text
+/// is a warning (a reader who cannot see it learns nothing from it).
+fn gallery(f: &mut Fields, path: &str, cx: &mut Cx) -> Vec<Photo> {
+    groups(
+        f,
+        "gallery",
+        cx,
+        |g, cx| {
+            let file = g.req::<FileRef>("file", "file: photo.jpg", cx)?;
+            let caption = g
+                .opt::<String>("caption", cx)
+                .filter(|s| !s.trim().is_empty());
+            let alt = g.opt::<String>("alt", cx).filter(|s| !s.trim().is_empty());
+            let file = resolve_file(file, path, "file", cx)?;
+            if caption.is_none() && alt.is_none() {
+                cx.push(
+                    Diagnostic::warning(cx.file, file.pos, "W-GALLERY-ALT")
+                        .with_len(file.len as usize)
+                        .arg("written", file.written.as_str())
+                        .with_hint("H-GALLERY-ALT"),
+                );
+            }
+            Some(Photo { file, caption, alt })
+        },
+        &["file", "caption", "alt"],
+    )
 }
 
 fn project(f: &mut Fields, cx: &mut Cx, known: &mut Vec<&str>) -> Project {

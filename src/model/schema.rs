@@ -191,6 +191,11 @@ pub const COMMON: &[Field] = &[
         Shape::File,
     ),
     field(
+        "cover_alt",
+        "封面图片上是什么，写给看不见图片的读者，如：居民在活动室下棋。",
+        Shape::Text,
+    ),
+    field(
         "aliases",
         "本页以前的网址，访问时会转到这里。",
         Shape::Paths,
@@ -215,6 +220,26 @@ const PRIVACY_OK: &[Field] = &[
         .required()
         .example("站里的值班手机"),
 ];
+
+/// One photo of a `gallery`.
+const PHOTO: &[Field] = &[
+    field("file", "与本文件放在一起的照片文件名。", Shape::File)
+        .required()
+        .example("photo.jpg"),
+    field("caption", "照片下方显示的说明文字。", Shape::Text),
+    field(
+        "alt",
+        "照片上是什么，写给看不见图片的读者；没有说明文字时一定要写。",
+        Shape::Text,
+    ),
+];
+
+/// The `gallery` field of the kinds that show photos.
+const GALLERY: Field = field(
+    "gallery",
+    "一组照片，每张写文件名和说明，发布时自动缩小并去掉拍摄地点等信息。",
+    Shape::Group(PHOTO),
+);
 
 const SESSION: &[Field] = &[
     field(
@@ -294,6 +319,7 @@ const STATION: &[Field] = &[
     field("makeup_days", MAKEUP_HELP, Shape::Choice(MAKEUP_DAYS)),
     field("spaces", "站里的场地。", Shape::Group(SPACE)),
     field("staff", "站里的社工和工作人员。", Shape::Group(STAFF)),
+    GALLERY,
 ];
 
 const SERVICE: &[Field] = &[
@@ -442,6 +468,7 @@ const PROJECT: &[Field] = &[
         "项目做成了什么，每项一个数字。",
         Shape::Group(OUTCOME),
     ),
+    GALLERY,
 ];
 
 const METRIC: &[Field] = &[
@@ -468,13 +495,17 @@ const REPORT: &[Field] = &[
         Shape::RefList(Kind::Station),
     ),
     field("metrics", "每个社工站的每项指标。", Shape::Group(METRIC)),
+    GALLERY,
 ];
 
-const NEWS: &[Field] = &[field(
-    "station",
-    "消息是关于哪个社工站的（编号），可不写。",
-    Shape::Ref(Kind::Station),
-)];
+const NEWS: &[Field] = &[
+    field(
+        "station",
+        "消息是关于哪个社工站的（编号），可不写。",
+        Shape::Ref(Kind::Station),
+    ),
+    GALLERY,
+];
 
 /// The fields of `kind` beyond [`COMMON`].
 pub fn own_fields(kind: Kind) -> &'static [Field] {

@@ -34,6 +34,7 @@ impl Workspace {
         let context = markdown::Context {
             pages: &self.pages,
             base_path: &self.config.base_path,
+            assets: &self.assets,
         };
         let body = markdown::render(
             &markdown::Source {

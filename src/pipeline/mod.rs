@@ -27,6 +27,7 @@ use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::link::privacy::{self, Accepted};
+use crate::images;
 use crate::link::{self, Site};
 use crate::link::{Dep, Reads};
 use crate::load::{self, Asset, SitePaths};
@@ -119,6 +120,8 @@ pub struct Report {
     /// The privacy check's findings that pages accepted (`privacy_ok`),
     /// in file order, for the summary.
     pub accepted: Vec<Accepted>,
+    /// Photos encoded in this pass (the others came from the image cache).
+    pub images_encoded: usize,
 }
 
 impl Report {
@@ -208,6 +211,11 @@ pub struct Workspace {
     keep_records: bool,
     /// Told which pages changed as soon as they are written in place.
     on_pages: Option<PagesWritten>,
+    /// Processed photos, kept between builds in the site's hidden folder.
+    images: images::Cache,
+    /// Time spent reading photos (from the cache, or decoding and encoding
+    /// new ones) since it was last taken.
+    images_read: Duration,
 }
 
 /// A content file as the preview's editor lists it.
@@ -271,6 +279,7 @@ impl Workspace {
     /// Reads the settings, the theme and every content file.
     pub fn open(options: Options) -> Workspace {
         let paths = SitePaths::new(&options.root);
+        let (options_root, write) = (options.root.clone(), options.write);
         let mut ws = Workspace {
             options,
             paths,
@@ -288,6 +297,8 @@ impl Workspace {
             data_entries: Mutex::default(),
             keep_records: true,
             on_pages: None,
+            images: images::Cache::open(&options_root, write),
+            images_read: Duration::ZERO,
         };
         ws.read_settings();
         ws.read_all_content();
@@ -421,11 +432,15 @@ impl Workspace {
 
     /// Walks `content/<under>` and reads what it finds (in parallel).
     fn add_walk(&mut self, under: &str) {
-        let walked = load::walk(&self.paths, under);
+        let mut walked = load::walk(&self.paths, under);
         self.walk_problems.extend(walked.problems);
+        self.probe_images(&mut walked.assets);
+        // Photos are re-encoded from their pixels (src/images/): nothing of
+        // their metadata is published, so only the other files are checked.
         let metadata: Vec<(String, Diagnostic)> = walked
             .assets
             .par_iter()
+            .filter(|a| !images::is_image(&a.path))
             .filter_map(|a| Some((a.path.clone(), privacy::files::check_asset(a)?)))
             .collect();
         self.asset_metadata.extend(metadata);
@@ -433,6 +448,37 @@ impl Workspace {
             self.assets.insert(asset.path.clone(), asset);
         }
         self.read_sources(walked.markdown);
+    }
+
+    /// Reads the size of each photo among `assets` (from the image cache
+    /// when the file is unchanged), in parallel. A file that is not the
+    /// image its name says is an error: it cannot be published as a photo,
+    /// and publishing it as it is could publish what a photo's metadata
+    /// holds.
+    fn probe_images(&mut self, assets: &mut [Asset]) {
+        let started = Instant::now();
+        let cache = &self.images;
+        let problems: Vec<(String, Diagnostic)> = assets
+            .par_iter_mut()
+            .filter(|a| images::is_image(&a.path))
+            .filter_map(
+                |a| match cache.probe(&a.path, &a.source, a.size, a.modified) {
+                    Ok(info) => {
+                        a.image = Some(Arc::new(info));
+                        None
+                    }
+                    Err(detail) => Some((
+                        a.path.clone(),
+                        Diagnostic::error(a.display.as_str(), Pos::START, "E-IMAGE-UNREADABLE")
+                            .arg("detail", detail)
+                            .with_hint("H-IMAGE-UNREADABLE"),
+                    )),
+                },
+            )
+            .collect();
+        self.walk_problems.extend(problems);
+        cache.save();
+        self.images_read += started.elapsed();
     }
 
     fn read_sources(&mut self, paths: Vec<String>) {
@@ -473,6 +519,26 @@ impl Workspace {
             .collect()
     }
 
+    /// The content files whose bodies show an image at or under one of
+    /// `files` (content paths of files or folders).
+    fn bodies_showing(&self, files: &[String]) -> Vec<String> {
+        if files.is_empty() {
+            return Vec::new();
+        }
+        self.sources
+            .iter()
+            .filter(|(_, s)| {
+                s.body.as_ref().is_some_and(|b| {
+                    b.links.iter().any(|l| match &l.target {
+                        LinkTarget::File { path, .. } => files.iter().any(|f| inside(f, path)),
+                        _ => false,
+                    })
+                })
+            })
+            .map(|(p, _)| p.0.clone())
+            .collect()
+    }
+
     /// Renders the bodies that need it: all of them (`all`), or those of
     /// `dirty` files and those that link to a page that appeared or
     /// disappeared (their links change).
@@ -502,6 +568,7 @@ impl Workspace {
         let context = markdown::Context {
             pages: &self.pages,
             base_path: &self.config.base_path,
+            assets: &self.assets,
         };
         let sources = &self.sources;
         let rendered: Vec<(WalkKey, Body)> = todo
@@ -699,6 +766,9 @@ impl Workspace {
         }
         let mut appeared_or_gone: HashSet<String> = HashSet::new();
         let mut dirty: HashSet<String> = HashSet::new();
+        // Files (or folders) other than Markdown that changed: a body that
+        // shows a photo among them is rendered again (it has its size).
+        let mut files_changed: Vec<String> = Vec::new();
         // Whether the edits can change how items relate: files or folders
         // added or removed, assets, or an item whose shape changed.
         let mut relations_may_change = false;
@@ -713,6 +783,7 @@ impl Workspace {
             let abs = self.paths.content_dir().join(rel);
             if abs.is_dir() {
                 relations_may_change = true;
+                files_changed.push(rel.clone());
                 self.add_walk(rel);
                 dirty.extend(
                     self.sources
@@ -733,8 +804,10 @@ impl Workspace {
                 // (a Markdown file under another name).
                 relations_may_change = true;
                 self.add_walk(rel);
+                files_changed.push(rel.clone());
             } else {
                 relations_may_change = true;
+                files_changed.push(rel.clone());
             }
             relations_may_change |= had_walk_problem;
             let after = self.published_under(rel);
@@ -742,6 +815,7 @@ impl Workspace {
         }
         relations_may_change |= !appeared_or_gone.is_empty();
         timer.lap("load");
+        dirty.extend(self.bodies_showing(&files_changed));
         self.render_bodies(false, &dirty, &appeared_or_gone);
         timer.lap("markdown");
         let edited = (!relations_may_change).then_some(dirty);
@@ -760,7 +834,7 @@ impl Workspace {
         self.walk_problems
             .iter()
             .for_each(|(_, d)| diagnostics.push(d.clone()));
-        // Every asset is published as it is, so its metadata with it.
+        // Every asset but a photo is published as it is, metadata and all.
         self.asset_metadata
             .values()
             .for_each(|d| diagnostics.push(d.clone()));
@@ -919,12 +993,15 @@ pub fn run(options: &Options) -> Report {
     let mut ws = Workspace::open(options.clone());
     ws.keep_records = false;
     let opened = started.elapsed();
+    let photos = std::mem::take(&mut ws.images_read);
     let mut report = ws.build();
     // Freeing the site in memory costs a one-off build about 3% of its time:
     // do it on a worker thread, which a `zhan build` process exits without
     // waiting for.
     rayon::spawn(move || drop(ws));
     report.timings.insert(0, ("load", opened));
+    // Part of the load: photos read from the cache (or encoded when new).
+    report.timings.insert(1, ("of which photos", photos));
     if let Some(inputs) = inputs {
         skip::record(inputs, &report);
     }
@@ -981,6 +1058,7 @@ impl Workspace {
         let context = markdown::Context {
             pages: &self.pages,
             base_path: &self.config.base_path,
+            assets: &self.assets,
         };
         let body = markdown::render(
             &markdown::Source {

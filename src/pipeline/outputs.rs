@@ -222,21 +222,19 @@ impl Workspace {
     }
 
     /// Static files, the highlight stylesheet and the assets beside the
-    /// pages: copied when new or changed (all, into a staging folder).
-    /// Returns the fingerprint of each, or None after an error.
+    /// pages other than photos: copied when new or changed (all, into a
+    /// staging folder). Adds the fingerprint of each to `files`; false
+    /// after an error.
     pub(super) fn copy_files(
         &self,
         target: &Target,
         site: &Site,
         engine: &Engine,
+        files: &mut BTreeMap<String, u64>,
         report: &mut Report,
         diagnostics: &mut Diagnostics,
-    ) -> Option<BTreeMap<String, u64>> {
-        let before = match target {
-            Target::InPlace(_) => self.written.as_ref().map(|w| &w.copies),
-            Target::Staging(_) => None,
-        };
-        let mut files: BTreeMap<String, u64> = BTreeMap::new();
+    ) -> bool {
+        let before = self.copied_before(target);
         let mut generated: Vec<(String, Vec<u8>)> = Vec::new();
         if !engine.static_files.contains_key("css/highlight.css") {
             generated.push((
@@ -279,9 +277,13 @@ impl Workspace {
             }
             files.insert(rel, fp);
         }
+        // Photos are published only as their processed variants (see
+        // `write_images`), never as they are: not even one that could not
+        // be read (the build stops on it).
         let assets: Vec<(&Asset, u64)> = site
             .assets
             .iter()
+            .filter(|a| !images::is_image(&a.path))
             .map(|a| (a, fingerprint::of_asset(a)))
             .collect();
         let copies: Vec<Result<(), Diagnostic>> = assets
@@ -305,16 +307,114 @@ impl Workspace {
         for (a, fp) in assets {
             files.insert(a.path.clone(), fp);
         }
-        if let Some(before) = before {
+        ok
+    }
+
+    /// The files copied into the output by the last pass, when writing in
+    /// place (a staging folder starts empty).
+    fn copied_before(&self, target: &Target) -> Option<&BTreeMap<String, u64>> {
+        match target {
+            Target::InPlace(_) => self.written.as_ref().map(|w| &w.copies),
+            Target::Staging(_) => None,
+        }
+    }
+
+    /// The variants of every photo (see `crate::images`), from the image
+    /// cache or encoded now, a photo per core at a time; written when new
+    /// or changed. Adds the fingerprint of each file to `files`; false
+    /// after an error.
+    pub(super) fn write_images(
+        &self,
+        target: &Target,
+        site: &Site,
+        files: &mut BTreeMap<String, u64>,
+        report: &mut Report,
+        diagnostics: &mut Diagnostics,
+    ) -> bool {
+        let before = self.copied_before(target);
+        // A variant's bytes follow from the source's (the key) and the
+        // recipe, which the key includes.
+        let photos: Vec<Photo> = site
+            .assets
+            .iter()
+            .filter_map(|a| {
+                let info = a.image.as_deref()?;
+                Some((a, info, info.variants(&a.path)))
+            })
+            .collect();
+        let results: Vec<Result<usize, Diagnostic>> = photos
+            .par_iter()
+            .filter(|(_, info, variants)| {
+                let before =
+                    before.map(|b| variants.iter().all(|(_, p)| b.get(p) == Some(&info.key)));
+                before != Some(true)
+            })
+            .map(|(a, info, variants)| {
+                // Into a staging folder, the old output's files are reused
+                // unread when their hashes are those the cache knows.
+                let reused = self.images.known(info).is_some_and(|sums| {
+                    sums.len() == variants.len()
+                        && variants
+                            .iter()
+                            .zip(&sums)
+                            .all(|((_, path), &(size, hash))| target.reuse_known(path, size, hash))
+                });
+                if reused {
+                    return Ok(variants.len());
+                }
+                let encoded = self.images.variants(&a.source, info).map_err(|detail| {
+                    Diagnostic::error(a.display.as_str(), Pos::START, "E-IMAGE-UNREADABLE")
+                        .arg("detail", detail)
+                        .with_hint("H-IMAGE-UNREADABLE")
+                })?;
+                for ((_, path), bytes) in variants.iter().zip(&encoded) {
+                    target
+                        .write(path, bytes)
+                        .map_err(|e| write_error(path, &e))?;
+                }
+                Ok(variants.len())
+            })
+            .collect();
+        let mut ok = true;
+        for result in results {
+            match result {
+                Ok(n) => report.copied += n,
+                Err(d) => {
+                    diagnostics.push(d);
+                    ok = false;
+                }
+            }
+        }
+        for (_, info, variants) in photos {
+            for (_, path) in variants {
+                files.insert(path, info.key);
+            }
+        }
+        self.images.save();
+        ok
+    }
+
+    /// Removes, in place, the copied files the last pass wrote that this
+    /// one did not (`files`).
+    pub(super) fn remove_gone_copies(
+        &self,
+        target: &Target,
+        files: &BTreeMap<String, u64>,
+        diagnostics: &mut Diagnostics,
+    ) {
+        if let Some(before) = self.copied_before(target) {
             for gone in before.keys().filter(|k| !files.contains_key(*k)) {
                 if let Err(e) = target.remove(gone) {
                     diagnostics.push(write_error(gone, &e));
                 }
             }
         }
-        ok.then_some(files)
     }
 }
+
+/// A photo of the site, what probing it found, and its variants (their
+/// widths and where they are published).
+type Photo<'a> = (&'a Asset, &'a images::ImageInfo, Vec<(u32, String)>);
 
 /// Writes one file of an output (its key, path, bytes and their hash) if it
 /// must be; says whether it did.

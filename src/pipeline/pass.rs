@@ -372,7 +372,11 @@ impl Workspace {
         mut diagnostics: Diagnostics,
         mut timer: Timer,
     ) -> Report {
-        let mut report = Report::default();
+        let mut report = Report {
+            // Photos are encoded when they are first read (see `images`).
+            images_encoded: self.images.take_encoded(),
+            ..Report::default()
+        };
         engine.set_site(site);
         let engine = &*engine;
         let stage = Stage { site, engine };
@@ -462,9 +466,25 @@ impl Workspace {
                 errors.into_iter().for_each(|d| diagnostics.push(d));
                 made.push(done);
             }
-            copies = self.copy_files(&target, site, engine, &mut report, &mut diagnostics);
         }
         timer.lap("files");
+        if !diagnostics.has_errors() {
+            let mut files = BTreeMap::new();
+            let images_ok =
+                self.write_images(&target, site, &mut files, &mut report, &mut diagnostics);
+            timer.lap("images");
+            let copied_ok = self.copy_files(
+                &target,
+                site,
+                engine,
+                &mut files,
+                &mut report,
+                &mut diagnostics,
+            );
+            self.remove_gone_copies(&target, &files, &mut diagnostics);
+            timer.lap("copy");
+            copies = (images_ok && copied_ok).then_some(files);
+        }
 
         let current = current_outputs(site, search.is_some().then_some(search_uids.as_slice()));
         let leftovers = leftovers(selection.previous, planned, &current, &made);
@@ -485,6 +505,16 @@ impl Workspace {
             return finish(report, diagnostics, timer);
         }
         let committed = self.commit(target, &leftovers.stale, &mut diagnostics);
+        if committed.is_some() && pass == Pass::Clean {
+            // A whole build saw every photo: the cache forgets the others.
+            let current: HashSet<&str> = site
+                .assets
+                .iter()
+                .filter(|a| a.image.is_some())
+                .map(|a| a.path.as_str())
+                .collect();
+            self.images.prune(&current);
+        }
         if let Some(path) = committed {
             let base_path = &site.config.base_path;
             report.written_to = Some(path);

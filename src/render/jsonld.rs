@@ -223,7 +223,10 @@ fn news(o: &mut Map<String, Value>, v: &Views, item: &Item, links: &Links, url: 
         o.insert("about".into(), named(v, "GovernmentOffice", s));
     }
     if let Some(cover) = item.meta.cover.as_ref().and_then(|c| c.path.as_deref()) {
-        o.insert("image".into(), json!(config.absolute_url(cover)));
+        o.insert(
+            "image".into(),
+            json!(config.absolute_url(&v.published_file(cover))),
+        );
     }
 }
 

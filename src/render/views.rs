@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use tera::Value;
 
+use crate::images::ImageView;
 use crate::link::{Dep, Reads, Site};
 use crate::markdown::TocEntry;
 use crate::model::config::Config;
@@ -31,6 +32,7 @@ pub struct Card<'a> {
     pub weight: Option<i64>,
     pub fields: &'a Data,
     pub station: Option<LinkView<'a>>,
+    /// The address of the cover (a photo's middle-sized variant).
     pub cover: Option<String>,
 }
 
@@ -55,6 +57,19 @@ pub struct PageView<'a> {
     /// A QR code (inline SVG) of the page's address, on the pages people
     /// pass on or pin up: stations and services.
     pub qr: Option<String>,
+    /// The cover as a responsive image, with its text alternative.
+    pub cover_image: Option<ImageView>,
+    pub cover_alt: &'a str,
+    pub gallery: Vec<PhotoView<'a>>,
+}
+
+/// A photo of a gallery.
+#[derive(Serialize)]
+pub struct PhotoView<'a> {
+    #[serde(flatten)]
+    pub image: ImageView,
+    pub caption: &'a str,
+    pub alt: &'a str,
 }
 
 /// A group of links under a heading (a station's services on the services page).
@@ -202,8 +217,17 @@ impl<'a> Views<'a> {
                 .cover
                 .as_ref()
                 .and_then(|c| c.path.as_ref())
-                .map(|p| self.config.link(p)),
+                .map(|p| match self.image_view(p) {
+                    Some(view) => view.src,
+                    None => self.config.link(p),
+                }),
         }
+    }
+
+    /// The responsive image of the photo at content path `path`.
+    pub fn image_view(&self, path: &str) -> Option<ImageView> {
+        let info = self.image(path)?;
+        Some(info.view(path, |p| self.config.link(p)))
     }
 
     /// Item `i`'s card as a template value: from the cache, recording what
@@ -266,6 +290,26 @@ impl<'a> Views<'a> {
             qr: wants_qr
                 .then(|| super::qr::svg(&permalink, &item.meta.title))
                 .filter(|svg| !svg.is_empty()),
+            cover_image: item
+                .meta
+                .cover
+                .as_ref()
+                .and_then(|c| c.path.as_deref())
+                .and_then(|p| self.image_view(p)),
+            cover_alt: item.meta.cover_alt.as_deref().unwrap_or(""),
+            gallery: item
+                .meta
+                .gallery
+                .iter()
+                .filter_map(|photo| {
+                    let image = self.image_view(photo.file.path.as_deref()?)?;
+                    Some(PhotoView {
+                        image,
+                        caption: photo.caption.as_deref().unwrap_or(""),
+                        alt: photo.alt.as_deref().unwrap_or(""),
+                    })
+                })
+                .collect(),
         }
     }
 

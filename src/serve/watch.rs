@@ -163,6 +163,12 @@ mod tests {
             output
         ));
         assert!(!relevant(Path::new("/site/.git/index"), root, output));
+        // The image cache (and the editor's history) in the site's `.zhan/`.
+        assert!(!relevant(
+            Path::new("/site/.zhan/cache/images/index.json"),
+            root,
+            output
+        ));
         assert!(!relevant(
             Path::new("/site/content/.a.md.swp"),
             root,

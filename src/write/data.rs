@@ -113,9 +113,10 @@ pub fn item_json(r: &Reads, item: &Item) -> Value {
                 meta.cover
                     .as_ref()
                     .and_then(|c| c.path.as_deref())
-                    .map(|p| config.absolute_url(p))
+                    .map(|p| config.absolute_url(&r.published_file(p)))
             ),
         ),
+        ("cover_alt", json!(meta.cover_alt)),
     ];
     for (key, value) in optional {
         if !value.is_null() {
@@ -135,6 +136,21 @@ pub fn item_json(r: &Reads, item: &Item) -> Value {
         for (key, value) in fields {
             object.insert(key, value);
         }
+    }
+    if !meta.gallery.is_empty() {
+        let photos: Vec<Value> = meta
+            .gallery
+            .iter()
+            .map(|p| {
+                json!({
+                    "file": p.file.written,
+                    "url": p.file.path.as_deref().map(|path| config.absolute_url(&r.published_file(path))),
+                    "caption": p.caption,
+                    "alt": p.alt,
+                })
+            })
+            .collect();
+        object.insert("gallery".into(), json!(photos));
     }
     if let Data::Course(course) = &item.data {
         let attachments: Vec<Value> = course

@@ -453,6 +453,32 @@ impl Output {
         Ok(())
     }
 
+    /// Reuses the old output's file at `rel` when it holds `size` bytes of
+    /// hash `hash`, as its stamp shows without reading it; says whether it
+    /// did. (The caller knows the bytes' hash without having them.)
+    pub fn reuse_known(&self, rel: &str, size: u64, hash: u64) -> bool {
+        if self.state().written.contains_key(rel) {
+            return false;
+        }
+        let Some(old) = self.old.as_ref() else {
+            return false;
+        };
+        let Some(entry) = old
+            .files
+            .get(rel)
+            .filter(|e| e.hash == hash && e.stamp.size == size)
+        else {
+            return false;
+        };
+        match Stamp::at(&self.target.join(rel)) {
+            Some(stamp) if old.trusts(entry, stamp) => {
+                self.state().reused.insert(rel.to_string(), *entry);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Copies the file `from` into the output (see [`Output::write`]).
     pub fn copy(&self, rel: &str, from: &Path) -> io::Result<()> {
         let bytes = std::fs::read(from)?;
@@ -655,6 +681,16 @@ impl Target {
         match self {
             Target::Staging(out) => out.write_hashed(rel, bytes, hash),
             Target::InPlace(dir) => replace_file(&dir.join(rel), |tmp| std::fs::write(tmp, bytes)),
+        }
+    }
+
+    /// Reuses the file the old output has at `rel`, of `size` bytes and
+    /// hash `hash`, into a staging folder ([`Output::reuse_known`]). In
+    /// place there is nothing to reuse: false.
+    pub fn reuse_known(&self, rel: &str, size: u64, hash: u64) -> bool {
+        match self {
+            Target::Staging(out) => out.reuse_known(rel, size, hash),
+            Target::InPlace(_) => false,
         }
     }
 

@@ -307,7 +307,7 @@ fn missing_cover_and_image() {
     let site = TestSite::new();
     site.write(
         STATION,
-        "---\ntitle: 惠东\ncover: huidong.jpg\n---\n\n![站点照片](img/zhan.png)\n\n## 站点简介\n",
+        "---\ntitle: 惠东\ncover: huidong.jpg\ncover_alt: 站点门口\n---\n\n![站点照片](img/zhan.png)\n\n## 站点简介\n",
     );
     let (errors, _) = site.errors();
     assert_eq!(errors.len(), 2, "{errors:#?}");
@@ -317,7 +317,7 @@ fn missing_cover_and_image() {
     );
     assert_eq!(
         (errors[1].line, errors[1].col, errors[1].code.as_str()),
-        (6, 9, "E-IMAGE-MISSING")
+        (7, 9, "E-IMAGE-MISSING")
     );
     assert!(errors[1].message.contains("`img/zhan.png`"));
 }

@@ -15,6 +15,7 @@ mod editor_live_check;
 mod errors;
 mod holidays;
 mod hostile;
+mod images;
 mod incremental;
 mod open_data;
 mod output;

@@ -1508,7 +1508,53 @@ impl Run {
     }
 
     fn edit_asset(&mut self, inv: &Inventory) -> Option<Change> {
-        match self.rng.below(5) {
+        match self.rng.below(7) {
+            5 => {
+                // A photo beside a page, shown in its body or as its cover:
+                // processed, and its size is in the page.
+                let rel = self.rng.pick(&inv.docs)?.clone();
+                let mut doc = self.read_doc(&rel)?;
+                let png = self.rng.chance(0.5);
+                let name = format!("{}.{}", self.fresh_id(), if png { "png" } else { "jpg" });
+                let path = self.content(&match parent_of(&rel) {
+                    "" => name.clone(),
+                    dir => format!("{dir}/{name}"),
+                });
+                let bytes = photo(
+                    self.rng.range(20, 400) as u32,
+                    self.rng.range(20, 300) as u32,
+                    png,
+                );
+                let mut change = Change::new(format!("photo {name} for {rel}"));
+                change.write(&path, &bytes);
+                if self.rng.chance(0.5) {
+                    doc.set("cover", s(&name));
+                    doc.set("cover_alt", s(&phrase(&mut self.rng)));
+                } else {
+                    doc.body
+                        .push_str(&format!("\n![{}]({name})\n", phrase(&mut self.rng)));
+                }
+                self.write_doc(&mut change, &rel, &doc);
+                Some(change)
+            }
+            6 => {
+                // A photo replaced by another of another size.
+                let photos: Vec<String> = inv
+                    .assets
+                    .iter()
+                    .filter(|a| a.ends_with(".png") || a.ends_with(".jpg"))
+                    .cloned()
+                    .collect();
+                let rel = self.rng.pick(&photos)?.clone();
+                let bytes = photo(
+                    self.rng.range(20, 400) as u32,
+                    self.rng.range(20, 300) as u32,
+                    rel.ends_with(".png"),
+                );
+                let mut change = Change::new(format!("photo {rel} replaced"));
+                change.write(&self.content(&rel), &bytes);
+                Some(change)
+            }
             0 => {
                 // A new cover image beside a page.
                 let rel = self.rng.pick(&inv.docs)?.clone();
@@ -1548,7 +1594,8 @@ impl Run {
                 Some(change)
             }
             2 | 3 => {
-                // An asset's bytes change (a bigger or smaller file).
+                // An asset's bytes change (a bigger or smaller file; a
+                // photo may no longer decode).
                 let rel = self.rng.pick(&inv.assets)?.clone();
                 let path = self.content(&rel);
                 let mut bytes = std::fs::read(&path).ok()?;
@@ -1848,4 +1895,38 @@ fn long_random_edit_sequences() {
         .map(|seed| (seed, corpora[seed as usize % corpora.len()]))
         .collect();
     run_seeds(&seeds, steps as usize);
+}
+
+/// A small photo, `width`×`height`, as PNG with transparency or as JPEG.
+fn photo(width: u32, height: u32, png: bool) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut bytes = Vec::new();
+    let result = if png {
+        let pixels = image::RgbaImage::from_fn(width, height, |x, y| {
+            image::Rgba([
+                (x % 256) as u8,
+                (y % 256) as u8,
+                90,
+                if x < width / 2 { 255 } else { 0 },
+            ])
+        });
+        image::codecs::png::PngEncoder::new(&mut bytes).write_image(
+            pixels.as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgba8,
+        )
+    } else {
+        let pixels = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 160])
+        });
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85).write_image(
+            pixels.as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgb8,
+        )
+    };
+    result.expect("encode a photo");
+    bytes
 }
