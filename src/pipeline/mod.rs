@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
-use crate::link::privacy::{self, Accepted};
 use crate::images;
+use crate::link::privacy::{self, Accepted};
 use crate::link::{self, Site};
 use crate::link::{Dep, Reads};
 use crate::load::{self, Asset, SitePaths};

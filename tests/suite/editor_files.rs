@@ -222,20 +222,22 @@ fn uploads_go_beside_the_page_and_refused_ones_write_nothing() {
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(common::snapshot(&content), before, "nothing was written");
 
-    // Accepted: beside the page, where `cover: photo.jpg` looks.
-    let reply = upload(&client, PAGE, "photo.jpg", JPEG, &[]);
+    // Accepted: beside the page, where `cover: photo.jpg` looks. A real
+    // photo, since the build decodes it.
+    let shot = crate::images::phone_jpeg(40, 30, 1);
+    let reply = upload(&client, PAGE, "photo.jpg", &shot, &[]);
     assert_eq!(reply.status, 201, "{}", reply.body);
     let answer = reply.json();
     assert_eq!(answer["name"], "photo.jpg");
     assert_eq!(answer["path"], "services/huidong/photo.jpg");
     let photo = content.join("services/huidong/photo.jpg");
-    assert_eq!(std::fs::read(&photo).expect("uploaded"), JPEG);
+    assert_eq!(std::fs::read(&photo).expect("uploaded"), shot);
     // The same name with other bytes: refused, with a free name to use.
     let other = [JPEG, b"another photo"].concat();
     let reply = upload(&client, PAGE, "photo.jpg", &other, &[]);
     assert_eq!(reply.status, 409, "{}", reply.body);
     assert_eq!(reply.json()["suggestion"], "photo-2.jpg");
-    assert_eq!(std::fs::read(&photo).expect("kept"), JPEG);
+    assert_eq!(std::fs::read(&photo).expect("kept"), shot);
     // What a phone calls its file becomes a name the site can use.
     for (original, proposed) in [
         ("IMG_20261205.JPG", "img-20261205.jpg"),
@@ -298,14 +300,16 @@ fn uploads_go_beside_the_page_and_refused_ones_write_nothing() {
     let out = tempfile::tempdir().expect("a temporary folder");
     common::build_site(site.path(), out.path());
     let built = common::snapshot(out.path());
-    let copied: Vec<&String> = built
-        .iter()
-        .filter(|(p, b)| p.ends_with("/photo.jpg") && b.as_slice() == JPEG)
-        .map(|(p, _)| p)
+    // Published as a photo is: re-encoded beside where it was, never as sent.
+    assert!(!built.keys().any(|p| p.ends_with("/photo.jpg")), "the original");
+    let variants: Vec<&String> = built
+        .keys()
+        .filter(|p| p.starts_with("services/huidong/photo-40-") && p.ends_with(".jpg"))
         .collect();
-    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert_eq!(variants.len(), 1, "{:?}", built.keys().collect::<Vec<_>>());
     let page = String::from_utf8_lossy(&built["services/huidong/tanfang/index.html"]).into_owned();
-    assert!(page.contains("photo.jpg"), "the page shows its cover");
+    let name = variants[0].trim_start_matches("services/huidong/");
+    assert!(page.contains(name), "the page shows its cover");
 }
 
 /// The lines of `before` and `after` that differ (the same number of lines).

@@ -69,7 +69,7 @@ fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
 
 /// A photo `width`×`height` as stored (left half red, right half blue),
 /// with EXIF (GPS, maker, `orientation`) and XMP segments after SOI.
-fn phone_jpeg(width: u32, height: u32, orientation: u16) -> Vec<u8> {
+pub(crate) fn phone_jpeg(width: u32, height: u32, orientation: u16) -> Vec<u8> {
     let image = RgbImage::from_fn(width, height, |x, _| {
         if x < width / 2 {
             Rgb([220, 30, 30])
@@ -341,7 +341,9 @@ fn photos_are_published_upright_resized_and_without_metadata() {
         .iter()
         .find(|n| n.starts_with("news/photo-720-"))
         .expect("720 variant");
-    assert!(html.contains(&format!("src=\"/{photo_720}\"")), "{html}");
+    // Relative to the page, news/kaimu/: the photo sits in news/.
+    let relative = photo_720.trim_start_matches("news/");
+    assert!(html.contains(&format!("src=\"../{relative}\"")), "{html}");
     assert!(html.contains(" 360w, "), "{html}");
     assert!(html.contains(" 800w\""), "{html}");
     assert!(html.contains("width=\"800\" height=\"1600\""), "{html}");
