@@ -301,7 +301,10 @@ fn uploads_go_beside_the_page_and_refused_ones_write_nothing() {
     common::build_site(site.path(), out.path());
     let built = common::snapshot(out.path());
     // Published as a photo is: re-encoded beside where it was, never as sent.
-    assert!(!built.keys().any(|p| p.ends_with("/photo.jpg")), "the original");
+    assert!(
+        !built.keys().any(|p| p.ends_with("/photo.jpg")),
+        "the original"
+    );
     let variants: Vec<&String> = built
         .keys()
         .filter(|p| p.starts_with("services/huidong/photo-40-") && p.ends_with(".jpg"))
