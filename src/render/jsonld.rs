@@ -48,7 +48,9 @@ pub fn of_item(v: &Views, i: usize) -> Option<String> {
         Kind::News => news(&mut o, v, item, links, &url),
         _ => {}
     }
-    if !item.meta.tags.is_empty() {
+    // schema.org defines `keywords` for organizations, places and creative
+    // works, not for a Service.
+    if !item.meta.tags.is_empty() && item.kind != Kind::Service {
         o.insert("keywords".into(), json!(item.meta.tags.join(",")));
     }
     // Straight into a buffer: `to_string` goes through `fmt` and costs twice.
@@ -118,10 +120,15 @@ fn service(o: &mut Map<String, Value>, v: &Views, s: &Service, links: &Links, ur
             json!({"@type": "Audience", "audienceType": s.audience.join("、")}),
         );
     }
+    // schema.org's `isAccessibleForFree` is not a property of Service: the fee
+    // is an Offer, priced 0 when the station says it is free.
     if let Some(fee) = &s.fee {
+        let mut offer = json!({"@type": "Offer", "description": fee});
         if fee.contains("免费") {
-            o.insert("isAccessibleForFree".into(), json!(true));
+            offer["price"] = json!(0);
+            offer["priceCurrency"] = json!("CNY");
         }
+        o.insert("offers".into(), offer);
     }
     let hours = opening_hours(&s.schedule);
     if !hours.is_empty() {

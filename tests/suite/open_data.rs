@@ -222,6 +222,12 @@ fn json_ld_fits_each_kind_of_page() {
         service["hoursAvailable"][0]["dayOfWeek"],
         serde_json::json!(["https://schema.org/Tuesday", "https://schema.org/Thursday"])
     );
+    // A free service is an Offer at price 0: schema.org has no
+    // `isAccessibleForFree` nor `keywords` on a Service.
+    assert_eq!(service["offers"]["@type"], "Offer");
+    assert_eq!(service["offers"]["price"], 0);
+    assert!(service.get("isAccessibleForFree").is_none());
+    assert!(service.get("keywords").is_none());
 
     let org = json_ld("organizations/tongxin-weilao/index.html");
     assert_eq!(org["@type"], "NGO");
