@@ -769,6 +769,32 @@ pub fn link_again(
     link(parts, diagnostics)
 }
 
+impl<'a> Resolver<'a> {
+    /// A resolver over `items` and `bodies`, with the relations, drafts and
+    /// assets of the site `previous` (whose items these are, some edited).
+    fn over(previous: &'a Site, items: &'a [Arc<Item>], bodies: &'a [Arc<Body>]) -> Self {
+        Resolver {
+            index: Index {
+                items,
+                by_key: &previous.key_index,
+                drafts: &previous.draft_keys,
+                unreadable: &previous.unreadable,
+            },
+            pages: PageIndex {
+                by_key: &previous.key_index,
+                items,
+            },
+            bodies,
+            assets: previous
+                .assets
+                .iter()
+                .map(|a| (a.path.as_str(), a.size))
+                .collect(),
+            draft_paths: &previous.draft_paths,
+        }
+    }
+}
+
 /// The problems `zhan check` would find resolving `item` (an unsaved draft
 /// of the file at its path, with its rendered `body`) against the site
 /// `previous`: unknown or draft references with their "did you mean", a
@@ -791,25 +817,7 @@ pub fn check_draft(previous: &Site, item: Arc<Item>, body: Arc<Body>) -> Vec<Dia
             items.len() - 1
         }
     };
-    let resolver = Resolver {
-        index: Index {
-            items: &items,
-            by_key: &previous.key_index,
-            drafts: &previous.draft_keys,
-            unreadable: &previous.unreadable,
-        },
-        pages: PageIndex {
-            by_key: &previous.key_index,
-            items: &items,
-        },
-        bodies: &bodies,
-        assets: previous
-            .assets
-            .iter()
-            .map(|a| (a.path.as_str(), a.size))
-            .collect(),
-        draft_paths: &previous.draft_paths,
-    };
+    let resolver = Resolver::over(previous, &items, &bodies);
     resolver.resolve(at).1
 }
 
@@ -830,25 +838,7 @@ pub fn relink(
     }
     again.sort_unstable();
     again.dedup();
-    let resolver = Resolver {
-        index: Index {
-            items: &items,
-            by_key: &previous.key_index,
-            drafts: &previous.draft_keys,
-            unreadable: &previous.unreadable,
-        },
-        pages: PageIndex {
-            by_key: &previous.key_index,
-            items: &items,
-        },
-        bodies: &bodies,
-        assets: previous
-            .assets
-            .iter()
-            .map(|a| (a.path.as_str(), a.size))
-            .collect(),
-        draft_paths: &previous.draft_paths,
-    };
+    let resolver = Resolver::over(previous, &items, &bodies);
     let found: Vec<(usize, Vec<Diagnostic>)> =
         again.iter().map(|&i| (i, resolver.resolve(i).1)).collect();
     drop(resolver);

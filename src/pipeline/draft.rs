@@ -7,7 +7,6 @@ use super::Workspace;
 use crate::diagnostics::Diagnostic;
 use crate::link;
 use crate::load;
-use crate::markdown;
 use crate::model::{self, Read};
 
 impl Workspace {
@@ -31,20 +30,7 @@ impl Workspace {
         else {
             return Vec::new();
         };
-        let context = markdown::Context {
-            pages: &self.pages,
-            base_path: &self.config.base_path,
-            assets: &self.assets,
-        };
-        let body = markdown::render(
-            &markdown::Source {
-                path: &item.doc.path,
-                display: &item.doc.display,
-                body: item.doc.body(),
-                first_line: item.doc.body_line,
-            },
-            &context,
-        );
+        let body = self.render_draft_body(&item);
         link::check_draft(&linked.site, Arc::from(item), Arc::new(body))
     }
 }

@@ -1026,6 +1026,24 @@ pub enum PreviewError {
 }
 
 impl Workspace {
+    /// The body of an unsaved draft, rendered as a build renders it (the
+    /// preview and the editor's live check both need it).
+    fn render_draft_body(&self, item: &Item) -> Body {
+        let context = markdown::Context {
+            pages: &self.pages,
+            base_path: &self.config.base_path,
+            assets: &self.assets,
+        };
+        markdown::render(
+            &markdown::Source {
+                path: &item.doc.path,
+                display: &item.doc.display,
+                body: item.doc.body(),
+                first_line: item.doc.body_line,
+            },
+            &context,
+        )
+    }
     /// The page of `content/<rel>` as the theme renders it if the file said
     /// `text`, rendered in memory against the last linked site: nothing is
     /// written and the workspace is left as it was. An edit that keeps the
@@ -1055,20 +1073,7 @@ impl Workspace {
             .get(&WalkKey(rel.to_string()))
             .and_then(|s| s.shape);
         let same_shape = saved_shape == Some(link::shape(&item));
-        let context = markdown::Context {
-            pages: &self.pages,
-            base_path: &self.config.base_path,
-            assets: &self.assets,
-        };
-        let body = markdown::render(
-            &markdown::Source {
-                path: &item.doc.path,
-                display: &item.doc.display,
-                body: item.doc.body(),
-                first_line: item.doc.body_line,
-            },
-            &context,
-        );
+        let body = self.render_draft_body(&item);
         let mut items = previous.items.clone();
         let mut bodies = previous.bodies.clone();
         items[at] = Arc::from(item);
