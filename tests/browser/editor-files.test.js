@@ -9,51 +9,13 @@
 const { describe, test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
-const { spawn } = require("node:child_process");
 const { chromium } = require("playwright-core");
-const { repo, zhanBinary, axe, describeViolations } = require("./helpers");
+const { axe, describeViolations } = require("./helpers");
+const { copySite, serveEditor: serve, until } = require("./editor-session");
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
-/* A copy of the demo site in a temporary folder. */
-function copySite() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zhan-editor-files-"));
-  fs.cpSync(path.join(repo, "content"), path.join(dir, "content"), { recursive: true });
-  fs.copyFileSync(path.join(repo, "site.yaml"), path.join(dir, "site.yaml"));
-  return dir;
-}
-
-/* Starts `zhan serve` on a free port; resolves when its first build ended. */
-function serve(root) {
-  const child = spawn(zhanBinary(), ["--root", root, "serve", "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let port = 0;
-    let log = "";
-    const timer = setTimeout(() => reject(new Error(`zhan serve did not start:\n${log}`)), 60000);
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk) => {
-      log += chunk;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
-      if (m) { port = Number(m[1]); }
-      if (port && /已生成 /.test(log)) {
-        clearTimeout(timer);
-        resolve({ child, origin: `http://127.0.0.1:${port}` });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`zhan serve ended (${code}):\n${log}`)));
-  });
-}
-
-async function until(check, what, ms = 20000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) { return; }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out: ${what}`);
-}
 
 /* A real JPEG, as a phone would send one: drawn by the browser itself. */
 async function jpeg(page) {

@@ -244,3 +244,11 @@ pub fn front_matter(path: &Path) -> serde_yaml::Value {
         .unwrap_or_else(|| panic!("{} has no front matter", path.display()));
     serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The CRC-32 of `bytes` (PNG chunks, zip entries), by flate2's, which
+/// `zhan pack` writes zips with.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    crc.sum()
+}

@@ -96,24 +96,9 @@ pub(crate) fn phone_jpeg(width: u32, height: u32, orientation: u16) -> Vec<u8> {
     .concat()
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let len = u32::try_from(data.len()).expect("chunk fits");
-    let crc = crc32(&[kind.as_slice(), data].concat());
+    let crc = common::crc32(&[kind.as_slice(), data].concat());
     [&len.to_be_bytes()[..], kind, data, &crc.to_be_bytes()].concat()
 }
 

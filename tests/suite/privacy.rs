@@ -282,28 +282,13 @@ fn pdf_with_author() -> Vec<u8> {
     pdf
 }
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 /// A zip of stored (uncompressed) entries, as a .docx is laid out.
 fn zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut directory = Vec::new();
     for (name, data) in entries {
         let offset = out.len() as u32;
-        let crc = crc32(data);
+        let crc = common::crc32(data);
         let size = data.len() as u32;
         let common = |sig: u32, out: &mut Vec<u8>, central: bool| {
             out.extend(sig.to_le_bytes());

@@ -98,6 +98,13 @@ fn with_body(req: &Request, then: impl FnOnce(&J) -> Response) -> Response {
 }
 
 /// The kind of a content file: as the last build read it, else by its place.
+/// Whether `file` is listed under `kind` in the editor's lists (the home
+/// and the link picker): the home page and sections go with the pages.
+pub(super) fn listed_as(file: &crate::pipeline::ContentFile, kind: Kind) -> bool {
+    let k = file.kind.unwrap_or(Kind::Page);
+    k == kind || (kind == Kind::Page && matches!(k, Kind::Home | Kind::Section))
+}
+
 fn kind_of(site: &SiteView, path: &str) -> Kind {
     site.file(path)
         .and_then(|f| f.kind)
@@ -127,10 +134,7 @@ fn index(site: &SiteView) -> Response {
             let items: Vec<J> = site
                 .files
                 .iter()
-                .filter(|f| {
-                    let k = f.kind.unwrap_or(Kind::Page);
-                    k == kind || (kind == Kind::Page && matches!(k, Kind::Home | Kind::Section))
-                })
+                .filter(|f| listed_as(f, kind))
                 .map(|f| {
                     json!({
                         "path": f.path,

@@ -40,10 +40,7 @@ pub fn links(site: &SiteView, from: &str) -> J {
                 .files
                 .iter()
                 .filter(|f| f.path != from && f.site_path.is_some())
-                .filter(|f| {
-                    let k = f.kind.unwrap_or(Kind::Page);
-                    k == kind || (kind == Kind::Page && matches!(k, Kind::Home | Kind::Section))
-                })
+                .filter(|f| super::api::listed_as(f, kind))
                 .map(|f| {
                     json!({
                         "path": f.path,
