@@ -314,9 +314,36 @@ fn print_timings(report: &pipeline::Report) {
     let parts: Vec<String> = report
         .timings
         .iter()
-        .map(|(stage, took)| format!("{stage} {:.1} ms", took.as_secs_f64() * 1000.0))
+        .map(|t| format!("{} {:.1} ms", t.stage, t.wall.as_secs_f64() * 1000.0))
         .collect();
     eprintln!("  ({})", parts.join(", "));
+}
+
+/// `zhan build --timings`: each stage's wall and CPU time, and its share of
+/// the build's CPU time (where the system reports CPU time).
+fn print_stage_table(timings: &[pipeline::StageTime]) {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    // "of which" lines are parts of the line before, not stages of their own.
+    let stages = || timings.iter().filter(|t| !t.stage.starts_with("of which"));
+    let wall_total: f64 = stages().map(|t| ms(t.wall)).sum();
+    let cpu_total: Option<f64> = stages().map(|t| t.cpu.map(ms)).sum();
+    for t in timings {
+        let mut line = format!("{:>15}: {:>8.1} ms", t.stage, ms(t.wall));
+        if let (Some(cpu), Some(total)) = (t.cpu, cpu_total) {
+            let share = if total > 0.0 {
+                100.0 * ms(cpu) / total
+            } else {
+                0.0
+            };
+            line.push_str(&format!("  cpu {:>8.1} ms {share:>5.1}%", ms(cpu)));
+        }
+        eprintln!("{line}");
+    }
+    let mut line = format!("{:>15}: {wall_total:>8.1} ms", "total");
+    if let Some(total) = cpu_total {
+        line.push_str(&format!("  cpu {total:>8.1} ms"));
+    }
+    eprintln!("{line}");
 }
 
 impl zhan::serve::Reporter for Terminal {
@@ -618,9 +645,7 @@ fn main() -> ExitCode {
             };
             let report = pipeline::run(&options);
             if timings {
-                for (stage, took) in &report.timings {
-                    eprintln!("{stage:>10}: {:>7.1} ms", took.as_secs_f64() * 1000.0);
-                }
+                print_stage_table(&report.timings);
             }
             report_build(printer, &report, "build")
         }

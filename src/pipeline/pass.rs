@@ -414,7 +414,11 @@ impl Workspace {
                 }
             }
         }
-        drop(cards);
+        if self.keep_records {
+            drop(cards);
+        } else {
+            self.freed_with_workspace.push(Box::new(cards));
+        }
 
         let Some(target) = target else {
             self.keep_after_failure(Vec::new(), previous_search);

@@ -136,8 +136,10 @@ impl Default for Dedup {
 }
 
 impl Dedup {
+    /// A key is already a hash, its top bits the best mixed (see
+    /// `tokens::combine`): they pick the slot.
     fn slot_of(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        (key >> self.shift) as usize
     }
 
     /// The page's keys, fields merged, in order of first sight; the set is
@@ -332,9 +334,11 @@ fn partition_of(key: u64) -> usize {
     (key >> (64 - PARTITION_BITS)) as usize
 }
 
-/// The shards of `docs`: each page's tokens go to their partitions' lists,
-/// a batch of pages at a time, in page order (so every list comes sorted).
-fn build_shards(docs: &[SearchDoc]) -> (Vec<Shard>, usize) {
+/// The shards of `docs`, their total size and each page's [`doc_hash`]:
+/// each page's tokens go to their partitions' lists, a batch of pages at a
+/// time, in page order (so every list comes sorted).
+fn build_shards(docs: &[SearchDoc]) -> (Vec<Shard>, usize, Vec<u64>) {
+    let mut hashes = Vec::with_capacity(docs.len());
     let mut partitions: Vec<Partition> = (0..PARTITIONS)
         .map(|_| Partition::new(docs.len()))
         .collect();
@@ -342,10 +346,12 @@ fn build_shards(docs: &[SearchDoc]) -> (Vec<Shard>, usize) {
         let first = batch_no * BATCH;
         // Each page's tokens, in order of partition: a counting sort, two
         // passes and no comparisons.
-        let grouped: Vec<(Vec<u64>, [u32; PARTITIONS + 1])> = batch
+        let grouped: Vec<(Vec<u64>, [u32; PARTITIONS + 1], u64)> = batch
             .par_iter()
             .map_init(Dedup::default, |scratch, doc| {
                 let tokens = doc.tokens(scratch);
+                // Hashed while its text is still in the cache.
+                let hash = doc_hash(doc);
                 let mut starts = [0u32; PARTITIONS + 1];
                 for &entry in tokens {
                     starts[partition_of(entry) + 1] += 1;
@@ -360,14 +366,15 @@ fn build_shards(docs: &[SearchDoc]) -> (Vec<Shard>, usize) {
                     sorted[next[p] as usize] = entry;
                     next[p] += 1;
                 }
-                (sorted, starts)
+                (sorted, starts, hash)
             })
             .collect();
+        hashes.extend(grouped.iter().map(|(_, _, hash)| *hash));
         partitions
             .par_iter_mut()
             .enumerate()
             .for_each(|(p, partition)| {
-                for (offset, (tokens, starts)) in grouped.iter().enumerate() {
+                for (offset, (tokens, starts, _)) in grouped.iter().enumerate() {
                     let doc = (first + offset) as u32;
                     for &entry in &tokens[starts[p] as usize..starts[p + 1] as usize] {
                         partition.add(entry, doc);
@@ -414,15 +421,14 @@ fn build_shards(docs: &[SearchDoc]) -> (Vec<Shard>, usize) {
             shard
         })
         .collect();
-    (shards, total)
+    (shards, total, hashes)
 }
 
 impl SearchIndex {
     /// Builds the index of `docs` (in the order given: page numbers).
     /// `kinds` names the kind codes; `categories` the service categories.
     pub fn new(kinds: Vec<String>, categories: Vec<String>, docs: Vec<SearchDoc>) -> SearchIndex {
-        let (shards, total) = build_shards(&docs);
-        let doc_hashes = docs.par_iter().map(doc_hash).collect();
+        let (shards, total, doc_hashes) = build_shards(&docs);
         SearchIndex {
             kinds,
             doc_hashes,

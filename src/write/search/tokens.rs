@@ -197,7 +197,8 @@ pub fn tokens_to<S: Sink>(text: &str, field: u8, out: &mut S) {
         out,
     };
     let mut adjacent = false;
-    for c in text.chars() {
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
         // Most of a site's text is Chinese: such a character is a unit of its
         // own, unchanged by normalisation, neither a word nor a separator.
         if matches!(c as u32, 0x4E00..=0x9FFF) {
@@ -207,6 +208,12 @@ pub fn tokens_to<S: Sink>(text: &str, field: u8, out: &mut S) {
             }
             cutter.push_han(c as u32, adjacent);
             adjacent = true;
+            // And the characters after it, in one go.
+            let rest = chars.as_str();
+            let used = cutter.han_run(rest.as_bytes());
+            if used > 0 {
+                chars = rest[used..].chars();
+            }
             continue;
         }
         let c = normalize(c);
@@ -338,6 +345,57 @@ impl<S: Sink> Cutter<'_, S> {
         if self.filled >= 2 {
             self.out.add(key_of(run[1].0, run[1].1), field);
         }
+    }
+
+    /// The Chinese characters at the start of `bytes`, right after one
+    /// [`Cutter::push_han`] took: their tokens, found straight from their
+    /// UTF-8 bytes without the ring of units, which is then left as the
+    /// characters one by one would have left it. Returns the bytes used.
+    ///
+    /// Within such a run each token is a pair of characters (and, outside
+    /// bodies, a single one), so only the hash states of the last character
+    /// are needed to go on; this is where most of a site's text goes.
+    #[inline]
+    fn han_run(&mut self, bytes: &[u8]) -> usize {
+        let field = self.field;
+        let [mut single, mut pair] = self.run;
+        let mut last = (0, 0);
+        let mut used = 0;
+        // U+4E00..U+9FFF is E4 B8 80 to E9 BF BF in UTF-8: three bytes with
+        // a first byte of E4 to E9 (`bytes` is valid UTF-8).
+        while let Some(&[b0, b1, b2]) = bytes.get(used..used + 3) {
+            if !(0xE4..=0xE9).contains(&b0) {
+                break;
+            }
+            let code =
+                (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            if code < 0x4E00 {
+                break;
+            }
+            let (a, b) = code_hashes(code);
+            pair = (combine(single.0, a), combine(single.1, b));
+            single = (combine(SEED_1, a), combine(SEED_2, b));
+            if field != BODY {
+                self.out.add(key_of(single.0, single.1), field);
+            }
+            self.out.add(key_of(pair.0, pair.1), field);
+            last = (a, b);
+            used += 3;
+        }
+        if used > 0 {
+            let count = used / 3;
+            self.run = [single, pair];
+            self.filled = MAX_GRAM;
+            self.words = self.words.checked_shl(count.min(8) as u32).unwrap_or(0);
+            // Only the newest unit is read again (as the first of a pair
+            // with a word that may follow); the ring moves on as it would.
+            self.newest = (self.newest + count) % MAX_GRAM;
+            let slot = &mut self.window[self.newest];
+            slot.full = last;
+            slot.cjk = true;
+            slot.forms = 0;
+        }
+        used
     }
 
     fn end_word(&mut self, adjacent: bool) {
