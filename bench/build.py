@@ -158,14 +158,37 @@ def install(source, names, site):
 SET_ASIDE = []
 
 
+def filesystem_type(path):
+    """The type of the file system holding path ("tmpfs", "ext4", ...), from
+    /proc/mounts; None where that cannot be read."""
+    try:
+        with open("/proc/mounts") as f:
+            mounts = [line.split()[1:3] for line in f if len(line.split()) >= 3]
+    except OSError:
+        return None
+    path = os.path.realpath(path)
+    best = None
+    for point, kind in mounts:
+        point = point.replace("\\040", " ")
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and (best is None or len(point) > len(best[0])):
+            best = (point, kind)
+    return best[1] if best else None
+
+
 def set_aside(folder):
     """Moves an earlier output out of the way instead of deleting it. ext4 without a
     journal (as on the machines this was measured on) skips, when it makes a new
     inode, every inode freed in the last minute, reading the inode table to know:
     deleting the last output just before a build made that build's kernel time grow
     round after round, more for the tool that makes more files. Renaming frees no
-    inode; the folders set aside are deleted when the run is over (delete_set_aside)."""
+    inode; the folders set aside are deleted when the run is over (delete_set_aside).
+    On a tmpfs, which has no such scan and holds everything in memory (the outputs
+    of five rounds at 3,000 stations fill it), the folder is deleted at once."""
     if not os.path.exists(folder):
+        return
+    if filesystem_type(folder) == "tmpfs":
+        shutil.rmtree(folder, ignore_errors=True)
         return
     parent = os.path.join(os.path.dirname(folder), ".set-aside")
     os.makedirs(parent, exist_ok=True)

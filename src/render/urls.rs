@@ -43,10 +43,18 @@ pub fn relative(page: &str, target: &str, disk: bool) -> String {
 /// [`relative`], appended to `out` (every page has a hundred links or
 /// more: no allocation per link).
 fn push_relative(out: &mut String, page: &str, target: &str, disk: bool) {
-    let split = target.find(['?', '#']).unwrap_or(target.len());
+    // Byte searches: `/`, `?` and `#` are ASCII, never inside a multi-byte
+    // character, and this runs for every link of every page.
+    let split = target
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(target.len());
     let (path, suffix) = target.split_at(split);
-    let page_dir = page.rfind('/').map_or("", |i| &page[..=i]);
-    let (target_dir, file) = match path.rfind('/') {
+    let page_dir = match page.bytes().rposition(|b| b == b'/') {
+        Some(i) => &page[..=i],
+        None => "",
+    };
+    let (target_dir, file) = match path.bytes().rposition(|b| b == b'/') {
         Some(i) => (&path[..=i], &path[i + 1..]),
         None => ("", path),
     };
@@ -62,19 +70,21 @@ fn push_relative(out: &mut String, page: &str, target: &str, disk: bool) {
         out.push_str(suffix);
         return;
     }
-    // The folders both are in, and the bytes they take in `target_dir`.
-    let (mut common, mut common_len) = (0, 0);
-    for (a, b) in page_dir
-        .split_terminator('/')
-        .zip(target_dir.split_terminator('/'))
-    {
+    // The folders both are in: the bytes up to the last `/` before they
+    // first differ (both folders end with `/` or are empty).
+    let mut common_len = 0;
+    for (i, (a, b)) in page_dir.bytes().zip(target_dir.bytes()).enumerate() {
         if a != b {
             break;
         }
-        common += 1;
-        common_len += a.len() + 1;
+        if a == b'/' {
+            common_len = i + 1;
+        }
     }
-    let ups = page_dir.matches('/').count() - common;
+    let ups = page_dir.as_bytes()[common_len..]
+        .iter()
+        .filter(|&&b| b == b'/')
+        .count();
     for _ in 0..ups {
         out.push_str("../");
     }
