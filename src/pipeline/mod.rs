@@ -560,7 +560,9 @@ impl Workspace {
             assets: &self.assets,
         };
         let sources = &self.sources;
-        let rendered: Vec<(WalkKey, Body)> = todo
+        // Each body with its item's fingerprint, hashed on the worker that
+        // rendered it (the text and the HTML are some 70 MB at 600 stations).
+        let rendered: Vec<(WalkKey, Body, u64)> = todo
             .par_iter()
             .filter_map(|p| {
                 let item = sources.get(p)?.item.as_ref()?;
@@ -570,18 +572,18 @@ impl Workspace {
                     body: item.doc.body(),
                     first_line: item.doc.body_line,
                 };
-                Some((p.clone(), markdown::render(&source, &context)))
+                let body = markdown::render(&source, &context);
+                let fingerprint = fingerprint::combine(&[
+                    hash_bytes(item.doc.text.as_bytes()),
+                    hash_bytes(item.site_path.as_bytes()),
+                    hash_bytes(body.html.as_bytes()),
+                ]);
+                Some((p.clone(), body, fingerprint))
             })
             .collect();
-        for (path, body) in rendered {
+        for (path, body, fingerprint) in rendered {
             if let Some(source) = self.sources.get_mut(&path) {
-                source.fingerprint = source.item.as_ref().map_or(0, |item| {
-                    fingerprint::combine(&[
-                        hash_bytes(item.doc.text.as_bytes()),
-                        hash_bytes(item.site_path.as_bytes()),
-                        hash_bytes(body.html.as_bytes()),
-                    ])
-                });
+                source.fingerprint = fingerprint;
                 source.body = Some(Arc::new(body));
             }
         }
