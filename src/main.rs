@@ -643,7 +643,7 @@ fn main() -> ExitCode {
                 write: true,
                 for_disk,
             };
-            let report = pipeline::run(&options);
+            let report = pipeline::run_then_exit(&options);
             if timings {
                 print_stage_table(&report.timings);
             }
@@ -683,7 +683,7 @@ fn main() -> ExitCode {
                 write: false,
                 for_disk: false,
             };
-            report_build(printer, &pipeline::run(&options), "check")
+            report_build(printer, &pipeline::run_then_exit(&options), "check")
         }
         Command::Init { dir, empty } => {
             let made = if empty {

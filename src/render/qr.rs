@@ -18,9 +18,8 @@
 //! modules are scored as light for every mask, so in a rare tie the choice
 //! may differ from an encoder that scores them; every mask decodes the same.)
 
-use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::{Color, EcLevel, QrCode};
@@ -30,31 +29,13 @@ use crate::escape;
 /// The light margin around the code, in modules, as the standard asks.
 pub const QUIET_ZONE: usize = 4;
 
-/// Codes kept; past this the cache starts again (a page is rarely rendered
-/// twice in one build, so it only has to cover pages rendered close together).
-const CACHE_LIMIT: usize = 2048;
-
-fn cache() -> &'static Mutex<HashMap<(String, String), String>> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), String>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
 /// An inline SVG QR code of `url`, black on white with the quiet zone,
 /// scalable (a viewBox in module units, no fixed size), announced to screen
 /// readers as an image named `label`. Empty if `url` is too long to encode.
+/// Not cached: every code of a build is of a different address, and one
+/// takes some 13 µs to make.
 pub fn svg(url: &str, label: &str) -> String {
-    let key = (url.to_string(), label.to_string());
-    if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return hit;
-    }
-    let made = draw(url, label);
-    if let Ok(mut c) = cache().lock() {
-        if c.len() >= CACHE_LIMIT {
-            c.clear();
-        }
-        c.insert(key, made.clone());
-    }
-    made
+    draw(url, label)
 }
 
 /// A QR code: its side in modules and which modules are dark.
