@@ -444,8 +444,15 @@ impl Workspace {
                 &mut diagnostics,
             );
             // A one-off build has no next update to bring the index up to
-            // date for: let it go before the files are made.
-            search = index.filter(|_| self.keep_records);
+            // date for: it goes with the workspace (see
+            // `freed_with_workspace`).
+            search = match index {
+                Some(index) if !self.keep_records => {
+                    self.freed_with_workspace.push(Box::new(index));
+                    None
+                }
+                kept => kept,
+            };
             search_uids = uids;
             timer.lap("search");
         }

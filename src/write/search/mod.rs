@@ -93,11 +93,19 @@ impl SearchDoc {
 
 /// The first `n` characters of `text` (all of it if shorter), and how many
 /// characters that is: a slice of it, not a copy made character by character.
+/// Characters are counted by the bytes that start one (all but UTF-8's
+/// continuation bytes, 0x80..=0xBF), without decoding them.
 fn first_chars(text: &str, n: usize) -> (&str, usize) {
-    match text.char_indices().nth(n) {
-        Some((end, _)) => (&text[..end], n),
-        None => (text, text.chars().count()),
+    let mut count = 0;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        if (byte as i8) >= -0x40 {
+            if count == n {
+                return (&text[..at], n);
+            }
+            count += 1;
+        }
     }
+    (text, count)
 }
 
 #[derive(Serialize)]
@@ -710,6 +718,17 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn first_chars_counts_characters_not_bytes() {
+        assert_eq!(first_chars("社工站abc", 2), ("社工", 2));
+        assert_eq!(first_chars("社工站abc", 4), ("社工站a", 4));
+        assert_eq!(first_chars("社工站", 3), ("社工站", 3));
+        assert_eq!(first_chars("社工站", 10), ("社工站", 3));
+        assert_eq!(first_chars("", 5), ("", 0));
+        assert_eq!(first_chars("a😀b", 2), ("a😀", 2));
+        assert_eq!(first_chars("abc", 0), ("", 0));
     }
 
     #[test]
