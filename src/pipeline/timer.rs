@@ -1,7 +1,7 @@
 //! How long each stage of a build took: wall time, and the CPU time of all
 //! the process's threads, so a stage that keeps both cores busy is told
 //! apart from one that waits (`zhan build --timings`). Other stages' work
-//! still running on other threads (a file freed in the background) counts
+//! still running on other threads (memory freed in the background) counts
 //! in the lap it runs in.
 
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ impl StageTime {
 }
 
 /// CPU time used so far by this process, all its threads together (those
-/// that have ended too), in nanoseconds: `CLOCK_PROCESS_CPUTIME_ID`. None
+/// that have ended too), to the nanosecond: `CLOCK_PROCESS_CPUTIME_ID`. None
 /// where it is not read (outside Unix).
 #[cfg(unix)]
 pub fn process_cpu() -> Option<Duration> {
