@@ -6,15 +6,13 @@
 // deleted page brought back from the home page; the boxes pass axe on a
 // phone.
 "use strict";
-const { describe, test, before, after } = require("node:test");
+const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { chromium } = require("playwright-core");
 const { axe, describeViolations } = require("./helpers");
-const { copySite, serveEditor: serve, until } = require("./editor-session");
+const { editorSession, until } = require("./editor-session");
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 
 /* A real JPEG, as a phone would send one: drawn by the browser itself. */
@@ -32,16 +30,7 @@ async function jpeg(page) {
 let site;
 let server;
 let browser;
-before(async () => {
-  site = copySite();
-  server = await serve(site);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-});
-after(async () => {
-  if (browser) { await browser.close(); }
-  if (server) { server.child.kill(); }
-  if (site) { fs.rmSync(site, { recursive: true, force: true }); }
-});
+editorSession((s) => { ({ site, server, browser } = s); });
 
 const SERVICE = "services/huidong/kongchao-tanfang.md";
 

@@ -6,15 +6,13 @@
 // shown. And the live check's reference and link problems show beside
 // their field while typing.
 "use strict";
-const { describe, test, before, after } = require("node:test");
+const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { chromium } = require("playwright-core");
 const { axe, describeViolations } = require("./helpers");
-const { copySite, serveEditor, until } = require("./editor-session");
+const { editorSession, until } = require("./editor-session");
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const PHONE = { width: 360, height: 740 };
 const WIDE = { width: 1280, height: 900 };
 
@@ -34,16 +32,7 @@ const FORMS = [
 let site;
 let server;
 let browser;
-before(async () => {
-  site = copySite();
-  server = await serveEditor(site);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-});
-after(async () => {
-  if (browser) { await browser.close(); }
-  if (server) { server.child.kill(); }
-  if (site) { fs.rmSync(site, { recursive: true, force: true }); }
-});
+editorSession((s) => { ({ site, server, browser } = s); });
 
 /* Opens the form of `rel` and waits for its first check and preview. */
 async function openForm(page, rel) {

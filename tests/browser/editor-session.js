@@ -6,7 +6,11 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { spawn } = require("node:child_process");
+const { before, after } = require("node:test");
+const { chromium } = require("playwright-core");
 const { repo, zhanBinary } = require("./helpers");
+
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 /* A copy of the demo site in a temporary folder. */
 function copySite() {
@@ -48,4 +52,22 @@ async function until(check, what, ms = 20000) {
   throw new Error(`timed out: ${what}`);
 }
 
-module.exports = { copySite, serveEditor, until };
+/* The editor tests' shared setup: before their tests, a copy of the demo
+   site, `zhan serve` on it and Chromium, handed to `take({ site, server,
+   browser })`; after them, all three go. */
+function editorSession(take) {
+  const session = { site: null, server: null, browser: null };
+  before(async () => {
+    session.site = copySite();
+    session.server = await serveEditor(session.site);
+    session.browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    take(session);
+  });
+  after(async () => {
+    if (session.browser) { await session.browser.close(); }
+    if (session.server) { session.server.child.kill(); }
+    if (session.site) { fs.rmSync(session.site, { recursive: true, force: true }); }
+  });
+}
+
+module.exports = { copySite, serveEditor, until, editorSession };

@@ -5,15 +5,13 @@
 // conflict case: the file changed on disk after the form was opened; a
 // wrong value flagged beside its field as it is typed.
 "use strict";
-const { describe, test, before, after } = require("node:test");
+const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { chromium } = require("playwright-core");
 const { axe, describeViolations } = require("./helpers");
-const { copySite, serveEditor: serve, until } = require("./editor-session");
+const { editorSession, until } = require("./editor-session");
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 
 /* The lines of two texts that differ, as [before, after]. */
@@ -27,16 +25,7 @@ function changedLines(a, b) {
 let site;
 let server;
 let browser;
-before(async () => {
-  site = copySite();
-  server = await serve(site);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-});
-after(async () => {
-  if (browser) { await browser.close(); }
-  if (server) { server.child.kill(); }
-  if (site) { fs.rmSync(site, { recursive: true, force: true }); }
-});
+editorSession((s) => { ({ site, server, browser } = s); });
 
 const SERVICE = "content/services/huidong/kongchao-tanfang.md";
 

@@ -252,3 +252,47 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     crc.update(bytes);
     crc.sum()
 }
+
+/// Fails unless `live` and `clean` (two [`snapshot`]s) hold the same files
+/// with the same bytes: what an update must leave beside a clean build.
+pub fn assert_same_files(
+    live: &std::collections::BTreeMap<String, Vec<u8>>,
+    clean: &std::collections::BTreeMap<String, Vec<u8>>,
+) {
+    assert_eq!(
+        live.keys().collect::<Vec<_>>(),
+        clean.keys().collect::<Vec<_>>(),
+        "the same files as a clean build"
+    );
+    for (path, bytes) in live {
+        assert!(bytes == &clean[path], "{path} differs from a clean build");
+    }
+}
+
+/// The lines of `before` and `after` that differ (they must have the same
+/// number of lines): what an edit changed, line by line.
+pub fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
+    assert_eq!(before.lines().count(), after.lines().count(), "{after}");
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// The headers of a request the editor takes, to make from them the ones
+/// it must refuse: one header left out, or given another value.
+pub struct Headers<'a>(pub Vec<(&'a str, &'a str)>);
+
+impl<'a> Headers<'a> {
+    pub fn without(&self, name: &str) -> Vec<(&'a str, &'a str)> {
+        self.0.iter().filter(|(n, _)| *n != name).copied().collect()
+    }
+
+    pub fn with(&self, name: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut headers = self.without(name);
+        headers.push((name, value));
+        headers
+    }
+}

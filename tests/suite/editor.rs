@@ -221,32 +221,33 @@ fn writes_without_token_from_other_origins_or_hosts_or_outside_content_are_refus
     let token = client.token.clone();
     let port = server.port;
     let foreign_host = format!("evil.example:{port}");
-    let good: Vec<(&str, &str)> = vec![
+    let good = common::Headers(vec![
         ("Host", &host),
         ("Origin", &origin),
         ("X-Zhan-Token", &token),
         ("Content-Type", "application/json"),
-    ];
-    let without = |name: &str| -> Vec<(&str, &str)> {
-        good.iter().filter(|(n, _)| *n != name).copied().collect()
-    };
-    let with = |name: &'static str, value: &'static str| -> Vec<(&str, &str)> {
-        let mut h = without(name);
-        h.push((name, value));
-        h
-    };
-    let mut foreign = without("Host");
+    ]);
+    let mut foreign = good.without("Host");
     foreign.push(("Host", &foreign_host));
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("no token", without("X-Zhan-Token")),
-        ("a wrong token", with("X-Zhan-Token", "0123456789abcdef")),
-        ("a foreign origin", with("Origin", "http://evil.example")),
-        ("an opaque origin", with("Origin", "null")),
-        ("a cross-site fetch", with("Sec-Fetch-Site", "cross-site")),
+        ("no token", good.without("X-Zhan-Token")),
+        (
+            "a wrong token",
+            good.with("X-Zhan-Token", "0123456789abcdef"),
+        ),
+        (
+            "a foreign origin",
+            good.with("Origin", "http://evil.example"),
+        ),
+        ("an opaque origin", good.with("Origin", "null")),
+        (
+            "a cross-site fetch",
+            good.with("Sec-Fetch-Site", "cross-site"),
+        ),
         ("a foreign host", foreign),
-        ("a host without the port", with("Host", "127.0.0.1")),
-        ("no host", without("Host")),
-        ("a form post", with("Content-Type", "text/plain")),
+        ("a host without the port", good.with("Host", "127.0.0.1")),
+        ("no host", good.without("Host")),
+        ("a form post", good.with("Content-Type", "text/plain")),
     ];
     for (what, headers) in &cases {
         let reply = raw(port, "POST", "/_zhan/api/save", headers, body.as_bytes());
@@ -274,9 +275,9 @@ fn writes_without_token_from_other_origins_or_hosts_or_outside_content_are_refus
     assert_eq!(reply.status, 403, "{}", reply.body);
     // Oversize bodies: refused from the announced length, before reading.
     let big = vec![b' '; 2 * 1024 * 1024 + 1];
-    let reply = raw(port, "POST", "/_zhan/api/save", &good, &big);
+    let reply = raw(port, "POST", "/_zhan/api/save", &good.0, &big);
     assert_eq!(reply.status, 413, "{}", reply.body);
-    let mut huge = good.clone();
+    let mut huge = good.0.clone();
     huge.push(("Content-Length", "99999999999"));
     let reply = raw(port, "POST", "/_zhan/api/save", &huge, b"{}");
     assert_eq!(reply.status, 413, "{}", reply.body);
@@ -781,17 +782,6 @@ fn a_delete_lists_what_points_at_the_item_and_needs_a_confirmation() {
     assert_eq!(reply.status, 403, "{}", reply.body);
 }
 
-/// The lines of two texts that differ (same number of lines).
-fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
-    assert_eq!(before.lines().count(), after.lines().count(), "{after}");
-    before
-        .lines()
-        .zip(after.lines())
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 #[test]
 fn a_rename_moves_the_file_and_updates_references_and_links_only() {
     let site = TestSite::new();
@@ -847,21 +837,21 @@ fn a_rename_moves_the_file_and_updates_references_and_links_only() {
     assert!(!site.path().join(old).exists());
     assert_eq!(site.read("content/organizations/tongxin-she.md"), text);
     assert_eq!(
-        changed_lines(&service, &site.read(SERVICE)),
+        common::changed_lines(&service, &site.read(SERVICE)),
         [(
             "providers: [tongxin]".into(),
             "providers: [tongxin-she]".into()
         )]
     );
     assert_eq!(
-        changed_lines(&news, &site.read("content/news/xiaoxi.md")),
+        common::changed_lines(&news, &site.read("content/news/xiaoxi.md")),
         [(
             "见[同心社](../organizations/tongxin.md#介绍)，".into(),
             "见[同心社](../organizations/tongxin-she.md#介绍)，".into()
         )]
     );
     assert_eq!(
-        changed_lines(&leling, &site.read("content/organizations/leling.md")),
+        common::changed_lines(&leling, &site.read("content/organizations/leling.md")),
         [(
             "mentor: tongxin   # 带教".into(),
             "mentor: tongxin-she # 带教".into()

@@ -315,17 +315,6 @@ fn uploads_go_beside_the_page_and_refused_ones_write_nothing() {
     assert!(page.contains(name), "the page shows its cover");
 }
 
-/// The lines of `before` and `after` that differ (the same number of lines).
-fn changed(before: &str, after: &str) -> Vec<(String, String)> {
-    assert_eq!(before.lines().count(), after.lines().count(), "{after}");
-    before
-        .lines()
-        .zip(after.lines())
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 #[test]
 fn a_course_is_renamed_with_its_folder_and_links_into_it_are_rewritten() {
     let site = TestSite::new();
@@ -398,7 +387,7 @@ fn a_course_is_renamed_with_its_folder_and_links_into_it_are_rewritten() {
         );
     }
     assert_eq!(
-        changed(news, &site.read("content/news/kaike.md")),
+        common::changed_lines(news, &site.read("content/news/kaike.md")),
         [
             (
                 "见[第一讲](../training/jichu/l1.md#要点)，".into(),
@@ -411,7 +400,7 @@ fn a_course_is_renamed_with_its_folder_and_links_into_it_are_rewritten() {
         ]
     );
     assert_eq!(
-        changed(advanced, &site.read("content/training/jinjie/_index.md")),
+        common::changed_lines(advanced, &site.read("content/training/jinjie/_index.md")),
         [
             (
                 "prerequisites: [jichu]   # 先修".into(),
@@ -461,7 +450,7 @@ fn a_station_is_renamed_with_its_services_folder() {
     let alias = "aliases: [/services/huidong/tanfang/]\n";
     assert_eq!(moved.matches(alias).count(), 1, "{moved}");
     assert_eq!(
-        changed(&service, &moved.replace(alias, "")),
+        common::changed_lines(&service, &moved.replace(alias, "")),
         [(
             "见[惠东社工站](../../stations/huidong.md#站点简介)。".into(),
             "见[惠东社工站](../../stations/huidong-zhan.md#站点简介)。".into()
@@ -473,7 +462,7 @@ fn a_station_is_renamed_with_its_services_folder() {
         "{station}"
     );
     assert_eq!(
-        changed(&org, &site.read("content/organizations/tongxin.md")),
+        common::changed_lines(&org, &site.read("content/organizations/tongxin.md")),
         [("station: huidong".into(), "station: huidong-zhan".into())]
     );
     let out = tempfile::tempdir().expect("a temporary folder");

@@ -159,47 +159,45 @@ fn with_edit_the_key_from_the_terminal_opens_the_editor_and_nothing_else_does() 
     })
     .to_string();
     let origin = format!("http://{lan}");
-    let good: Vec<(&str, &str)> = vec![
+    let good = common::Headers(vec![
         ("Host", &lan),
         ("Origin", &origin),
         ("Cookie", &cookie),
         ("X-Zhan-Token", &token),
         ("Content-Type", "application/json"),
-    ];
-    let without = |name: &str| -> Vec<(&str, &str)> {
-        good.iter().filter(|(n, _)| *n != name).copied().collect()
-    };
-    let with = |name: &'static str, value: &'static str| -> Vec<(&str, &str)> {
-        let mut h = without(name);
-        h.push((name, value));
-        h
-    };
+    ]);
     let other_ip = format!("http://10.9.8.7:{port}");
-    let mut other_origin = without("Origin");
+    let mut other_origin = good.without("Origin");
     other_origin.push(("Origin", &other_ip));
     let named = format!("zhan.example:{port}");
-    let mut named_host = without("Host");
+    let mut named_host = good.without("Host");
     named_host.push(("Host", &named));
     let other_port = format!(
         "{}:{}",
         lan.rsplit_once(':').map_or("", |(ip, _)| ip),
         port.wrapping_add(1)
     );
-    let mut wrong_port = without("Host");
+    let mut wrong_port = good.without("Host");
     wrong_port.push(("Host", &other_port));
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("no key cookie", without("Cookie")),
-        ("a wrong key cookie", with("Cookie", "zhan_key_1=00")),
-        ("no write token", without("X-Zhan-Token")),
+        ("no key cookie", good.without("Cookie")),
+        ("a wrong key cookie", good.with("Cookie", "zhan_key_1=00")),
+        ("no write token", good.without("X-Zhan-Token")),
         (
             "a wrong write token",
-            with("X-Zhan-Token", "0123456789abcdef"),
+            good.with("X-Zhan-Token", "0123456789abcdef"),
         ),
-        ("a foreign origin", with("Origin", "http://evil.example")),
+        (
+            "a foreign origin",
+            good.with("Origin", "http://evil.example"),
+        ),
         ("another address's origin", other_origin),
         ("a host name (DNS rebinding)", named_host),
         ("another port", wrong_port),
-        ("a cross-site fetch", with("Sec-Fetch-Site", "cross-site")),
+        (
+            "a cross-site fetch",
+            good.with("Sec-Fetch-Site", "cross-site"),
+        ),
     ];
     for (what, headers) in &cases {
         let reply = raw(port, "POST", "/_zhan/api/save", headers, save.as_bytes());
@@ -208,7 +206,7 @@ fn with_edit_the_key_from_the_terminal_opens_the_editor_and_nothing_else_does() 
     }
     assert_eq!(site.read(SERVICE), before, "nothing was written");
 
-    let reply = raw(port, "POST", "/_zhan/api/save", &good, save.as_bytes());
+    let reply = raw(port, "POST", "/_zhan/api/save", &good.0, save.as_bytes());
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         site.read(SERVICE),
