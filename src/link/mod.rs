@@ -686,6 +686,18 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
             }
         }
     }
+    // Category and audience pages list their services by station, in
+    // station order (those of no station last), a page at a time: ordered
+    // once here rather than on each page of a term, which made a city's
+    // directories cost the square of its services.
+    let mut station_rank = vec![usize::MAX; items.len()];
+    let stations = by_kind.get(&Kind::Station).map_or(&[][..], Vec::as_slice);
+    for (rank, &s) in stations.iter().enumerate() {
+        station_rank[s] = rank;
+    }
+    for (_, list) in by_category.iter_mut().chain(by_audience.iter_mut()) {
+        list.sort_by_key(|&i| links[i].station.map_or(usize::MAX, |s| station_rank[s]));
+    }
     // A station's menu: by category in vocabulary order (stable within a category).
     for &s in by_kind.get(&Kind::Station).map_or(&[][..], Vec::as_slice) {
         links[s].services.sort_by_key(|&i| category_rank[i]);

@@ -5,7 +5,7 @@
 //! Every read of the site goes through the [`Views`], which record what the
 //! page depends on, so a builder must not reach around them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use tera::Context;
@@ -455,10 +455,10 @@ impl<'p, 'a> PageContext<'p, 'a> {
             let shown = page_slice(list, page);
             self.cx.insert("items", &v.cards(shown));
         } else {
-            // Services grouped by station, in station order, a page at a time.
-            let ordered = by_station_order(v, list);
+            // Services grouped by station: the list is in station order
+            // (see `link::link`).
             self.cx
-                .insert("groups", &station_groups(v, page_slice(&ordered, page)));
+                .insert("groups", &station_groups(v, page_slice(list, page)));
         }
         self.cx.insert(
             "pagination",
@@ -728,28 +728,6 @@ fn pagination(config: &Config, folder: &str, page: usize, items: usize) -> Pagin
         next: (page + 1 < pages).then(|| url(page + 1)),
         links,
     }
-}
-
-/// Members of a directory ordered by their station (in station order), then
-/// as listed; members of no station last.
-fn by_station_order(v: &Views, list: &[usize]) -> Vec<usize> {
-    let stations = v.of_kind(Kind::Station);
-    let position: HashMap<usize, usize> =
-        stations.iter().enumerate().map(|(n, &s)| (s, n)).collect();
-    let mut ordered: Vec<(usize, usize)> = list
-        .iter()
-        .map(|&x| {
-            (
-                v.links_of(x)
-                    .station
-                    .and_then(|s| position.get(&s).copied())
-                    .unwrap_or(usize::MAX),
-                x,
-            )
-        })
-        .collect();
-    ordered.sort_by_key(|(station, _)| *station);
-    ordered.into_iter().map(|(_, x)| x).collect()
 }
 
 /// Cards grouped under their station's name, in the order given.

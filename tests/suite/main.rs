@@ -7,6 +7,7 @@ mod common;
 mod calendar;
 mod corpus;
 mod demo_site;
+mod directories;
 mod edit;
 mod editor;
 mod editor_files;
