@@ -53,6 +53,71 @@ pub fn script_json(json: &str) -> String {
     out
 }
 
+/// Appends `text` to `out` as the inside of a JSON string (no quotes),
+/// escaped byte for byte as `serde_json` escapes it: `"` and `\\`, and the
+/// control characters below U+0020 (`\n`, `\t`… by name, the others as
+/// `\u00XX`). The search index writes some 13 MB of page text this way, most
+/// of it Chinese, which needs no escape: eight bytes are checked at a time.
+pub fn push_json_text(out: &mut Vec<u8>, text: &str) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Whether any byte of `word` is below 0x20, `"` or `\`: the usual
+    // tests for a zero or a small byte, exact as to whether one exists.
+    let needs_escape = |word: u64| {
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        below_space | zero_in(quote) | zero_in(backslash) != 0
+    };
+    let bytes = text.as_bytes();
+    let mut clean_from = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some(&word) = bytes.get(at..at + 8).and_then(|w| w.first_chunk::<8>()) {
+            if !needs_escape(u64::from_le_bytes(word)) {
+                at += 8;
+                continue;
+            }
+        }
+        let byte = bytes[at];
+        let escaped: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0C => b"\\f",
+            0..=0x1F => b"",
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[clean_from..at]);
+        if escaped.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0x0F)]);
+        } else {
+            out.extend_from_slice(escaped);
+        }
+        at += 1;
+        clean_from = at;
+    }
+    out.extend_from_slice(&bytes[clean_from..]);
+}
+
+/// Appends `text` to `out` as a JSON string, quotes and all (see
+/// [`push_json_text`]).
+pub fn push_json_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    push_json_text(out, text);
+    out.push(b'"');
+}
+
 /// Appends `path` percent-encoded for a URL (Chinese folder names); the
 /// result needs no HTML or XML escaping.
 pub fn push_url_path(out: &mut String, path: &str) {
@@ -100,6 +165,31 @@ pub fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        // Every ASCII byte, alone and inside runs long enough for the
+        // eight-byte check, and Chinese and emoji around them.
+        let mut cases: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            cases.push(format!("社区社工站{c}服务a"));
+            cases.push(format!("abcdefgh{c}ijklmnopq{c}"));
+            cases.push(format!("{c}一二三四五六七八九十😀"));
+        }
+        cases.push(String::new());
+        cases.push("\"\\\n\t\u{7f}\u{1f}\u{0}".repeat(5));
+        for case in &cases {
+            let mut ours = Vec::new();
+            push_json_string(&mut ours, case);
+            let theirs = serde_json::to_vec(case).unwrap_or_default();
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{case:?}"
+            );
+        }
+    }
 
     #[test]
     fn html_escapes_markup_and_quotes() {

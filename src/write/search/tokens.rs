@@ -186,6 +186,12 @@ impl Sink for Vec<(u64, u8)> {
 /// [`tokens`], to any sink: the index's builds put each key straight into
 /// the set of a page's keys rather than a list of repeats first.
 pub fn tokens_to<S: Sink>(text: &str, field: u8, out: &mut S) {
+    cut::<S, true>(text, field, out);
+}
+
+/// [`tokens_to`]; with `RUNS` false, without [`Cutter::han_run`], every
+/// character one by one: what the tests hold the fast path to.
+fn cut<S: Sink, const RUNS: bool>(text: &str, field: u8, out: &mut S) {
     let mut cutter = Cutter {
         field,
         window: Default::default(),
@@ -208,6 +214,9 @@ pub fn tokens_to<S: Sink>(text: &str, field: u8, out: &mut S) {
             }
             cutter.push_han(c as u32, adjacent);
             adjacent = true;
+            if !RUNS {
+                continue;
+            }
             // And the characters after it, in one go.
             let rest = chars.as_str();
             let used = cutter.han_run(rest.as_bytes());
@@ -347,39 +356,56 @@ impl<S: Sink> Cutter<'_, S> {
         }
     }
 
-    /// The Chinese characters at the start of `bytes`, right after one
-    /// [`Cutter::push_han`] took: their tokens, found straight from their
-    /// UTF-8 bytes without the ring of units, which is then left as the
-    /// characters one by one would have left it. Returns the bytes used.
+    /// The Chinese characters and punctuation at the start of `bytes`,
+    /// right after one [`Cutter::push_han`] took: their tokens, found
+    /// straight from their UTF-8 bytes without the ring of units, which is
+    /// then left as the characters one by one would have left it. Returns
+    /// the bytes used.
     ///
-    /// Within such a run each token is a pair of characters (and, outside
-    /// bodies, a single one), so only the hash states of the last character
-    /// are needed to go on; this is where most of a site's text goes.
+    /// Within such a run each token is a pair of units (and, outside
+    /// bodies, a single Chinese character), so only the hash states of the
+    /// last unit are needed to go on; this is where most of a site's text
+    /// goes. The run ends at anything else: a word, a space, a character
+    /// outside these blocks.
     #[inline]
     fn han_run(&mut self, bytes: &[u8]) -> usize {
         let field = self.field;
         let [mut single, mut pair] = self.run;
         let mut last = (0, 0);
+        let mut last_cjk = true;
         let mut used = 0;
-        // U+4E00..U+9FFF is E4 B8 80 to E9 BF BF in UTF-8: three bytes with
-        // a first byte of E4 to E9 (`bytes` is valid UTF-8).
+        // All three-byte characters (`bytes` is valid UTF-8).
         while let Some(&[b0, b1, b2]) = bytes.get(used..used + 3) {
-            if !(0xE4..=0xE9).contains(&b0) {
-                break;
-            }
-            let code =
+            let mut code =
                 (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-            if code < 0x4E00 {
-                break;
-            }
+            let cjk = match b0 {
+                // U+4E00..U+9FFF is E4 B8 80 to E9 BF BF.
+                0xE4..=0xE9 if code >= 0x4E00 => true,
+                // Punctuation, each a unit of its own: 、。「」 and the rest
+                // of U+3001..U+303F (U+3000, the ideographic space,
+                // separates); ‘’“”—… (U+2010..U+2027).
+                0xE3 if b1 == 0x80 && b2 > 0x80 => false,
+                0xE2 if (0x2010..=0x2027).contains(&code) => false,
+                // Full-width ，：；（）！？ are their ASCII twins; full-width
+                // letters and digits are words, which end the run.
+                0xEF if (0xFF01..=0xFF5E).contains(&code) => {
+                    code -= 0xFEE0;
+                    if char::from_u32(code).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                        break;
+                    }
+                    false
+                }
+                _ => break,
+            };
             let (a, b) = code_hashes(code);
             pair = (combine(single.0, a), combine(single.1, b));
             single = (combine(SEED_1, a), combine(SEED_2, b));
-            if field != BODY {
+            if cjk && field != BODY {
                 self.out.add(key_of(single.0, single.1), field);
             }
             self.out.add(key_of(pair.0, pair.1), field);
             last = (a, b);
+            last_cjk = cjk;
             used += 3;
         }
         if used > 0 {
@@ -392,7 +418,7 @@ impl<S: Sink> Cutter<'_, S> {
             self.newest = (self.newest + count) % MAX_GRAM;
             let slot = &mut self.window[self.newest];
             slot.full = last;
-            slot.cjk = true;
+            slot.cjk = last_cjk;
             slot.forms = 0;
         }
         used
@@ -545,6 +571,30 @@ pub fn query(text: &str) -> Vec<Phrase> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_of_chinese_and_punctuation_cut_as_one_character_at_a_time_would() {
+        // Texts of units drawn at random (a fixed generator) from Chinese,
+        // the punctuation the fast path takes and the characters next to it
+        // in their blocks, words, spaces and other scripts.
+        let alphabet: Vec<char> = "社区服务站一二中，。、：；（）！？“”‘’—…「」\u{3000}\u{3040}\u{2028}\u{2009}\u{202F}\u{200F}\u{2030}ＡＺａ０９＿～｀＠［\u{FF5F}\u{FF00} a1-_.😀가あ\u{3400}龥丁".chars().collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..400 {
+            let mut text = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            for field in [TITLE, SUMMARY, BODY] {
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                cut::<_, true>(&text, field, &mut fast);
+                cut::<_, false>(&text, field, &mut slow);
+                assert_eq!(fast, slow, "{text:?} in field {field}");
+            }
+        }
+    }
 
     #[test]
     fn units_split_chinese_words_and_separators() {
