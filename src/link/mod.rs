@@ -68,6 +68,9 @@ pub struct Site {
     pub by_category: Arc<Vec<(String, Vec<usize>)>>,
     pub by_audience: Arc<Vec<(String, Vec<usize>)>>,
     pub by_tag: Arc<Vec<(String, Vec<usize>)>>,
+    /// Organizations as their directory lists them: each station's, in
+    /// station order, then those of no station.
+    pub organizations_by_station: Arc<Vec<usize>>,
     key_index: Arc<KeyIndex>,
     /// For each item, the items whose bodies link to it.
     linked_from: Arc<Vec<Vec<usize>>>,
@@ -698,6 +701,20 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
     for (_, list) in by_category.iter_mut().chain(by_audience.iter_mut()) {
         list.sort_by_key(|&i| links[i].station.map_or(usize::MAX, |s| station_rank[s]));
     }
+    // The organizations' directory, likewise ordered once rather than on
+    // each of its pages.
+    let mut organizations_by_station: Vec<usize> = stations
+        .iter()
+        .flat_map(|&s| links[s].organizations.iter().copied())
+        .collect();
+    organizations_by_station.extend(
+        by_kind
+            .get(&Kind::Organization)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
+            .filter(|&o| links[o].station.is_none()),
+    );
     // A station's menu: by category in vocabulary order (stable within a category).
     for &s in by_kind.get(&Kind::Station).map_or(&[][..], Vec::as_slice) {
         links[s].services.sort_by_key(|&i| category_rank[i]);
@@ -732,6 +749,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
         by_category: Arc::new(by_category),
         by_audience: Arc::new(by_audience),
         by_tag: Arc::new(tags.into_iter().collect()),
+        organizations_by_station: Arc::new(organizations_by_station),
         key_index: Arc::new(by_key),
         linked_from: Arc::new(linked_from),
         draft_keys: Arc::new(draft_keys),
@@ -754,7 +772,8 @@ pub fn assert_same_relations(a: &Site, b: &Site) {
     assert!(
         *a.by_category == *b.by_category
             && *a.by_audience == *b.by_audience
-            && *a.by_tag == *b.by_tag,
+            && *a.by_tag == *b.by_tag
+            && *a.organizations_by_station == *b.organizations_by_station,
         "relinked directories differ"
     );
 }
@@ -869,6 +888,7 @@ pub fn relink(
         by_category: Arc::clone(&previous.by_category),
         by_audience: Arc::clone(&previous.by_audience),
         by_tag: Arc::clone(&previous.by_tag),
+        organizations_by_station: Arc::clone(&previous.organizations_by_station),
         key_index: Arc::clone(&previous.key_index),
         linked_from: Arc::clone(&previous.linked_from),
         draft_keys: Arc::clone(&previous.draft_keys),

@@ -55,6 +55,8 @@ pub enum Dep {
     Kind(Kind),
     /// The terms of a directory and their members.
     Taxonomy(Taxonomy),
+    /// The organizations' directory: which, and in what order.
+    OrganizationDirectory,
     /// The files beside the pages (their sizes are shown).
     Assets,
     /// The settings (site.yaml and the command line's overrides).
@@ -156,6 +158,13 @@ impl<'a> Reads<'a> {
     pub fn terms(&self, taxonomy: Taxonomy) -> &'a [(String, Vec<usize>)] {
         self.record(Dep::Taxonomy(taxonomy));
         taxonomy.terms(self.site)
+    }
+
+    /// Organizations as their directory lists them: each station's, in
+    /// station order, then those of no station.
+    pub fn organizations_by_station(&self) -> &'a [usize] {
+        self.record(Dep::OrganizationDirectory);
+        &self.site.organizations_by_station
     }
 
     pub fn assets(&self) -> &'a [Asset] {

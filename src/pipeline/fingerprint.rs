@@ -37,6 +37,7 @@ pub struct Fingerprints {
     links: Vec<Option<u64>>,
     kinds: BTreeMap<Kind, u64>,
     taxonomies: BTreeMap<Taxonomy, u64>,
+    organization_directory: u64,
     assets: u64,
     /// Of the settings, the interface strings, the templates and the plan.
     whole: Whole,
@@ -57,6 +58,7 @@ pub struct Changes {
     links: Vec<bool>,
     kinds: Vec<Kind>,
     taxonomies: Vec<Taxonomy>,
+    organization_directory: bool,
     assets: bool,
     /// Settings, Strings, Templates, Plan: those that differ.
     whole: Vec<Dep>,
@@ -82,6 +84,9 @@ impl Changes {
         );
         deps.extend(self.kinds.iter().map(|k| Dep::Kind(*k)));
         deps.extend(self.taxonomies.iter().map(|t| Dep::Taxonomy(*t)));
+        if self.organization_directory {
+            deps.push(Dep::OrganizationDirectory);
+        }
         if self.assets {
             deps.push(Dep::Assets);
         }
@@ -99,6 +104,7 @@ impl Changes {
             Dep::Links(u) => per_uid(&self.links, u),
             Dep::Kind(k) => self.kinds.contains(&k),
             Dep::Taxonomy(t) => self.taxonomies.contains(&t),
+            Dep::OrganizationDirectory => self.organization_directory,
             Dep::Assets => self.assets,
             Dep::Settings | Dep::Strings | Dep::Templates | Dep::Plan => self.whole.contains(&dep),
         }
@@ -143,12 +149,16 @@ impl Fingerprints {
             taxonomies.insert(taxonomy, h.finish());
         }
         let mut h = DefaultHasher::new();
+        ids(&site.organizations_by_station, &mut h);
+        let organization_directory = h.finish();
+        let mut h = DefaultHasher::new();
         site.assets.iter().for_each(|a| of_asset(a).hash(&mut h));
         Fingerprints {
             items,
             links,
             kinds,
             taxonomies,
+            organization_directory,
             assets: h.finish(),
             whole,
         }
@@ -183,6 +193,7 @@ impl Fingerprints {
                 .filter(|t| self.taxonomies.get(t) != old.taxonomies.get(t))
                 .copied()
                 .collect(),
+            organization_directory: self.organization_directory != old.organization_directory,
             assets: self.assets != old.assets,
             whole: [
                 (Dep::Settings, self.whole.settings != old.whole.settings),

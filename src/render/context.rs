@@ -327,20 +327,10 @@ impl<'p, 'a> PageContext<'p, 'a> {
     fn organizations_list(&mut self, page: usize) -> &'static str {
         let v = self.v;
         // Grouped by station, in station order, a page at a time;
-        // organizations of no station last.
-        let mut ordered: Vec<usize> = v
-            .of_kind(Kind::Station)
-            .iter()
-            .flat_map(|&s| v.links_of(s).organizations.iter().copied())
-            .collect();
-        ordered.extend(
-            v.of_kind(Kind::Organization)
-                .iter()
-                .copied()
-                .filter(|&o| v.links_of(o).station.is_none()),
-        );
+        // organizations of no station last (see `link::link`).
+        let ordered = v.organizations_by_station();
         self.cx
-            .insert("groups", &station_groups(v, page_slice(&ordered, page)));
+            .insert("groups", &station_groups(v, page_slice(ordered, page)));
         "list_organizations.html"
     }
 

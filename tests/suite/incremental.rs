@@ -337,6 +337,71 @@ fn a_sequence_of_edits_matches_full_builds() {
 }
 
 #[test]
+fn moving_an_organization_to_another_station_regroups_the_directory() {
+    let mut s = Session::new();
+    let directory = s.dir.path().join("live/organizations/index.html");
+    let before = std::fs::read_to_string(&directory).expect("directory");
+    let path = s.edit(
+        "content/organizations/wuye-lianqiao.md",
+        "station: huixi",
+        "station: lijingyuan",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        r.changed.contains(&"/organizations/".to_string()),
+        "{:?}",
+        r.changed
+    );
+    let after = std::fs::read_to_string(&directory).expect("directory");
+    assert!(after != before, "the directory did not change");
+    s.assert_same_as_full_build("organization moved");
+
+    // And back: the directory as it was.
+    let path = s.edit(
+        "content/organizations/wuye-lianqiao.md",
+        "station: lijingyuan",
+        "station: huixi",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        std::fs::read_to_string(&directory).expect("directory") == before,
+        "the directory differs from before the move"
+    );
+    s.assert_same_as_full_build("organization moved back");
+    // Enough organizations of the last station for three directory pages.
+    // One moving from the first page to the end of the third shifts the
+    // second by one place: none of its organizations changed, only the
+    // list around them.
+    let many: Vec<PathBuf> = (0..110)
+        .map(|n| {
+            s.write(
+                &format!("content/organizations/xiaozu-{n:02}.md"),
+                &format!("---\ntitle: 兴趣小组{n:02}\nstation: lijingyuan\nkind: 文体活动类\n---\n\n小组。\n"),
+            )
+        })
+        .collect();
+    let r = s.update(&many);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    s.assert_same_as_full_build("three directory pages");
+    let second = s.dir.path().join("live/organizations/page/2/index.html");
+    let second_before = std::fs::read_to_string(&second).expect("second page");
+    let path = s.edit(
+        "content/organizations/yimin-she.md",
+        "station: huixi",
+        "station: lijingyuan",
+    );
+    let r = s.update(&[path]);
+    assert!(r.succeeded(), "{:?}", r.diagnostics);
+    assert!(
+        std::fs::read_to_string(&second).expect("second page") != second_before,
+        "the second page did not change"
+    );
+    s.assert_same_as_full_build("the second page shifted");
+}
+
+#[test]
 fn editor_litter_and_unrelated_files_change_nothing() {
     let mut s = Session::new();
     let swap = s.write("content/stations/.huixi.md.swp", "binary junk");
