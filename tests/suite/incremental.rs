@@ -63,6 +63,14 @@ impl Session {
         self.ws.update(changed)
     }
 
+    /// [`Session::edit`] then [`Session::update`], which must succeed.
+    fn edit_and_update(&mut self, rel: &str, from: &str, to: &str) -> Report {
+        let path = self.edit(rel, from, to);
+        let report = self.update(&[path]);
+        assert!(report.succeeded(), "{:?}", report.diagnostics);
+        report
+    }
+
     /// The incremental output equals a clean build of the same files.
     fn assert_same_as_full_build(&self, step: &str) {
         let full = self
@@ -341,13 +349,11 @@ fn moving_an_organization_to_another_station_regroups_the_directory() {
     let mut s = Session::new();
     let directory = s.dir.path().join("live/organizations/index.html");
     let before = std::fs::read_to_string(&directory).expect("directory");
-    let path = s.edit(
+    let r = s.edit_and_update(
         "content/organizations/wuye-lianqiao.md",
         "station: huixi",
         "station: lijingyuan",
     );
-    let r = s.update(&[path]);
-    assert!(r.succeeded(), "{:?}", r.diagnostics);
     assert!(
         r.changed.contains(&"/organizations/".to_string()),
         "{:?}",
@@ -358,13 +364,11 @@ fn moving_an_organization_to_another_station_regroups_the_directory() {
     s.assert_same_as_full_build("organization moved");
 
     // And back: the directory as it was.
-    let path = s.edit(
+    s.edit_and_update(
         "content/organizations/wuye-lianqiao.md",
         "station: lijingyuan",
         "station: huixi",
     );
-    let r = s.update(&[path]);
-    assert!(r.succeeded(), "{:?}", r.diagnostics);
     assert!(
         std::fs::read_to_string(&directory).expect("directory") == before,
         "the directory differs from before the move"
@@ -387,13 +391,11 @@ fn moving_an_organization_to_another_station_regroups_the_directory() {
     s.assert_same_as_full_build("three directory pages");
     let second = s.dir.path().join("live/organizations/page/2/index.html");
     let second_before = std::fs::read_to_string(&second).expect("second page");
-    let path = s.edit(
+    s.edit_and_update(
         "content/organizations/yimin-she.md",
         "station: huixi",
         "station: lijingyuan",
     );
-    let r = s.update(&[path]);
-    assert!(r.succeeded(), "{:?}", r.diagnostics);
     assert!(
         std::fs::read_to_string(&second).expect("second page") != second_before,
         "the second page did not change"
