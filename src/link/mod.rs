@@ -716,7 +716,7 @@ pub fn link(parts: Parts, diagnostics: &mut Diagnostics) -> Site {
             .filter(|&o| links[o].station.is_none()),
     );
     // A station's menu: by category in vocabulary order (stable within a category).
-    for &s in by_kind.get(&Kind::Station).map_or(&[][..], Vec::as_slice) {
+    for &s in stations {
         links[s].services.sort_by_key(|&i| category_rank[i]);
     }
     for &c in by_kind.get(&Kind::Course).map_or(&[][..], Vec::as_slice) {

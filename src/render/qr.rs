@@ -35,7 +35,47 @@ pub const QUIET_ZONE: usize = 4;
 /// Not cached: every code of a build is of a different address, and one
 /// takes some 13 µs to make.
 pub fn svg(url: &str, label: &str) -> String {
-    draw(url, label)
+    let Some(symbol) = encode(url) else {
+        return String::new();
+    };
+    let size = symbol.width() + 2 * QUIET_ZONE;
+    let mut out = String::with_capacity(2048);
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" \
+         shape-rendering=\"crispEdges\"><title>{}</title>\
+         <rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path stroke=\"#000\" d=\"",
+        escape::html(label)
+    );
+    // The pen, in modules; the first move is absolute and puts it on the
+    // middle line of a row (y + 0.5), later moves are relative and whole.
+    // Bytes and digits by hand: `write!` took a fifth of the time.
+    let mut path: Vec<u8> = Vec::with_capacity(1536);
+    let mut pen: Option<(usize, usize)> = None;
+    symbol.runs(|x, y, length| {
+        let (sx, sy) = (x + QUIET_ZONE, y + QUIET_ZONE);
+        match pen {
+            None => {
+                path.push(b'M');
+                push_number(&mut path, sx as i64);
+                path.push(b' ');
+                push_number(&mut path, sy as i64);
+                path.extend_from_slice(b".5");
+            }
+            Some((px, py)) => {
+                path.push(b'm');
+                push_number(&mut path, sx as i64 - px as i64);
+                path.push(b' ');
+                push_number(&mut path, (sy - py) as i64);
+            }
+        }
+        path.push(b'h');
+        push_number(&mut path, length as i64);
+        pen = Some((sx + length, sy));
+    });
+    out.push_str(std::str::from_utf8(&path).unwrap_or_default());
+    out.push_str("\"/></svg>");
+    out
 }
 
 /// A QR code: its side in modules and which modules are dark.
@@ -424,50 +464,6 @@ fn finder_penalty(line: u64) -> u32 {
     (with_after.count_ones() + with_before.count_ones()) * 40
 }
 
-fn draw(url: &str, label: &str) -> String {
-    let Some(symbol) = encode(url) else {
-        return String::new();
-    };
-    let size = symbol.width() + 2 * QUIET_ZONE;
-    let mut out = String::with_capacity(2048);
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" \
-         shape-rendering=\"crispEdges\"><title>{}</title>\
-         <rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path stroke=\"#000\" d=\"",
-        escape::html(label)
-    );
-    // The pen, in modules; the first move is absolute and puts it on the
-    // middle line of a row (y + 0.5), later moves are relative and whole.
-    // Bytes and digits by hand: `write!` took a fifth of the time.
-    let mut path: Vec<u8> = Vec::with_capacity(1536);
-    let mut pen: Option<(usize, usize)> = None;
-    symbol.runs(|x, y, length| {
-        let (sx, sy) = (x + QUIET_ZONE, y + QUIET_ZONE);
-        match pen {
-            None => {
-                path.push(b'M');
-                push_number(&mut path, sx as i64);
-                path.push(b' ');
-                push_number(&mut path, sy as i64);
-                path.extend_from_slice(b".5");
-            }
-            Some((px, py)) => {
-                path.push(b'm');
-                push_number(&mut path, sx as i64 - px as i64);
-                path.push(b' ');
-                push_number(&mut path, (sy - py) as i64);
-            }
-        }
-        path.push(b'h');
-        push_number(&mut path, length as i64);
-        pen = Some((sx + length, sy));
-    });
-    out.push_str(std::str::from_utf8(&path).unwrap_or_default());
-    out.push_str("\"/></svg>");
-    out
-}
-
 /// The QR code of `data` as text for a terminal, with its quiet zone: one
 /// line of characters for two rows of modules. None if `data` is too long.
 ///
@@ -632,7 +628,7 @@ mod tests {
     fn same_input_same_bytes_and_small() {
         let url = "https://example.org/stations/lijingyuan/";
         let a = svg(url, "丽景苑社区社工站");
-        let b = draw(url, "丽景苑社区社工站");
+        let b = svg(url, "丽景苑社区社工站");
         assert_eq!(a, b);
         assert!(a.len() < 2500, "{} bytes", a.len());
     }

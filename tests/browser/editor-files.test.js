@@ -13,8 +13,6 @@ const path = require("node:path");
 const { axe, describeViolations } = require("./helpers");
 const { editorSession, until } = require("./editor-session");
 
-
-
 /* A real JPEG, as a phone would send one: drawn by the browser itself. */
 async function jpeg(page) {
   const base64 = await page.evaluate(() => {

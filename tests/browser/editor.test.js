@@ -12,8 +12,6 @@ const path = require("node:path");
 const { axe, describeViolations } = require("./helpers");
 const { editorSession, until } = require("./editor-session");
 
-
-
 /* The lines of two texts that differ, as [before, after]. */
 function changedLines(a, b) {
   const x = a.split("\n");

@@ -767,7 +767,7 @@ mod tests {
             doc("/d/", "只有标题", ""),
         ];
         let index = SearchIndex::new(vec!["页".into()], vec![], pages.clone());
-        let expected: Vec<Expected> = pages[..3]
+        let expected: Vec<Expected> = pages
             .iter()
             .map(|p| {
                 let (summary, count) = first_chars(p.summary_text(), SNIPPET_TEXT);

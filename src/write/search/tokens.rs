@@ -219,7 +219,7 @@ fn cut<S: Sink, const RUNS: bool>(text: &str, field: u8, out: &mut S) {
             }
             // And the characters after it, in one go.
             let rest = chars.as_str();
-            let used = cutter.han_run(rest.as_bytes());
+            let used = cutter.han_run(rest);
             if used > 0 {
                 chars = rest[used..].chars();
             }
@@ -356,46 +356,49 @@ impl<S: Sink> Cutter<'_, S> {
         }
     }
 
-    /// The Chinese characters and punctuation at the start of `bytes`,
-    /// right after one [`Cutter::push_han`] took: their tokens, found
-    /// straight from their UTF-8 bytes without the ring of units, which is
-    /// then left as the characters one by one would have left it. Returns
-    /// the bytes used.
+    /// The units of one character at the start of `text`, right after one
+    /// [`Cutter::push_han`] took: their tokens, found without the ring of
+    /// units, which is then left as the characters one by one would have
+    /// left it. Returns the bytes used.
     ///
     /// Within such a run each token is a pair of units (and, outside
     /// bodies, a single Chinese character), so only the hash states of the
     /// last unit are needed to go on; this is where most of a site's text
-    /// goes. The run ends at anything else: a word, a space, a character
-    /// outside these blocks.
+    /// goes. Chinese characters are read straight from their UTF-8 bytes;
+    /// anything else (punctuation mostly) is classified as the character
+    /// path classifies it, and the run ends at a word or a separator.
     #[inline]
-    fn han_run(&mut self, bytes: &[u8]) -> usize {
+    fn han_run(&mut self, text: &str) -> usize {
         let field = self.field;
+        let bytes = text.as_bytes();
         let [mut single, mut pair] = self.run;
         let mut last = (0, 0);
         let mut last_cjk = true;
         let mut used = 0;
-        // All three-byte characters (`bytes` is valid UTF-8).
-        while let Some(&[b0, b1, b2]) = bytes.get(used..used + 3) {
-            let mut code =
-                (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-            let cjk = match b0 {
-                // U+4E00..U+9FFF is E4 B8 80 to E9 BF BF.
-                0xE4..=0xE9 if code >= 0x4E00 => true,
-                // Punctuation, each a unit of its own: 、。「」 and the rest
-                // of U+3001..U+303F (U+3000, the ideographic space,
-                // separates); ‘’“”—… (U+2010..U+2027).
-                0xE3 if b1 == 0x80 && b2 > 0x80 => false,
-                0xE2 if (0x2010..=0x2027).contains(&code) => false,
-                // Full-width ，：；（）！？ are their ASCII twins; full-width
-                // letters and digits are words, which end the run.
-                0xEF if (0xFF01..=0xFF5E).contains(&code) => {
-                    code -= 0xFEE0;
-                    if char::from_u32(code).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        let mut count = 0;
+        while used < bytes.len() {
+            // U+4E00..U+9FFF is E4 B8 80 to E9 BF BF (`text` is valid UTF-8).
+            let han = match bytes.get(used..used + 3) {
+                Some(&[b0 @ 0xE4..=0xE9, b1, b2]) => {
+                    let code = (u32::from(b0 & 0x0F) << 12)
+                        | (u32::from(b1 & 0x3F) << 6)
+                        | u32::from(b2 & 0x3F);
+                    (code >= 0x4E00).then_some(code)
+                }
+                _ => None,
+            };
+            let (code, cjk, len) = match han {
+                Some(code) => (code, true, 3),
+                None => {
+                    let Some(c) = text[used..].chars().next() else {
+                        break;
+                    };
+                    let unit = normalize(c);
+                    if is_word(unit) || is_separator(unit) {
                         break;
                     }
-                    false
+                    (unit as u32, is_cjk(unit), c.len_utf8())
                 }
-                _ => break,
             };
             let (a, b) = code_hashes(code);
             pair = (combine(single.0, a), combine(single.1, b));
@@ -406,10 +409,10 @@ impl<S: Sink> Cutter<'_, S> {
             self.out.add(key_of(pair.0, pair.1), field);
             last = (a, b);
             last_cjk = cjk;
-            used += 3;
+            used += len;
+            count += 1;
         }
-        if used > 0 {
-            let count = used / 3;
+        if count > 0 {
             self.run = [single, pair];
             self.filled = MAX_GRAM;
             self.words = self.words.checked_shl(count.min(8) as u32).unwrap_or(0);
@@ -575,9 +578,9 @@ mod tests {
     #[test]
     fn runs_of_chinese_and_punctuation_cut_as_one_character_at_a_time_would() {
         // Texts of units drawn at random (a fixed generator) from Chinese,
-        // the punctuation the fast path takes and the characters next to it
-        // in their blocks, words, spaces and other scripts.
-        let alphabet: Vec<char> = "社区服务站一二中，。、：；（）！？“”‘’—…「」\u{3000}\u{3040}\u{2028}\u{2009}\u{202F}\u{200F}\u{2030}ＡＺａ０９＿～｀＠［\u{FF5F}\u{FF00} a1-_.😀가あ\u{3400}龥丁".chars().collect();
+        // Chinese, full-width and ASCII punctuation, full-width letters,
+        // words, spaces of several kinds, kana, hangul and emoji.
+        let alphabet: Vec<char> = "社区服务站一二中，。、：；（）！？“”‘’—…「」\u{3000}\u{3040}\u{2028}\u{2009}\u{202F}\u{200F}\u{2030}ＡＺａ０９＿～｀＠［\u{FF5F}\u{FF00} a1-_.,:()!?😀가あア\u{3400}龥丁\u{7f}\u{a0}é".chars().collect();
         let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
         for _ in 0..400 {
             let mut text = String::new();
