@@ -221,14 +221,12 @@ impl Workspace {
         outputs
     }
 
-    /// Static files, the highlight stylesheet and the assets beside the
-    /// pages other than photos: copied when new or changed (all, into a
-    /// staging folder). Adds the fingerprint of each to `files`; false
-    /// after an error.
-    pub(super) fn copy_files(
+    /// The theme's static files and the highlight stylesheet: written when
+    /// new or changed (all, into a staging folder). Adds the fingerprint of
+    /// each to `files`; false after an error.
+    pub(super) fn write_theme_files(
         &self,
         target: &Target,
-        site: &Site,
         engine: &Engine,
         files: &mut BTreeMap<String, u64>,
         report: &mut Report,
@@ -277,6 +275,22 @@ impl Workspace {
             }
             files.insert(rel, fp);
         }
+        ok
+    }
+
+    /// The assets beside the pages other than photos: copied when new or
+    /// changed (all, into a staging folder). Adds the fingerprint of each
+    /// to `files`; false after an error.
+    pub(super) fn copy_assets(
+        &self,
+        target: &Target,
+        site: &Site,
+        files: &mut BTreeMap<String, u64>,
+        report: &mut Report,
+        diagnostics: &mut Diagnostics,
+    ) -> bool {
+        let before = self.copied_before(target);
+        let mut ok = true;
         // Photos are published only as their processed variants (see
         // `write_images`), never as they are: not even one that could not
         // be read (the build stops on it).

@@ -401,6 +401,20 @@ impl Workspace {
         let target = (self.options.write && !diagnostics.has_errors())
             .then(|| self.open_target(in_place, &mut diagnostics))
             .flatten();
+        // Into a staging folder the theme's files go first: while the first
+        // build of `zhan serve` runs, its pages are shown from there as they
+        // are written (see `serve::http`), styled from the first one.
+        let mut files = BTreeMap::new();
+        let theme_written = match &target {
+            Some(staging @ Target::Staging(_)) => Some(self.write_theme_files(
+                staging,
+                engine,
+                &mut files,
+                &mut report,
+                &mut diagnostics,
+            )),
+            _ => None,
+        };
         let cards = CardCache::new(site.items.len());
         let pages = render_pages(stage, &todo, &selection, target.as_ref(), &cards);
         let mut made = pages.made;
@@ -480,18 +494,15 @@ impl Workspace {
         }
         timer.lap("files");
         if !diagnostics.has_errors() {
-            let mut files = BTreeMap::new();
             let images_ok =
                 self.write_images(&target, site, &mut files, &mut report, &mut diagnostics);
             timer.lap("images");
-            let copied_ok = self.copy_files(
-                &target,
-                site,
-                engine,
-                &mut files,
-                &mut report,
-                &mut diagnostics,
-            );
+            let theme_ok = theme_written.unwrap_or_else(|| {
+                self.write_theme_files(&target, engine, &mut files, &mut report, &mut diagnostics)
+            });
+            let assets_ok =
+                self.copy_assets(&target, site, &mut files, &mut report, &mut diagnostics);
+            let copied_ok = theme_ok && assets_ok;
             self.remove_gone_copies(&target, &files, &mut diagnostics);
             timer.lap("copy");
             copies = (images_ok && copied_ok).then_some(files);

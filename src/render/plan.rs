@@ -142,12 +142,19 @@ pub fn plan(site: &Site, diagnostics: &mut Diagnostics) -> Vec<Planned> {
 }
 
 /// Every page the site's content calls for, in the order they are planned:
-/// items, section lists, per-station and per-course pages, directories, the
-/// fixed pages, then the redirects of aliases.
+/// the home page, the other items, section lists, per-station and
+/// per-course pages, directories, the fixed pages, then the redirects of
+/// aliases.
 fn every_page(site: &Site) -> Vec<Planned> {
     let mut planned = Vec::with_capacity(site.items.len() + 64);
     let mut add = |path: String, job: Job| planned.push(Planned { path, job });
-    for (i, item) in site.items.iter().enumerate() {
+    // Pages are rendered and written in about this order, and the first
+    // build of `zhan serve` shows them as they are written: the home page
+    // comes first.
+    let home = site.items.iter().position(|item| item.kind == Kind::Home);
+    let others = (0..site.items.len()).filter(|&i| Some(i) != home);
+    for i in home.into_iter().chain(others) {
+        let item = &site.items[i];
         // A section file only introduces its list page; it has no page of its own.
         if item.kind != Kind::Section {
             add(index_of(&item.site_path), Job::Item(i));

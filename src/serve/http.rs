@@ -200,16 +200,44 @@ pub fn serve(
 ) -> io::Result<()> {
     std::fs::create_dir_all(&root)?;
     let root = std::fs::canonicalize(&root)?;
+    let folders = Arc::new(Folders {
+        staging: crate::write::output::staging_folder(&root),
+        output: root,
+    });
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        let root = root.clone();
+        let folders = Arc::clone(&folders);
         let hub = hub.clone();
         let editor = editor.clone();
         std::thread::spawn(move || {
-            let _ = handle(stream, &root, hub.as_deref(), editor.as_deref());
+            let _ = handle(stream, &folders, hub.as_deref(), editor.as_deref());
         });
     }
     Ok(())
+}
+
+/// The folders a request may be answered from.
+struct Folders {
+    /// The output folder (canonical).
+    output: PathBuf,
+    /// Where this process stages a full build of the output folder: while
+    /// the first build runs, a page the output folder does not have yet is
+    /// answered from there as soon as it is written, so a site without
+    /// output shows its first pages in a moment rather than after the
+    /// whole build (on a slow disk, many seconds).
+    staging: PathBuf,
+}
+
+impl Folders {
+    fn resolve(&self, target: &str, building: bool) -> Resolved {
+        match resolve(&self.output, target) {
+            Resolved::NotFound if building => match std::fs::canonicalize(&self.staging) {
+                Ok(staging) => resolve(&staging, target),
+                Err(_) => Resolved::NotFound,
+            },
+            found => found,
+        }
+    }
 }
 
 /// Streams events to one tab until it goes away; a comment every 15 s
@@ -258,7 +286,7 @@ const MAX_HEADERS: usize = 100;
 
 fn handle(
     mut stream: TcpStream,
-    root: &Path,
+    folders: &Folders,
     hub: Option<&Hub>,
     editor: Option<&Editor>,
 ) -> io::Result<()> {
@@ -365,7 +393,8 @@ fn handle(
             _ => bytes,
         }
     };
-    match resolve(root, target) {
+    let building = hub.is_some_and(Hub::building);
+    match folders.resolve(target, building) {
         Resolved::File(path) => {
             let kind = content_type(&path);
             let body = std::fs::read(&path)?;
@@ -389,7 +418,7 @@ fn handle(
             b"",
             head_only,
         ),
-        Resolved::NotFound if hub.is_some_and(Hub::building) => {
+        Resolved::NotFound if building => {
             let html = ("Content-Type", "text/html; charset=utf-8".to_string());
             let retry = ("Retry-After", "1".to_string());
             respond(
@@ -401,7 +430,7 @@ fn handle(
             )
         }
         Resolved::NotFound => {
-            let body = std::fs::read(root.join("404.html")).unwrap_or_else(|_| {
+            let body = std::fs::read(folders.output.join("404.html")).unwrap_or_else(|_| {
                 b"<!DOCTYPE html><html><body><h1>404</h1></body></html>\n".to_vec()
             });
             let html = ("Content-Type", "text/html; charset=utf-8".to_string());
@@ -513,6 +542,50 @@ mod tests {
         ] {
             assert_eq!(safe_relative_path(bad), None, "{bad}");
         }
+    }
+
+    fn found(resolved: Resolved) -> Option<PathBuf> {
+        match resolved {
+            Resolved::File(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_staging_folder_answers_only_while_building_and_only_what_output_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("output");
+        std::fs::create_dir_all(output.join("old")).unwrap();
+        std::fs::write(output.join("old/index.html"), "old").unwrap();
+        let output = std::fs::canonicalize(&output).unwrap();
+        let folders = Folders {
+            staging: crate::write::output::staging_folder(&output),
+            output: output.clone(),
+        };
+        // No staging folder yet: nothing more than the output.
+        assert!(found(folders.resolve("/new/", true)).is_none());
+        for page in ["new", "old"] {
+            std::fs::create_dir_all(folders.staging.join(page)).unwrap();
+            std::fs::write(folders.staging.join(page).join("index.html"), "new").unwrap();
+        }
+        let staged = found(folders.resolve("/new/", true)).unwrap();
+        assert_eq!(std::fs::read_to_string(staged).unwrap(), "new");
+        // The output folder goes first; after the build, only it answers.
+        let old = found(folders.resolve("/old/", true)).unwrap();
+        assert_eq!(std::fs::read_to_string(old).unwrap(), "old");
+        assert!(found(folders.resolve("/new/", false)).is_none());
+        // Nothing outside the staging folder through it either.
+        std::fs::write(dir.path().join("secret.html"), "secret").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(
+                dir.path().join("secret.html"),
+                folders.staging.join("leak.html"),
+            )
+            .unwrap();
+            assert!(found(folders.resolve("/leak.html", true)).is_none());
+        }
+        assert!(found(folders.resolve("/../secret.html", true)).is_none());
     }
 
     #[test]

@@ -310,6 +310,27 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
     }
 }
 
+/// The folder that holds the output folder `target` (absolute), and the
+/// output folder's name.
+fn beside(target: &Path) -> (PathBuf, String) {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let parent = target
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    (parent, name)
+}
+
+/// Where this process stages a build of the output folder `target`
+/// (absolute): a hidden folder beside it.
+pub(crate) fn staging_folder(target: &Path) -> PathBuf {
+    let (parent, name) = beside(target);
+    parent.join(format!(".{name}.staging-{}", std::process::id()))
+}
+
 fn create_parent(path: &Path) -> io::Result<()> {
     match path.parent() {
         Some(parent) => std::fs::create_dir_all(parent),
@@ -357,15 +378,8 @@ impl Output {
                 old = Manifest::read(&target_abs);
             }
         }
-        let name = target_abs
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
-        let parent = target_abs
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let (parent, name) = beside(&target_abs);
+        let staging = staging_folder(&target_abs);
         // Staging and old folders left by a build that was stopped midway.
         if let Ok(entries) = std::fs::read_dir(&parent) {
             for entry in entries.flatten() {
