@@ -39,17 +39,22 @@ pub fn xml(text: &str) -> String {
 /// (`</script>`) or open a comment, whatever the content says.
 pub fn script_json(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 16);
-    let mut rest = json;
-    while let Some(at) = rest.find(['<', '>', '&']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    // Byte by byte: all three are ASCII, so every cut is at a character
+    // boundary (a `str` pattern of three chars went through the slow
+    // generic searcher).
+    let mut clean_from = 0;
+    for (at, byte) in json.bytes().enumerate() {
+        let escaped = match byte {
             b'<' => "\\u003c",
             b'>' => "\\u003e",
-            _ => "\\u0026",
-        });
-        rest = &rest[at + 1..];
+            b'&' => "\\u0026",
+            _ => continue,
+        };
+        out.push_str(&json[clean_from..at]);
+        out.push_str(escaped);
+        clean_from = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&json[clean_from..]);
     out
 }
 

@@ -333,6 +333,19 @@ fn photos_are_published_upright_resized_and_without_metadata() {
     assert!(html.contains(" 800w\""), "{html}");
     assert!(html.contains("width=\"800\" height=\"1600\""), "{html}");
     assert!(html.contains("alt=\"开幕式全景\""));
+    // Search engines get the cover too: a published variant, by its full address.
+    let ld_start = "<script type=\"application/ld+json\">";
+    let ld = html
+        .split(ld_start)
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next());
+    let ld: serde_json::Value = serde_json::from_str(ld.expect("JSON-LD")).expect("JSON");
+    let image = ld["image"].as_str().expect("image in the JSON-LD");
+    assert!(
+        image.starts_with("http") && image.contains("/news/photo-") && image.ends_with(".jpg"),
+        "{image}"
+    );
+    assert!(names.iter().any(|n| image.ends_with(*n)), "{image}");
     assert!(html.contains("alt=\"开幕式上的居民\""));
     assert!(html.contains("<figcaption>开幕式</figcaption>"));
     assert!(html.contains("alt=\"社工站标志\""));

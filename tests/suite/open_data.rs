@@ -251,6 +251,34 @@ fn json_ld_fits_each_kind_of_page() {
     assert!(!read("projects/index.html").contains("application/ld+json"));
 }
 
+/// Every JSON-LD block of the demo is exactly what `serde_json` writes of
+/// it, members in the byte order of their names, as zhan wrote them before
+/// it wrote them by hand: an upgrade leaves the pages' bytes alone.
+#[test]
+fn json_ld_is_written_as_serde_json_writes_it() {
+    let start = "<script type=\"application/ld+json\">";
+    let mut checked = 0;
+    for (path, bytes) in common::snapshot(built()) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).expect("UTF-8");
+        let Some(rest) = html.split(start).nth(1) else {
+            continue;
+        };
+        let raw = rest.split("</script>").next().expect("end");
+        let value: Value = serde_json::from_str(raw).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let serde_form = serde_json::to_string(&value).expect("serializes");
+        let script_safe = serde_form
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026");
+        assert_eq!(raw, script_safe, "{path}");
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} pages with JSON-LD");
+}
+
 #[test]
 fn atom_feeds_of_the_site_and_each_station() {
     let news = content_files("news", false);
