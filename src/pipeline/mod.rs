@@ -52,7 +52,7 @@ struct WalkKey(String);
 
 impl Ord for WalkKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.split('/').cmp(other.0.split('/'))
+        walk_order(&self.0, &other.0)
     }
 }
 
@@ -245,8 +245,17 @@ pub struct ContentFile {
 /// calendars, open data and search index are still being written).
 pub type PagesWritten = Box<dyn FnMut(&[String]) + Send + Sync>;
 
+/// Orders paths as their lists of folder names would be ordered: as bytes,
+/// with `/` below every other byte. (Comparing `split('/')` lists said the
+/// same at some 150 instructions a comparison, 2.7% of a build's, in the
+/// map of sources.)
 fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.split('/').cmp(b.split('/'))
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let rank = |byte: u8| if byte == b'/' { 0 } else { u16::from(byte) + 1 };
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(at) => rank(a[at]).cmp(&rank(b[at])),
+        None => a.len().cmp(&b.len()),
+    }
 }
 
 /// Whether `path` is `rel` or inside the folder `rel` (`""` is everything).
@@ -1121,4 +1130,36 @@ fn find_item_job(planned: &[Planned], at: usize) -> Option<render::Job> {
         .iter()
         .map(|p| p.job)
         .find(|&job| job == render::Job::Item(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walk_order_is_the_order_of_folder_name_lists() {
+        // Every path of up to four parts made of these pieces, against
+        // every other: all the ways two paths can first differ.
+        let pieces = ["", "a", "a-b", "ab", "b", "a.md", "惠东"];
+        let mut paths = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = paths
+                .iter()
+                .flat_map(|p| pieces.iter().map(move |piece| format!("{p}/{piece}")))
+                .collect();
+            paths.extend(longer);
+        }
+        paths
+            .iter_mut()
+            .for_each(|p| *p = p.trim_start_matches('/').to_string());
+        for a in &paths {
+            for b in &paths {
+                assert_eq!(
+                    walk_order(a, b),
+                    a.split('/').cmp(b.split('/')),
+                    "{a:?} against {b:?}"
+                );
+            }
+        }
+    }
 }
