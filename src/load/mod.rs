@@ -431,7 +431,10 @@ pub fn document_from_bytes(
 /// On invalid UTF-8, the position of the first bad byte and the problem.
 pub fn decode(bytes: &[u8]) -> Result<String, (Pos, Problem)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
+    // The fast check says only whether the bytes are UTF-8; std's says
+    // where they stop being so.
+    let checked = simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes));
+    let text = match checked {
         Ok(text) => text,
         Err(err) => {
             let good = &bytes[..err.valid_up_to()];
@@ -497,6 +500,17 @@ mod tests {
         let (pos, problem) = decode(b"---\ntitle: \xB9\xDC\xD7\xAF\n").unwrap_err();
         assert_eq!(pos, Pos::new(2, 8));
         assert_eq!(problem.code, "E-NOT-UTF8-GBK");
+        // Past long Chinese text, where the fast check works in blocks:
+        // the place is still the byte's own.
+        let mut text = "---\ntitle: 关庄社工站\n".repeat(40).into_bytes();
+        let lines = 81;
+        text.extend_from_slice("note: 长者".as_bytes());
+        text.push(0xFF);
+        let (pos, problem) = decode(&text).unwrap_err();
+        assert_eq!(pos, Pos::new(lines, 9));
+        assert_eq!(problem.code, "E-NOT-UTF8");
+        let valid = "---\ntitle: 关庄社工站 🏠\n".repeat(40);
+        assert_eq!(decode(valid.as_bytes()).unwrap(), valid);
     }
 
     #[test]
