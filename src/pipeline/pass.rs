@@ -641,7 +641,11 @@ impl Workspace {
         search_uids: Vec<u32>,
     ) {
         if !self.keep_records {
+            // Nothing to compare the next build with: what was made goes
+            // with the workspace (see `freed_with_workspace`), unfreed.
             self.written = None;
+            let records = (made, gone, fingerprints, copies, search);
+            self.freed_with_workspace.push(Box::new(records));
             return;
         }
         let mut written = match self.written.take() {

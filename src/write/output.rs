@@ -166,16 +166,24 @@ impl Manifest {
     fn text(files: &HashMap<String, Entry>) -> String {
         use std::fmt::Write as _;
         let mut sorted: Vec<(&String, &Entry)> = files.iter().collect();
-        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        sorted.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut text = String::with_capacity(64 * sorted.len() + 32);
         let _ = writeln!(text, "{MANIFEST_HEADER} {:016x}", probe());
+        // Each line by hand: `writeln!` of its four numbers was most of the
+        // write stage, which runs alone (100 ms at 3,000 stations).
+        let mut numbers = itoa::Buffer::new();
         for (path, e) in sorted {
             let s = e.stamp;
-            let _ = writeln!(
-                text,
-                "{:016x} {} {} {} {path}",
-                e.hash, s.size, s.mtime, s.inode
-            );
+            push_hex(&mut text, e.hash);
+            text.push(' ');
+            text.push_str(numbers.format(s.size));
+            text.push(' ');
+            text.push_str(numbers.format(s.mtime));
+            text.push(' ');
+            text.push_str(numbers.format(s.inode));
+            text.push(' ');
+            text.push_str(path);
+            text.push('\n');
         }
         text
     }
@@ -329,6 +337,14 @@ fn beside(target: &Path) -> (PathBuf, String) {
 pub(crate) fn staging_folder(target: &Path) -> PathBuf {
     let (parent, name) = beside(target);
     parent.join(format!(".{name}.staging-{}", std::process::id()))
+}
+
+/// Appends `n` as 16 lower-case hexadecimal digits (`{:016x}`).
+fn push_hex(out: &mut String, n: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        out.push(char::from(DIGITS[(n >> (4 * shift) & 0xF) as usize]));
+    }
 }
 
 fn create_parent(path: &Path) -> io::Result<()> {
@@ -759,6 +775,38 @@ pub(crate) fn replace_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manifest_lines_are_what_format_wrote_and_read_back() {
+        let mut files = HashMap::new();
+        let entries = [
+            (
+                "b/index.html",
+                0xdead_beef,
+                10,
+                1_733_000_000_123_456_789,
+                42,
+            ),
+            ("a/惠东/x.ics", u64::MAX, 0, -5, 0),
+            ("a-b.json", 0, u64::MAX, i128::MIN, u64::MAX),
+        ];
+        for (path, hash, size, mtime, inode) in entries {
+            let stamp = Stamp { size, mtime, inode };
+            files.insert(path.to_string(), Entry { hash, stamp });
+        }
+        let text = Manifest::text(&files);
+        let mut expected = format!("{MANIFEST_HEADER} {:016x}\n", probe());
+        let mut sorted = entries;
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (path, hash, size, mtime, inode) in sorted {
+            expected.push_str(&format!("{hash:016x} {size} {mtime} {inode} {path}\n"));
+        }
+        assert_eq!(text, expected);
+        let back = Manifest::parse(&text).expect("parses");
+        assert_eq!(back.files.len(), 3);
+        assert_eq!(back.files["a/惠东/x.ics"].stamp.mtime, -5);
+        assert_eq!(back.files["a-b.json"].stamp.mtime, i128::MIN);
+    }
 
     #[test]
     fn refuses_to_replace_a_folder_not_made_by_zhan() {
