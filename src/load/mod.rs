@@ -340,7 +340,7 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
     let too_big = |size: u64| {
         vec![
             Diagnostic::error(&display, Pos::START, "E-PAGE-TOO-BIG")
-                .arg("size", format!("{:.1}", size as f64 / 1_048_576.0))
+                .arg("size", megabytes_rounded_up(size))
                 .arg("limit", MAX_PAGE_BYTES / 1_048_576)
                 .with_hint("H-PAGE-TOO-BIG"),
         ]
@@ -349,9 +349,11 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
         return Err(too_big(size));
     }
     let bytes = match read_at_most(path, size, MAX_PAGE_BYTES + 1) {
-        // It grew since it was looked at.
+        // It grew since it was looked at: say how big it is now, not how
+        // much of it was read.
         Ok(bytes) if bytes.len() as u64 > MAX_PAGE_BYTES => {
-            return Err(too_big(bytes.len() as u64));
+            let now = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+            return Err(too_big(now));
         }
         Ok(bytes) => bytes,
         Err(err) => {
@@ -363,6 +365,13 @@ pub fn read_document(paths: &SitePaths, rel: &str) -> Result<Document, Vec<Diagn
         }
     };
     document_from_bytes(rel, display, &bytes)
+}
+
+/// `bytes` in megabytes with one decimal, rounded up: a file just over the
+/// 2 MB limit is "2.1 MB", never "2.0 MB" beside "at most 2 MB".
+fn megabytes_rounded_up(bytes: u64) -> String {
+    let tenths = bytes.saturating_mul(10).div_ceil(1_048_576);
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// The first `limit` bytes of the file at `path`, which held `size` bytes
@@ -469,6 +478,15 @@ fn looks_like_gbk(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_over_the_limit_never_read_as_the_limit() {
+        assert_eq!(megabytes_rounded_up(MAX_PAGE_BYTES + 1), "2.1");
+        assert_eq!(megabytes_rounded_up(MAX_PAGE_BYTES), "2.0");
+        assert_eq!(megabytes_rounded_up(10 * 1_048_576 + 5), "10.1");
+        assert_eq!(megabytes_rounded_up(1), "0.1");
+        assert_eq!(megabytes_rounded_up(0), "0.0");
+    }
 
     #[test]
     fn a_file_is_read_whole_or_up_to_the_limit_whatever_size_was_seen() {

@@ -75,7 +75,7 @@ impl SearchDoc {
         out.extend_from_slice(b",\"t\":");
         push_json_string(out, &self.title);
         out.extend_from_slice(b",\"k\":");
-        out.extend_from_slice(self.kind.to_string().as_bytes());
+        out.extend_from_slice(itoa::Buffer::new().format(self.kind).as_bytes());
         out.extend_from_slice(b",\"s\":");
         push_json_string(out, &self.station);
         out.extend_from_slice(b",\"c\":");
