@@ -230,14 +230,57 @@ struct Folders {
 
 impl Folders {
     fn resolve(&self, target: &str, building: bool) -> Resolved {
-        match resolve(&self.output, target) {
-            Resolved::NotFound if building => match std::fs::canonicalize(&self.staging) {
-                Ok(staging) => resolve(&staging, target),
+        if !building {
+            return resolve(&self.output, target);
+        }
+        // The build ends by moving the staging folder into place (the output
+        // folder aside, then the staging folder in its stead): a file may be
+        // missed in the output before the move and in the staging folder
+        // after it, or in both during it. A miss is looked up again.
+        let look = || match resolve(&self.output, target) {
+            Resolved::NotFound => match std::fs::canonicalize(&self.staging) {
+                Ok(staging) => match resolve(&staging, target) {
+                    Resolved::File(path) if !written_whole(&path) => Resolved::NotFound,
+                    found => found,
+                },
                 Err(_) => Resolved::NotFound,
             },
             found => found,
+        };
+        let mut found = look();
+        for _ in 0..2 {
+            if !matches!(found, Resolved::NotFound) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+            found = look();
         }
+        found
     }
+}
+
+/// Whether a file of the staging folder looks written to its end: the
+/// build writes into it while it is served, so a file may be there but
+/// empty, or (a page) without its end yet.
+fn written_whole(path: &Path) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(size) = file.metadata().map(|m| m.len()) else {
+        return false;
+    };
+    if size == 0 {
+        return false;
+    }
+    if path.extension().is_none_or(|e| e != "html") {
+        return true;
+    }
+    let mut tail = Vec::new();
+    let read = file
+        .seek(SeekFrom::Start(size.saturating_sub(32)))
+        .and_then(|_| file.read_to_end(&mut tail));
+    read.is_ok() && tail.trim_ascii_end().ends_with(b"</html>")
 }
 
 /// Streams events to one tab until it goes away; a comment every 15 s
@@ -564,12 +607,21 @@ mod tests {
         };
         // No staging folder yet: nothing more than the output.
         assert!(found(folders.resolve("/new/", true)).is_none());
-        for page in ["new", "old"] {
+        let new_page = "<html><body>new</body></html>\n";
+        for page in ["new", "old", "empty", "half"] {
             std::fs::create_dir_all(folders.staging.join(page)).unwrap();
-            std::fs::write(folders.staging.join(page).join("index.html"), "new").unwrap();
+            std::fs::write(folders.staging.join(page).join("index.html"), new_page).unwrap();
         }
         let staged = found(folders.resolve("/new/", true)).unwrap();
-        assert_eq!(std::fs::read_to_string(staged).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(staged).unwrap(), new_page);
+        // A file still being written is not served from there: empty, or a
+        // page without its end.
+        std::fs::write(folders.staging.join("empty/index.html"), "").unwrap();
+        std::fs::write(folders.staging.join("half/index.html"), "<html><bo").unwrap();
+        assert!(found(folders.resolve("/empty/", true)).is_none());
+        assert!(found(folders.resolve("/half/", true)).is_none());
+        std::fs::write(folders.staging.join("style.css"), "a{}").unwrap();
+        assert!(found(folders.resolve("/style.css", true)).is_some());
         // The output folder goes first; after the build, only it answers.
         let old = found(folders.resolve("/old/", true)).unwrap();
         assert_eq!(std::fs::read_to_string(old).unwrap(), "old");
