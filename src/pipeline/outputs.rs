@@ -103,10 +103,20 @@ impl Workspace {
                 let index = SearchIndex::new(kinds, categories, docs);
                 let changed = match (previous, target) {
                     (Some(old), Target::InPlace(_)) => old.changes_to(&index),
-                    _ => write::search::Changed {
-                        write: index.files(),
-                        remove: Vec::new(),
-                    },
+                    // Into an empty folder: every file, written as it is made.
+                    _ => {
+                        let failures = index.each_file(|path, bytes| {
+                            let written = if for_disk {
+                                let (path, script) = write::search::as_script(&path, &bytes);
+                                target.write(&path, &script).map_err(|e| (path, e))
+                            } else {
+                                target.write(&path, &bytes).map_err(|e| (path, e))
+                            };
+                            written.err().map(|(path, e)| write_error(&path, &e))
+                        });
+                        failures.into_iter().for_each(|d| diagnostics.push(d));
+                        write::search::Changed::default()
+                    }
                 };
                 (index, changed)
             }

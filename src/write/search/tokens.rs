@@ -86,72 +86,80 @@ pub fn normalized(text: &str) -> String {
     text.chars().map(normalize).collect()
 }
 
-const BASIS_1: u32 = 0x811c_9dc5;
-const BASIS_2: u32 = 0x050c_5d1f;
-const PRIME: u32 = 0x0100_0193;
-const SEED_1: u32 = 0x2c1b_3c6d;
-const SEED_2: u32 = 0x297a_2d39;
+// A token's key is a 64-bit hash of its units' values. A character that is
+// not a word is worth its code point, so the pairs most text is cut into are
+// hashed with one multiplication, straight from two code points; a word is
+// worth the FNV-1a hash of its bytes, its top bit set to keep it apart from
+// code points (below 2^21).
+const WORD_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const WORD_PRIME: u64 = 0x0000_0100_0000_01b3;
+const WORD_MARK: u64 = 1 << 63;
+/// Marks a token of one unit: the two top bits, which no pair of code points
+/// (42 bits) has.
+const SINGLE: u64 = 0xC6A4_A793_5BD1_E995;
+/// Spreads what a token is made of over the key: Fibonacci hashing, whose
+/// top bits (which pick a page's slot, the partition and the shard) depend
+/// on every bit below them.
+const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
 
-fn fnv(mut state: u32, bytes: &[u8]) -> u32 {
+/// The value of a word (or a piece of one), from its bytes.
+fn word_value(bytes: &[u8]) -> u64 {
+    let mut state = WORD_BASIS;
     for &b in bytes {
-        state = (state ^ u32::from(b)).wrapping_mul(PRIME);
+        state = word_step(state, b);
     }
-    state
+    state | WORD_MARK
 }
 
-/// Folds a unit's hash into a token's: order matters, so 甲乙 ≠ 乙甲.
-fn combine(state: u32, unit: u32) -> u32 {
-    (state.rotate_left(5) ^ unit).wrapping_mul(0x9E37_79B1)
-}
-
-/// The two hashes of a word (its bytes).
-fn unit_hashes(unit: &[u8]) -> (u32, u32) {
-    (fnv(BASIS_1, unit), fnv(BASIS_2, unit))
-}
-
-/// The two hashes of a unit of one character that is not a word (Chinese,
-/// punctuation): from its code point, without encoding it.
-fn char_hashes(c: char) -> (u32, u32) {
-    code_hashes(c as u32)
-}
-
-/// [`char_hashes`] of a code point.
+/// One byte more of a word's hash ([`word_value`] without the mark).
 #[inline(always)]
-fn code_hashes(cp: u32) -> (u32, u32) {
-    let a = (cp ^ 0x9E37_79B9).wrapping_mul(0x85EB_CA6B);
-    let b = (cp ^ 0x7F4A_7C15).wrapping_mul(0xC2B2_AE35);
-    (a ^ (a >> 13), b ^ (b >> 16))
+fn word_step(state: u64, byte: u8) -> u64 {
+    (state ^ u64::from(byte)).wrapping_mul(WORD_PRIME)
+}
+
+/// The key of a token of one unit.
+#[inline(always)]
+fn single_key(value: u64) -> u64 {
+    key_of((value ^ SINGLE).wrapping_mul(SPREAD))
+}
+
+/// The key of a token of two units: order matters, so 甲乙 ≠ 乙甲. For two
+/// characters the rotation is a shift, and the two code points sit side by
+/// side.
+#[inline(always)]
+fn pair_key(first: u64, second: u64) -> u64 {
+    key_of((first.rotate_left(21) ^ second).wrapping_mul(SPREAD))
 }
 
 #[cfg(test)]
-/// The hashes of a unit as written in a query.
-fn hashes_of(unit: &str) -> (u32, u32) {
+/// The value of a unit as written in a query.
+fn value_of(unit: &str) -> u64 {
     let mut chars = unit.chars();
     match (chars.next(), chars.next()) {
-        (Some(c), None) if !is_word(c) => char_hashes(c),
-        _ => unit_hashes(unit.as_bytes()),
+        (Some(c), None) if !is_word(c) => u64::from(u32::from(c)),
+        _ => word_value(unit.as_bytes()),
     }
 }
 
 #[cfg(test)]
-/// A token's key: two 32-bit hashes folded from its units' hashes, so each
-/// unit is hashed once however many tokens it is part of.
+/// A token's key, from its units (tokens have one or two; a longer list is
+/// folded as a pair is).
 pub fn key(units: &[&str]) -> u64 {
-    let (mut h1, mut h2) = (SEED_1, SEED_2);
-    for unit in units {
-        let (a, b) = hashes_of(unit);
-        h1 = combine(h1, a);
-        h2 = combine(h2, b);
+    let mut values = units.iter().map(|u| value_of(u));
+    let first = values.next().unwrap_or_default();
+    if units.len() == 1 {
+        return single_key(first);
     }
-    key_of(h1, h2)
+    let folded = values.fold(first, |folded, v| folded.rotate_left(21) ^ v);
+    key_of(folded.wrapping_mul(SPREAD))
 }
 
 /// Keys leave their three lowest bits free: a page's entry for a token
 /// keeps there the fields the token is in.
 pub const FIELD_BITS: u64 = 7;
 
-fn key_of(h1: u32, h2: u32) -> u64 {
-    ((u64::from(h1) << 32) | u64::from(h2)) & !FIELD_BITS
+fn key_of(hash: u64) -> u64 {
+    hash & !FIELD_BITS
 }
 
 /// Where a token was found, as bits.
@@ -198,7 +206,6 @@ fn cut<S: Sink, const RUNS: bool>(text: &str, field: u8, out: &mut S) {
         newest: 0,
         filled: 0,
         words: 0,
-        run: [(0, 0); MAX_GRAM],
         word: Vec::new(),
         out,
     };
@@ -219,7 +226,7 @@ fn cut<S: Sink, const RUNS: bool>(text: &str, field: u8, out: &mut S) {
             }
             // And the characters after it, in one go.
             let rest = chars.as_str();
-            let used = cutter.han_run(rest);
+            let used = cutter.han_run(c as u32, rest);
             if used > 0 {
                 chars = rest[used..].chars();
             }
@@ -246,23 +253,23 @@ fn cut<S: Sink, const RUNS: bool>(text: &str, field: u8, out: &mut S) {
     }
 }
 
-/// A unit's hashes: whole, and for a word, those of its beginnings and ends
+/// A unit's value: whole, and for a word, those of its beginnings and ends
 /// (the forms it can take at the end or start of a longer token).
 #[derive(Default)]
 struct Slot {
-    full: (u32, u32),
+    full: u64,
     /// A Chinese character (single ones are tokens in titles and summaries).
     cjk: bool,
     /// For a word, its first `forms` beginnings and last `forms` ends
     /// (`forms` is 0 for other units).
     forms: u8,
-    starts: [(u32, u32); MAX_PREFIX],
-    ends: [(u32, u32); MAX_PREFIX],
+    starts: [u64; MAX_PREFIX],
+    ends: [u64; MAX_PREFIX],
 }
 
 impl Slot {
     /// The forms a unit takes at the start of a token: a word's ends.
-    fn end_forms(&self) -> &[(u32, u32)] {
+    fn end_forms(&self) -> &[u64] {
         if self.forms == 0 {
             std::slice::from_ref(&self.full)
         } else {
@@ -271,7 +278,7 @@ impl Slot {
     }
 
     /// The forms a unit takes at the end of a token: a word's beginnings.
-    fn start_forms(&self) -> &[(u32, u32)] {
+    fn start_forms(&self) -> &[u64] {
         if self.forms == 0 {
             std::slice::from_ref(&self.full)
         } else {
@@ -289,8 +296,6 @@ struct Cutter<'a, S: Sink> {
     filled: usize,
     /// Which of the last units are words: bit 0 the newest.
     words: u8,
-    /// The hash states of the tokens of 1 and 2 units ending at the newest.
-    run: [(u32, u32); MAX_GRAM],
     /// The word being read.
     word: Vec<u8>,
     out: &'a mut S,
@@ -321,7 +326,7 @@ impl<S: Sink> Cutter<'_, S> {
     /// A unit of one character that is not a word.
     fn push_char(&mut self, c: char, cjk: bool, adjacent: bool) {
         let slot = self.next_slot(adjacent, false);
-        slot.full = char_hashes(c);
+        slot.full = u64::from(u32::from(c));
         slot.cjk = cjk;
         slot.forms = 0;
         self.emit();
@@ -329,50 +334,44 @@ impl<S: Sink> Cutter<'_, S> {
 
     /// A Chinese character (its code point): [`Cutter::push_char`] and
     /// [`Cutter::emit`] for the unit most text is made of, where no word is
-    /// near (then a token's key is its run state, with no word forms to pair).
+    /// near (then the pair is two plain values, with no word forms).
     #[inline(always)]
     fn push_han(&mut self, code: u32, adjacent: bool) {
         let field = self.field;
         let slot = self.next_slot(adjacent, false);
-        let (a, b) = code_hashes(code);
-        slot.full = (a, b);
+        slot.full = u64::from(code);
         slot.cjk = true;
         slot.forms = 0;
         if self.words & 0b10 != 0 {
             self.emit();
             return;
         }
-        let previous = self.run;
-        self.run = [
-            (combine(SEED_1, a), combine(SEED_2, b)),
-            (combine(previous[0].0, a), combine(previous[0].1, b)),
-        ];
-        let run = &self.run;
         if field != BODY {
-            self.out.add(key_of(run[0].0, run[0].1), field);
+            self.out.add(single_key(u64::from(code)), field);
         }
         if self.filled >= 2 {
-            self.out.add(key_of(run[1].0, run[1].1), field);
+            let before = self.window[back(self.newest)].full;
+            self.out.add(pair_key(before, u64::from(code)), field);
         }
     }
 
-    /// The units of one character at the start of `text`, right after one
-    /// [`Cutter::push_han`] took: their tokens, found without the ring of
-    /// units, which is then left as the characters one by one would have
-    /// left it. Returns the bytes used.
+    /// The units of one character at the start of `text`, right after
+    /// [`Cutter::push_han`] took the character `before`: their tokens, found
+    /// without the ring of units, which is then left as the characters one
+    /// by one would have left it. Returns the bytes used.
     ///
     /// Within such a run each token is a pair of units (and, outside
-    /// bodies, a single Chinese character), so only the hash states of the
-    /// last unit are needed to go on; this is where most of a site's text
-    /// goes. Chinese characters are read straight from their UTF-8 bytes;
-    /// anything else (punctuation mostly) is classified as the character
-    /// path classifies it, and the run ends at a word or a separator.
+    /// bodies, a single Chinese character), and a unit's value is its code
+    /// point: only the last one is needed to go on. This is where most of a
+    /// site's text goes. Chinese characters are read straight from their
+    /// UTF-8 bytes; anything else (punctuation mostly) is classified as the
+    /// character path classifies it, and the run ends at a word or a
+    /// separator.
     #[inline]
-    fn han_run(&mut self, text: &str) -> usize {
+    fn han_run(&mut self, before: u32, text: &str) -> usize {
         let field = self.field;
         let bytes = text.as_bytes();
-        let [mut single, mut pair] = self.run;
-        let mut last = (0, 0);
+        let mut last = u64::from(before);
         let mut last_cjk = true;
         let mut used = 0;
         let mut count = 0;
@@ -400,24 +399,21 @@ impl<S: Sink> Cutter<'_, S> {
                     (unit as u32, is_cjk(unit), c.len_utf8())
                 }
             };
-            let (a, b) = code_hashes(code);
-            pair = (combine(single.0, a), combine(single.1, b));
-            single = (combine(SEED_1, a), combine(SEED_2, b));
+            let value = u64::from(code);
             if cjk && field != BODY {
-                self.out.add(key_of(single.0, single.1), field);
+                self.out.add(single_key(value), field);
             }
-            self.out.add(key_of(pair.0, pair.1), field);
-            last = (a, b);
+            self.out.add(pair_key(last, value), field);
+            last = value;
             last_cjk = cjk;
             used += len;
             count += 1;
         }
         if count > 0 {
-            self.run = [single, pair];
             self.filled = MAX_GRAM;
             self.words = self.words.checked_shl(count.min(8) as u32).unwrap_or(0);
             // Only the newest unit is read again (as the first of a pair
-            // with a word that may follow); the ring moves on as it would.
+            // with a unit that may follow); the ring moves on as it would.
             self.newest = (self.newest + count) % MAX_GRAM;
             let slot = &mut self.window[self.newest];
             slot.full = last;
@@ -431,29 +427,40 @@ impl<S: Sink> Cutter<'_, S> {
         let word = std::mem::take(&mut self.word);
         // Pieces longer than MAX_PREFIX are not looked up by pieces.
         let longest = word.len().min(MAX_PREFIX);
-        let field = self.field;
+        let first_end = word.len() - longest;
+        let (mut starts, mut ends) = ([0; MAX_PREFIX], [0; MAX_PREFIX]);
+        // Each piece's hash grows from the one a byte shorter.
         for start in 0..word.len() {
+            let mut state = WORD_BASIS;
             for end in start + 1..=(start + longest).min(word.len()) {
-                if start == 0 && end == word.len() {
-                    continue; // the whole word: the 1-unit token below
+                state = word_step(state, word[end - 1]);
+                let value = state | WORD_MARK;
+                if start == 0 {
+                    starts[end - 1] = value;
                 }
-                let (a, b) = unit_hashes(&word[start..end]);
-                self.out
-                    .add(key_of(combine(SEED_1, a), combine(SEED_2, b)), field);
+                if end == word.len() {
+                    if start >= first_end {
+                        ends[start - first_end] = value;
+                    }
+                    if start == 0 {
+                        continue; // the whole word: the 1-unit token below
+                    }
+                }
+                self.out.add(single_key(value), self.field);
             }
         }
         let slot = self.next_slot(adjacent, true);
-        slot.full = unit_hashes(&word);
+        // The whole word is its longest beginning, unless longer than that.
+        slot.full = if word.len() > longest {
+            word_value(&word)
+        } else {
+            starts[longest - 1]
+        };
         slot.cjk = false;
         // `longest` is at most MAX_PREFIX (16): it fits a byte.
         slot.forms = longest as u8;
-        for (k, end) in (1..=longest).enumerate() {
-            slot.starts[k] = unit_hashes(&word[..end]);
-        }
-        let first_end = word.len() - longest;
-        for (k, start) in (first_end..word.len()).enumerate() {
-            slot.ends[k] = unit_hashes(&word[start..]);
-        }
+        slot.starts = starts;
+        slot.ends = ends;
         self.emit();
         self.word = word;
         self.word.clear();
@@ -469,33 +476,24 @@ impl<S: Sink> Cutter<'_, S> {
             words,
             out,
             field,
-            run,
             ..
         } = self;
         let (newest, filled, field) = (*newest, *filled, *field);
-        // The states of the tokens ending here, each from the one a unit
-        // shorter ending at the unit before.
         let last = &window[newest];
-        let (a, b) = last.full;
-        let previous = *run;
-        *run = [
-            (combine(SEED_1, a), combine(SEED_2, b)),
-            (combine(previous[0].0, a), combine(previous[0].1, b)),
-        ];
         // Words, and Chinese characters outside bodies; never a lone
         // punctuation mark.
         if last.forms != 0 || (last.cjk && field != BODY) {
-            out.add(key_of(run[0].0, run[0].1), field);
+            out.add(single_key(last.full), field);
         }
         if filled < 2 {
             return;
         }
-        // A pair of units that are not words is the run's state: the forms
-        // of a word matter only when it is one of the pair.
+        let first = &window[back(newest)];
+        // The forms of a word matter only when it is one of the pair.
         if *words & 0b11 == 0 {
-            out.add(key_of(run[1].0, run[1].1), field);
+            out.add(pair_key(first.full, last.full), field);
         } else {
-            pairs(&window[back(newest)], last, field, &mut **out);
+            pairs(first, last, field, &mut **out);
         }
     }
 }
@@ -503,10 +501,9 @@ impl<S: Sink> Cutter<'_, S> {
 /// The keys of the pair `first`, `last`, in every end form of the first unit
 /// and start form of the last.
 fn pairs<S: Sink>(first: &Slot, last: &Slot, field: u8, out: &mut S) {
-    for &(f1, f2) in first.end_forms() {
-        let (m1, m2) = (combine(SEED_1, f1), combine(SEED_2, f2));
-        for &(l1, l2) in last.start_forms() {
-            out.add(key_of(combine(m1, l1), combine(m2, l2)), field);
+    for &f in first.end_forms() {
+        for &l in last.start_forms() {
+            out.add(pair_key(f, l), field);
         }
     }
 }

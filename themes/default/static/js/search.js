@@ -99,39 +99,48 @@
 
   var encoder = typeof TextEncoder !== "undefined" ? new TextEncoder() : null;
 
-  function fnv(state, bytes) {
-    for (var i = 0; i < bytes.length; i++) { state = Math.imul(state ^ bytes[i], 0x01000193) >>> 0; }
-    return state;
+  /* Keys are 64-bit; a JavaScript number holds 53 bits (and BigInt is newer
+     than some phones), so a 64-bit value is kept as [high, low] 32-bit
+     halves. */
+  function mul64(a, b) {
+    // The low 64 bits of a × b: the low halves' full product from 16-bit
+    // pieces (each product exact in a double), the rest modulo 2^32.
+    var a0 = a[1] & 0xffff, a1 = a[1] >>> 16, b0 = b[1] & 0xffff, b1 = b[1] >>> 16;
+    var p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0;
+    var mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+    var low = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
+    var carry = a1 * b1 + Math.floor(p01 / 65536) + Math.floor(p10 / 65536) + Math.floor(mid / 65536);
+    var high = (carry + Math.imul(a[0], b[1]) + Math.imul(a[1], b[0])) >>> 0;
+    return [high, low];
+  }
+  function xor64(a, b) { return [(a[0] ^ b[0]) >>> 0, (a[1] ^ b[1]) >>> 0]; }
+  function rotl21(v) { return [((v[0] << 21) | (v[1] >>> 11)) >>> 0, ((v[1] << 21) | (v[0] >>> 11)) >>> 0]; }
+
+  var WORD_BASIS = [0xcbf29ce4, 0x84222325], WORD_PRIME = [0x100, 0x1b3];
+  var SINGLE = [0xc6a4a793, 0x5bd1e995], SPREAD = [0x9e3779b9, 0x7f4a7c15];
+
+  /* A unit's value: a character that is not a word is worth its code point;
+     a word the FNV-1a hash of its bytes, top bit set. */
+  function unitValue(unit) {
+    var cp = unit.codePointAt(0);
+    if (Array.from(unit).length === 1 && !isWord(cp)) { return [0, cp]; }
+    var bytes = encoder.encode(unit), state = WORD_BASIS;
+    for (var i = 0; i < bytes.length; i++) { state = mul64([state[0], (state[1] ^ bytes[i]) >>> 0], WORD_PRIME); }
+    return [(state[0] | 0x80000000) >>> 0, state[1]];
   }
 
-  /* Folds a unit's hash into a token's (order matters). */
-  function combine(state, unit) {
-    var rotated = ((state << 5) | (state >>> 27)) >>> 0;
-    return Math.imul((rotated ^ unit) >>> 0, 0x9e3779b1) >>> 0;
-  }
-
-  /* A token's key, from its units: two hashes, the low three bits of the
-     second left free (the index keeps fields there). */
+  /* A token's key, from its units (one or two; more are folded as a pair
+     is): the high half, and the low half with its three low bits left free
+     (the index keeps fields there). */
   function key(tokenUnits) {
-    var h1 = 0x2c1b3c6d, h2 = 0x297a2d39;
-    tokenUnits.forEach(function (unit) {
-      var a, b;
-      var cp = unit.codePointAt(0);
-      if (Array.from(unit).length === 1 && !isWord(cp)) {
-        // One character that is not a word: hashed from its code point.
-        a = Math.imul((cp ^ 0x9e3779b9) >>> 0, 0x85ebca6b) >>> 0;
-        b = Math.imul((cp ^ 0x7f4a7c15) >>> 0, 0xc2b2ae35) >>> 0;
-        a = (a ^ (a >>> 13)) >>> 0;
-        b = (b ^ (b >>> 16)) >>> 0;
-      } else {
-        var bytes = encoder.encode(unit);
-        a = fnv(0x811c9dc5, bytes);
-        b = fnv(0x050c5d1f, bytes);
-      }
-      h1 = combine(h1, a);
-      h2 = combine(h2, b);
-    });
-    return { h1: h1, h2: (h2 & 0xfffffff8) >>> 0 };
+    var values = tokenUnits.map(unitValue), x;
+    if (values.length === 1) {
+      x = xor64(values[0], SINGLE);
+    } else {
+      x = values.slice(1).reduce(function (folded, v) { return xor64(rotl21(folded), v); }, values[0]);
+    }
+    var k = mul64(x, SPREAD);
+    return { h1: k[0], h2: (k[1] & 0xfffffff8) >>> 0 };
   }
 
   // ---- the index ---------------------------------------------------------
