@@ -235,7 +235,9 @@ def link_tree(source, target):
 
 # ---- build cost -----------------------------------------------------------------
 
-TIMING_LINE = re.compile(r"^\s*([a-z_]+):\s+([0-9.]+) ms\s*$", re.M)
+# `name:  12.3 ms  cpu  20.1 ms  9.8%`: the wall time is taken (CPU time and
+# share, printed since 2026-12-05, are optional).
+TIMING_LINE = re.compile(r"^\s*([a-z_]+):\s+([0-9.]+) ms(?:\s+cpu\s+[0-9.]+ ms(?:\s+[0-9.]+%)?)?\s*$", re.M)
 
 
 class Variant:
