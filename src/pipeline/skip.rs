@@ -427,12 +427,12 @@ pub fn record(inputs: Inputs, report: &Report) {
     let Some(dir) = &report.written_to else {
         return;
     };
-    let Some(manifest) = Manifest::read(dir) else {
+    let Some(digest) = Manifest::digest_of(dir) else {
         return;
     };
     let record = Record {
         inputs,
-        manifest: manifest.digest,
+        manifest: digest,
         pages: report.pages,
         copied: report.copied,
         warnings: report.diagnostics.iter().cloned().collect(),
