@@ -106,13 +106,18 @@ impl Workspace {
                     // Into an empty folder: every file, written as it is made.
                     _ => {
                         let failures = index.each_file(|path, bytes| {
-                            let written = if for_disk {
-                                let (path, script) = write::search::as_script(&path, &bytes);
-                                target.write(&path, &script).map_err(|e| (path, e))
-                            } else {
-                                target.write(&path, &bytes).map_err(|e| (path, e))
+                            let write = |path: &str, bytes: &[u8]| {
+                                target
+                                    .write(path, bytes)
+                                    .err()
+                                    .map(|e| write_error(path, &e))
                             };
-                            written.err().map(|(path, e)| write_error(&path, &e))
+                            if for_disk {
+                                let (path, script) = write::search::as_script(&path, &bytes);
+                                write(&path, &script)
+                            } else {
+                                write(&path, &bytes)
+                            }
                         });
                         failures.into_iter().for_each(|d| diagnostics.push(d));
                         write::search::Changed::default()
@@ -300,7 +305,6 @@ impl Workspace {
         diagnostics: &mut Diagnostics,
     ) -> bool {
         let before = self.copied_before(target);
-        let mut ok = true;
         // Photos are published only as their processed variants (see
         // `write_images`), never as they are: not even one that could not
         // be read (the build stops on it).
@@ -310,24 +314,17 @@ impl Workspace {
             .filter(|a| !images::is_image(&a.path))
             .map(|a| (a, fingerprint::of_asset(a)))
             .collect();
-        let copies: Vec<Result<(), Diagnostic>> = assets
+        let copies: Vec<Result<usize, Diagnostic>> = assets
             .par_iter()
             .filter(|(a, fp)| before.and_then(|b| b.get(&a.path)) != Some(fp))
             .map(|(a, _)| {
                 target
                     .copy(&a.path, &a.source)
+                    .map(|()| 1)
                     .map_err(|e| write_error(&a.path, &e))
             })
             .collect();
-        for result in copies {
-            match result {
-                Ok(()) => report.copied += 1,
-                Err(d) => {
-                    diagnostics.push(d);
-                    ok = false;
-                }
-            }
-        }
+        let ok = tally(copies, report, diagnostics);
         for (a, fp) in assets {
             files.insert(a.path.clone(), fp);
         }
@@ -399,16 +396,7 @@ impl Workspace {
                 Ok(variants.len())
             })
             .collect();
-        let mut ok = true;
-        for result in results {
-            match result {
-                Ok(n) => report.copied += n,
-                Err(d) => {
-                    diagnostics.push(d);
-                    ok = false;
-                }
-            }
-        }
+        let ok = tally(results, report, diagnostics);
         for (_, info, variants) in photos {
             for (_, path) in variants {
                 files.insert(path, info.key);
@@ -434,6 +422,26 @@ impl Workspace {
             }
         }
     }
+}
+
+/// Counts the files each job wrote into the report's copies and passes on
+/// its error; false after one.
+fn tally(
+    results: Vec<Result<usize, Diagnostic>>,
+    report: &mut Report,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    let mut ok = true;
+    for result in results {
+        match result {
+            Ok(n) => report.copied += n,
+            Err(d) => {
+                diagnostics.push(d);
+                ok = false;
+            }
+        }
+    }
+    ok
 }
 
 /// A photo of the site, what probing it found, and its variants (their

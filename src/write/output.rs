@@ -142,18 +142,12 @@ impl Manifest {
     pub fn digest_of(dir: &Path) -> Option<u64> {
         let bytes = std::fs::read(dir.join(MANIFEST)).ok()?;
         let header = bytes.split(|&b| b == b'\n').next()?;
-        let probe_hex = std::str::from_utf8(header)
-            .ok()?
-            .strip_prefix(MANIFEST_HEADER)?
-            .strip_prefix(' ')?;
-        (u64::from_str_radix(probe_hex, 16).ok()? == probe()).then(|| hash_bytes(&bytes))
+        current_header(std::str::from_utf8(header).ok()?).then(|| hash_bytes(&bytes))
     }
 
     fn parse(text: &str) -> Option<Manifest> {
         let mut lines = text.lines();
-        let header = lines.next()?;
-        let probe_hex = header.strip_prefix(MANIFEST_HEADER)?.strip_prefix(' ')?;
-        if u64::from_str_radix(probe_hex, 16).ok()? != probe() {
+        if !current_header(lines.next()?) {
             return None;
         }
         let mut files = HashMap::new();
@@ -351,6 +345,15 @@ fn beside(target: &Path) -> (PathBuf, String) {
 pub(crate) fn staging_folder(target: &Path) -> PathBuf {
     let (parent, name) = beside(target);
     parent.join(format!(".{name}.staging-{}", std::process::id()))
+}
+
+/// Whether `line` is the first line of a manifest this version of zhan
+/// wrote and can read.
+fn current_header(line: &str) -> bool {
+    line.strip_prefix(MANIFEST_HEADER)
+        .and_then(|rest| rest.strip_prefix(' '))
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        == Some(probe())
 }
 
 /// Appends `n` as 16 lower-case hexadecimal digits (`{:016x}`).

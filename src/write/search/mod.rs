@@ -142,6 +142,14 @@ thread_local! {
     static SCRATCH: RefCell<Dedup> = RefCell::new(Dedup::default());
 }
 
+/// `work` with this thread's [`Dedup`] (a new one if it is in use).
+fn with_scratch<R>(work: impl FnOnce(&mut Dedup) -> R) -> R {
+    SCRATCH.with(|kept| match kept.try_borrow_mut() {
+        Ok(mut scratch) => work(&mut scratch),
+        Err(_) => work(&mut Dedup::default()),
+    })
+}
+
 impl Default for Dedup {
     fn default() -> Self {
         Dedup {
@@ -389,10 +397,7 @@ fn build_shards(docs: &[SearchDoc]) -> (Vec<Shard>, usize, Vec<u64>) {
         let grouped: Vec<(Vec<u64>, [u32; PARTITIONS + 1], u64)> = batch
             .par_iter()
             .map(|doc| {
-                let (sorted, starts) = SCRATCH.with(|kept| match kept.try_borrow_mut() {
-                    Ok(mut scratch) => by_partition(doc.tokens(&mut scratch)),
-                    Err(_) => by_partition(doc.tokens(&mut Dedup::default())),
-                });
+                let (sorted, starts) = with_scratch(|scratch| by_partition(doc.tokens(scratch)));
                 // Hashed while its text is still in the cache.
                 (sorted, starts, doc_hash(doc))
             })
@@ -643,7 +648,6 @@ impl SearchIndex {
         // its bytes rather than list what in a page it is made of.
         let old_table = self.docs_bytes();
         let mut changes: Vec<Change> = Vec::new();
-        let mut scratch = Dedup::default();
         // A page's tokens by key, with the fields each is in.
         let by_key = |entries: &[u64]| -> HashMap<u64, u8> {
             entries
@@ -652,10 +656,10 @@ impl SearchIndex {
                 .collect()
         };
         for (i, new_doc) in edits {
-            let new_tokens = by_key(new_doc.tokens(&mut scratch));
+            let new_tokens = with_scratch(|scratch| by_key(new_doc.tokens(scratch)));
             self.doc_hashes[i] = doc_hash(&new_doc);
             let old_doc = std::mem::replace(&mut self.docs[i], new_doc);
-            let old_tokens = by_key(old_doc.tokens(&mut scratch));
+            let old_tokens = with_scratch(|scratch| by_key(old_doc.tokens(scratch)));
             let doc = i as u32;
             // Only tokens the edit added, removed or moved between fields
             // change a list: a new title leaves the body's thousands alone.
