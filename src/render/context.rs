@@ -695,22 +695,14 @@ struct Pagination {
 fn pagination(config: &Config, folder: &str, page: usize, items: usize) -> Pagination {
     let pages = page_count(items);
     let url = |p: usize| config.link(&page_path(folder, p));
-    let mut links = Vec::new();
-    for p in 0..pages {
-        if p == 0 || p + 1 == pages || p.abs_diff(page) <= 2 {
-            links.push(PageLink {
-                number: p + 1,
-                url: url(p),
-                current: p == page,
-            });
-        } else if links.last().is_some_and(|l: &PageLink| l.number != 0) {
-            links.push(PageLink {
-                number: 0,
-                url: String::new(),
-                current: false,
-            });
-        }
-    }
+    let links = page_numbers(page, pages)
+        .into_iter()
+        .map(|number| PageLink {
+            number,
+            url: number.checked_sub(1).map(url).unwrap_or_default(),
+            current: number == page + 1,
+        })
+        .collect();
     Pagination {
         page: page + 1,
         pages,
@@ -718,6 +710,26 @@ fn pagination(config: &Config, folder: &str, page: usize, items: usize) -> Pagin
         next: (page + 1 < pages).then(|| url(page + 1)),
         links,
     }
+}
+
+/// The 1-based numbers of the pages a list's page `page` (0-based) of
+/// `pages` links to: the first, the last and those within two of it, with a
+/// 0 for each gap. Only those are looked at, so a list of many pages costs
+/// no more a page than a short one.
+fn page_numbers(page: usize, pages: usize) -> Vec<usize> {
+    let last = pages.saturating_sub(1);
+    let near = page.saturating_sub(2)..=(page + 2).min(last);
+    let mut shown: Vec<usize> = std::iter::once(0).chain(near).chain([last]).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let mut numbers = Vec::with_capacity(shown.len() + 2);
+    for (i, &p) in shown.iter().enumerate() {
+        if i > 0 && p > shown[i - 1] + 1 {
+            numbers.push(0);
+        }
+        numbers.push(p + 1);
+    }
+    numbers
 }
 
 /// Cards grouped under their station's name, in the order given.
@@ -754,4 +766,37 @@ fn terms(v: &Views, taxonomy: Taxonomy) -> Vec<TermView> {
             count: list.len(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_numbers;
+
+    #[test]
+    fn page_numbers_show_the_ends_and_the_neighbours_with_gaps() {
+        assert_eq!(page_numbers(0, 1), [1]);
+        assert_eq!(page_numbers(0, 2), [1, 2]);
+        assert_eq!(page_numbers(0, 9), [1, 2, 3, 0, 9]);
+        assert_eq!(page_numbers(4, 9), [1, 0, 3, 4, 5, 6, 7, 0, 9]);
+        assert_eq!(page_numbers(3, 9), [1, 2, 3, 4, 5, 6, 0, 9]);
+        assert_eq!(page_numbers(8, 9), [1, 0, 7, 8, 9]);
+        // Against the rule read straight: every page, shown or one gap.
+        for pages in 1..40usize {
+            for page in 0..pages {
+                let mut expected: Vec<usize> = Vec::new();
+                for p in 0..pages {
+                    if p == 0 || p + 1 == pages || p.abs_diff(page) <= 2 {
+                        expected.push(p + 1);
+                    } else if expected.last().is_some_and(|&n: &usize| n != 0) {
+                        expected.push(0);
+                    }
+                }
+                assert_eq!(
+                    page_numbers(page, pages),
+                    expected,
+                    "page {page} of {pages}"
+                );
+            }
+        }
+    }
 }
