@@ -9,26 +9,32 @@
                            [--results FILE] [--skip-zhan] [--skip-zola] [--skip-hugo]
                            [--rebuild]
 
-For each station count, in order (default 600, then 3000):
+For each station count (default 600 and 3000):
 1. Writes the same pages in three flavors with ../shared/bench/gencorpus.py, kept in
    WORK/zhan-N, WORK/zola-N and WORK/hugo-N and reused by later runs: the zhan flavor
    gets the repository's themes/ copied in, the zola flavor the bare skeleton of
    bench/zola/, the hugo flavor the skeleton of bench/hugo/. A corpus written just now
    is left to age 4 s first (zhan trusts an input's mtime only from 3 s on).
-2. Builds each site once to warm up, then K rounds alternating zhan, Zola and Hugo,
-   each into a fresh output folder after `sync`, under /usr/bin/time for wall
-   seconds, CPU seconds (user + system) and peak RSS.
-3. zhan's no-change rebuild: K more zhan builds into the output folder its last round
-   wrote, not deleted. Every output file's (inode, mtime in ns) is recorded before
-   and after each, to count the files rewritten, created and removed (all must be 0).
+2. Builds each site once to warm up, then K rounds; in each round every size, in
+   order, and at each size every tool builds once, the tools' order turned by one
+   from round to round (zhan, Zola, Hugo; then Zola, Hugo, zhan; ...), so that slow
+   drift of the machine, and whatever a build leaves behind for the next one, hit all
+   tools and sizes alike. Each build writes into a fresh output folder after `sync`,
+   under /usr/bin/time for wall seconds, CPU seconds (user + system) and peak RSS.
+3. zhan's no-change rebuilds, per size: K more zhan builds into the output folder its
+   last round wrote, not deleted. Every output file's (inode, mtime in ns) is recorded
+   before and after each, to count the files rewritten, created and removed (all
+   must be 0).
 
-After each size, and for all sizes at the end, prints one table: per size and tool
+At the end prints one table: per size and tool
 the runs, wall and CPU seconds min/median/max, peak RSS, HTML pages and time per
 HTML page (wall and CPU ms, from the medians); the ratios of medians zhan/zola and
 zhan/hugo (wall, CPU); zhan's no-change rebuild min/median/max, its ratio to zhan's
-fresh build and the files it changed. Then the goals per size and zhan's time per
-page at the largest size against the smallest. Everything, one object per size, goes
-to WORK/results-build.json (or --results), rewritten after each size.
+fresh build and the files it changed. Then the goals per size and the time per page
+at the largest size against the smallest: zhan's ratio of the medians, and for each
+tool the min/median/max of the ratios of builds of the same round. Everything, one
+object per size, goes to WORK/results-build.json (or --results), rewritten after
+each round.
 
 Goals: zhan's peak RSS (the highest of all its builds at that size: warm-up, rounds,
 rebuilds) at most 1 GiB up to 600 stations, under 1.5 GiB above; a no-change rebuild
@@ -382,20 +388,39 @@ def no_change_rebuilds(tool, work, runs):
               f"created {change['created']}, removed {change['removed']}", flush=True)
 
 
-def measure_size(n, tools, work, runs, rebuild_only):
-    """Warm-up and rounds (or, with rebuild_only, zhan's first build), then zhan's
-    no-change rebuilds; returns this size's results."""
+def turned(tools, i):
+    """The tools in the order of round i: turned by one each round, so that each
+    build follows a different tool from round to round (a build just after Hugo's,
+    which uses up to 7 GiB, ran measurably slower)."""
+    k = i % len(tools)
+    return tools[k:] + tools[:k]
+
+
+def measure_rounds(plans, work, runs, rebuild_only, after_round):
+    """The builds of all sizes: warm-ups, then rounds in which every size and every
+    tool builds once (or, with rebuild_only, zhan's first build of each size). Sizes
+    are interleaved so that each round's builds of the sizes run minutes apart at
+    most and time per page compares like with like; after_round(i) is called after
+    round i."""
     if rebuild_only:
-        tools[0].build(work, "fresh")
-    else:
+        for _, tools in plans:
+            tools[0].build(work, "fresh")
+        return
+    for n, tools in plans:
+        print(f"-- {n} stations: warm-up", flush=True)
         for tool in tools:
             tool.build(work, "warm-up")
-        for i in range(runs):
-            for tool in tools:
+    for i in range(runs):
+        for n, tools in plans:
+            print(f"-- {n} stations: round {i + 1} of {runs}", flush=True)
+            for tool in turned(tools, i):
                 tool.build(work, "fresh")
+        after_round(i)
+
+
+def size_results(n, tools):
+    """This size's results so far (the no-change rebuilds once they are done)."""
     zhan = next((t for t in tools if t.name == "zhan"), None)
-    if zhan:
-        no_change_rebuilds(zhan, work, runs)
     size = {"stations": n, "tools": {t.name: t.summary() for t in tools}, "ratios": {}}
     if zhan:
         z = size["tools"]["zhan"]
@@ -407,7 +432,8 @@ def measure_size(n, tools, work, runs, rebuild_only):
                     "cpu_median": ratio(z["cpu"]["median"], o["cpu"]["median"]),
                     "peak_rss": ratio(z["peak_rss_mib"], o["peak_rss_mib"]),
                 }
-        size["zhan_no_change_rebuild"] = zhan.rebuild_summary()
+        if zhan.rebuilt.walls:
+            size["zhan_no_change_rebuild"] = zhan.rebuild_summary()
         peak = zhan.peak_rss_mib()
         limit, inclusive = rss_goal(n)
         size["memory_goal"] = {"zhan_peak_rss_mib": peak, "limit_mib": limit, "limit_allowed": inclusive,
@@ -479,10 +505,16 @@ def print_summary(sizes):
         print(f"zhan time per page, {per_page['largest']} against {per_page['smallest']} stations: "
               f"wall x{per_page['wall_ratio']:.2f}, CPU x{per_page['cpu_ratio']:.2f} "
               f"({'no worse' if per_page['no_worse'] else 'worse'} at the larger size; reported only)")
+        for name, g in per_page["same_round"].items():
+            print(f"  {name}, builds of the same round, min/med/max: "
+                  + "; ".join(f"{key} x{mmm(g[key])}" for key in ("wall", "cpu") if key in g))
 
 
 def per_page_growth(sizes):
-    """zhan's median time per HTML page at the largest size against the smallest, or None."""
+    """zhan's time per HTML page at the largest size against the smallest, or None:
+    the ratio of the medians, and the ratios of the builds of the same round (taken
+    minutes apart, so the machine's slow drift cancels), for each tool measured at
+    both sizes; Zola's and Hugo's show what the machine does to the others."""
     measured = sorted((s for s in sizes if "zhan" in s["tools"]), key=lambda s: s["stations"])
     if len(measured) < 2:
         return None
@@ -491,8 +523,21 @@ def per_page_growth(sizes):
     wall, cpu = ratio(b["wall_median"], a["wall_median"]), ratio(b["cpu_median"], a["cpu_median"])
     if wall is None or cpu is None:
         return None
+    by_round = {}
+    for name, t in large["tools"].items():
+        u = small["tools"].get(name)
+        if not u:
+            continue
+        growth = {}
+        for key, column in (("wall", "wall_s"), ("cpu", "cpu_s")):
+            pairs = [(x / t["html_pages"]) / (y / u["html_pages"])
+                     for x, y in zip(t[column], u[column]) if y > 0]
+            if pairs:
+                growth[key] = spread(pairs, 3)
+        if growth:
+            by_round[name] = growth
     return {"smallest": small["stations"], "largest": large["stations"], "wall_ratio": wall,
-            "cpu_ratio": cpu, "no_worse": wall <= 1 and cpu <= 1}
+            "cpu_ratio": cpu, "no_worse": wall <= 1 and cpu <= 1, "same_round": by_round}
 
 
 def station_counts(text):
@@ -626,20 +671,23 @@ def main():
 
     # Old outputs are set aside during the run and deleted at its end (set_aside says why).
     atexit.register(delete_set_aside)
-    sizes = []
+    plans, infos = [], {}
     for n in args.stations:
         print(f"== {n} stations, {args.runs} {'rebuilds' if args.rebuild else 'rounds'}, {os.cpu_count()} CPUs;"
               f" work folder {work}" + (f", outputs in {outputs}" if outputs != work else ""), flush=True)
-        size_info = {}
-        tools = make_tools(n, args, binaries, work, outputs, size_info)
-        settle(tools)
+        infos[n] = {}
+        tools = make_tools(n, args, binaries, work, outputs, infos[n])
         for tool in tools:
             print(f"{tool.name}: {' '.join(tool.command)}", flush=True)
-        size = measure_size(n, tools, work, args.runs, args.rebuild)
-        size.update(size_info)
-        sizes.append(size)
-        print_summary([size])
-        print(flush=True)
+        plans.append((n, tools))
+    settle([tool for _, tools in plans for tool in tools])
+
+    def results():
+        sizes = []
+        for n, tools in plans:
+            size = size_results(n, tools)
+            size.update(infos[n])
+            sizes.append(size)
         summary = dict(info, sizes=sizes)
         growth = per_page_growth(sizes)
         if growth:
@@ -647,14 +695,22 @@ def main():
         summary["goals_met"] = all(s.get("memory_goal", {}).get("met", True) and
                                    s.get("zhan_no_change_rebuild", {}).get("no_file_changed", True)
                                    for s in sizes)
-        # after each size, so that the smaller sizes' figures survive a failure later
+        # after each round, so that the figures so far survive a failure later
         with open(path, "w", encoding="utf-8") as f:
             json.dump(summary, f, ensure_ascii=False, indent=2)
             f.write("\n")
+        return sizes, summary
 
-    if len(sizes) > 1:
-        print("== all sizes")
-        print_summary(sizes)
+    measure_rounds(plans, work, args.runs, args.rebuild, lambda i: results())
+    for n, tools in plans:
+        zhan = next((t for t in tools if t.name == "zhan"), None)
+        if zhan:
+            print(f"-- {n} stations: zhan's no-change rebuilds", flush=True)
+            no_change_rebuilds(zhan, work, args.runs)
+    sizes, summary = results()
+
+    print("== all sizes" if len(sizes) > 1 else f"== {sizes[0]['stations']} stations")
+    print_summary(sizes)
     print(f"results written to {path}")
     if not summary["goals_met"]:
         print("FAIL: a goal of zhan's (peak memory, or a no-change rebuild that changes no file) is not met",
