@@ -12,6 +12,7 @@
 pub mod deps;
 mod draft;
 mod fingerprint;
+mod in_step;
 mod outputs;
 mod pack;
 mod pass;

@@ -90,11 +90,10 @@ impl Workspace {
                 (index, changed)
             }
             previous => {
-                let entries: Vec<(usize, write::search::SearchDoc, Vec<Dep>)> = searchable
-                    .par_iter()
-                    .enumerate()
-                    .map(|(d, &i)| entry(d, i))
-                    .collect();
+                let numbered: Vec<(usize, usize)> =
+                    searchable.iter().copied().enumerate().collect();
+                let entries: Vec<(usize, write::search::SearchDoc, Vec<Dep>)> =
+                    in_step::map_in_step(&numbered, || (), |(), &(d, i)| entry(d, i));
                 let mut docs = Vec::with_capacity(entries.len());
                 for (d, doc, deps) in entries {
                     docs.push(doc);
@@ -207,14 +206,15 @@ impl Workspace {
             .map(|job| (OutputKey::Content(job.key(site)), job))
             .filter(|(key, _)| wanted(key))
             .collect();
-        let mut outputs: Vec<(Made, Vec<Diagnostic>)> = jobs
-            .into_par_iter()
-            .map(|(key, job)| {
+        let mut outputs: Vec<(Made, Vec<Diagnostic>)> = in_step::map_in_step(
+            &jobs,
+            || (),
+            |(), (key, job)| {
                 let r = Reads::new(site, strings);
-                let files = write::make_content(&r, job, &self.data_entries, same);
-                finish(key, r, files)
-            })
-            .collect();
+                let files = write::make_content(&r, *job, &self.data_entries, same);
+                finish(key.clone(), r, files)
+            },
+        );
         if wanted(&OutputKey::Sitemap) {
             let r = Reads::new(site, strings);
             let xml = write::sitemap(&r, planned).into_bytes();
