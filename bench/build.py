@@ -16,10 +16,11 @@ For each station count (default 600 and 3000):
    bench/zola/, the hugo flavor the skeleton of bench/hugo/. A corpus written just now
    is left to age 4 s first (zhan trusts an input's mtime only from 3 s on).
 2. Builds each site once to warm up, then K rounds; in each round every size, in
-   order, and at each size every tool builds once, the tools' order turned by one
-   from round to round (zhan, Zola, Hugo; then Zola, Hugo, zhan; ...), so that slow
-   drift of the machine, and whatever a build leaves behind for the next one, hit all
-   tools and sizes alike. Each build writes into a fresh output folder after `sync`,
+   order, and at each size every tool builds once, in an order that changes from
+   round to round (zhan, Zola, Hugo; Zola, Hugo, zhan; Hugo, zhan, Zola; then the
+   same reversed), so that over six rounds each tool follows each other one twice:
+   slow drift of the machine, and whatever a build leaves behind for the next one,
+   hit all tools and sizes alike. Each build writes into a fresh output folder after `sync`,
    under /usr/bin/time for wall seconds, CPU seconds (user + system) and peak RSS.
 3. zhan's no-change rebuilds, per size: K more zhan builds into the output folder its
    last round wrote, not deleted. Every output file's (inode, mtime in ns) is recorded
@@ -388,12 +389,16 @@ def no_change_rebuilds(tool, work, runs):
               f"created {change['created']}, removed {change['removed']}", flush=True)
 
 
-def turned(tools, i):
-    """The tools in the order of round i: turned by one each round, so that each
-    build follows a different tool from round to round (a build just after Hugo's,
-    which uses up to 7 GiB, ran measurably slower)."""
+def round_order(tools, i):
+    """The tools in the order of round i: turned by i, and reversed in every other
+    cycle of len(tools) rounds. Over 2 x len(tools) rounds each tool then comes right
+    after each other one equally often (a balanced Latin square, the crossover design
+    of Williams), where turning alone keeps the cyclic order: zhan came right after
+    Hugo, whose build at 3,000 stations takes 47 s and 7 GiB, in two rounds of three,
+    Zola never."""
     k = i % len(tools)
-    return tools[k:] + tools[:k]
+    turned = tools[k:] + tools[:k]
+    return turned[::-1] if (i // len(tools)) % 2 else turned
 
 
 def measure_rounds(plans, work, runs, rebuild_only, after_round):
@@ -413,7 +418,7 @@ def measure_rounds(plans, work, runs, rebuild_only, after_round):
     for i in range(runs):
         for n, tools in plans:
             print(f"-- {n} stations: round {i + 1} of {runs}", flush=True)
-            for tool in turned(tools, i):
+            for tool in round_order(tools, i):
                 tool.build(work, "fresh")
         after_round(i)
 
