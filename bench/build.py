@@ -20,8 +20,9 @@ For each station count (default 600 and 3000):
    round to round (zhan, Zola, Hugo; Zola, Hugo, zhan; Hugo, zhan, Zola; then the
    same reversed), so that over six rounds each tool follows each other one twice:
    slow drift of the machine, and whatever a build leaves behind for the next one,
-   hit all tools and sizes alike. Each build writes into a fresh output folder after `sync`,
-   under /usr/bin/time for wall seconds, CPU seconds (user + system) and peak RSS.
+   hit all tools and sizes alike. Each build writes into a fresh output folder after
+   `sync`, under /usr/bin/time for wall seconds, CPU seconds (user + system) and peak
+   RSS.
 3. zhan's no-change rebuilds, per size: K more zhan builds into the output folder its
    last round wrote, not deleted. Every output file's (inode, mtime in ns) is recorded
    before and after each, to count the files rewritten, created and removed (all
@@ -50,10 +51,11 @@ Exit status: 0 when all builds succeed and the goals are met; 1 when a memory go
 the no-change rebuild's is not met at some size (every size is still measured); 2 when
 a build or a setup step fails.
 
-Time, 2 CPUs, outputs on a tmpfs: a round takes about 23 s at 600 stations (zhan 3 s,
-Zola 4 s, Hugo 16 s) and 140 s at 3000 (zhan 15 s, Zola 16 s, Hugo 110 s; Hugo needs
-about 7 GiB of memory there), so the default run (warm-up + 3 rounds each) takes about
-11 minutes, more on a slow disk; the first run also writes the corpora (about 2 min).
+Time, 2 CPUs, outputs on a tmpfs: a round's builds take about 11 s at 600 stations
+(zhan 1.3 s, Zola 2.0 s, Hugo 7.8 s) and 68 s at 3000 (zhan 5.9 s, Zola 9.8 s, Hugo 52 s;
+Hugo needs about 7 GiB of memory there). With --runs 6 the whole run took 11 min 19 s
+on 2026-12-05, so the default (warm-up + 3 rounds) takes about 7 minutes, more on a
+slow disk; the first run also writes the corpora (about 2 min).
 
 Defaults: --stations 600,3000 (about 13,800 and 69,000 pages), --runs 3,
 --work <repo>/target/bench, --zhan: run `cargo build --release` in the repository and
@@ -423,9 +425,14 @@ def measure_rounds(plans, work, runs, rebuild_only, after_round):
         after_round(i)
 
 
+def zhan_of(tools):
+    """zhan's Tool among tools, or None when it is left out."""
+    return next((t for t in tools if t.name == "zhan"), None)
+
+
 def size_results(n, tools):
     """This size's results so far (the no-change rebuilds once they are done)."""
-    zhan = next((t for t in tools if t.name == "zhan"), None)
+    zhan = zhan_of(tools)
     size = {"stations": n, "tools": {t.name: t.summary() for t in tools}, "ratios": {}}
     if zhan:
         z = size["tools"]["zhan"]
@@ -708,7 +715,7 @@ def main():
 
     measure_rounds(plans, work, args.runs, args.rebuild, lambda i: results())
     for n, tools in plans:
-        zhan = next((t for t in tools if t.name == "zhan"), None)
+        zhan = zhan_of(tools)
         if zhan:
             print(f"-- {n} stations: zhan's no-change rebuilds", flush=True)
             no_change_rebuilds(zhan, work, args.runs)

@@ -16,11 +16,11 @@ const STEP: usize = 16;
 
 /// `items` mapped by `map` on every thread of the pool, in the order of
 /// `items`. Each thread makes its own state with `init` and passes it to
-/// each of its calls (a reused buffer, say).
+/// each of its calls (a reused buffer, say), with the item's index.
 pub(super) fn map_in_step<T, S, R>(
     items: &[T],
     init: impl Fn() -> S + Sync,
-    map: impl Fn(&mut S, &T) -> R + Sync,
+    map: impl Fn(&mut S, usize, &T) -> R + Sync,
 ) -> Vec<R>
 where
     T: Sync,
@@ -42,9 +42,8 @@ where
                         break;
                     }
                     let end = (start + STEP).min(items.len());
-                    let run = items[start..end]
-                        .iter()
-                        .map(|item| map(&mut state, item))
+                    let run = (start..end)
+                        .map(|i| map(&mut state, i, &items[i]))
                         .collect();
                     runs.push((start, run));
                 }
@@ -70,21 +69,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn results_come_in_the_order_of_the_items() {
+    fn results_come_in_the_order_of_the_items_and_states_last_a_thread() {
         for len in [0, 1, STEP - 1, STEP, STEP + 1, 1000] {
-            let items: Vec<usize> = (0..len).collect();
-            let counted = AtomicUsize::new(0);
-            let doubled = map_in_step(
+            let items: Vec<usize> = (0..len).map(|x| x * 3).collect();
+            let states = AtomicUsize::new(0);
+            // Each result: the item doubled, its index, and how many calls
+            // its thread's state had seen before it.
+            let results = map_in_step(
                 &items,
-                || 0usize,
-                |calls, &x| {
+                || {
+                    states.fetch_add(1, Ordering::Relaxed);
+                    0usize
+                },
+                |calls, i, &x| {
                     *calls += 1;
-                    counted.fetch_add(1, Ordering::Relaxed);
-                    x * 2
+                    (x * 2, i, *calls - 1)
                 },
             );
-            assert_eq!(doubled, (0..len).map(|x| x * 2).collect::<Vec<_>>());
-            assert_eq!(counted.load(Ordering::Relaxed), len, "each item once");
+            let doubled: Vec<usize> = results.iter().map(|r| r.0).collect();
+            assert_eq!(doubled, (0..len).map(|x| x * 6).collect::<Vec<_>>());
+            assert!(results.iter().enumerate().all(|(i, r)| r.1 == i));
+            // A state per thread, not per item: the calls it saw add up.
+            let made = states.load(Ordering::Relaxed);
+            assert!(made <= rayon::current_num_threads());
+            let firsts = results.iter().filter(|r| r.2 == 0).count();
+            assert!(firsts <= made, "{firsts} first calls, {made} states");
         }
     }
 }

@@ -90,10 +90,8 @@ impl Workspace {
                 (index, changed)
             }
             previous => {
-                let numbered: Vec<(usize, usize)> =
-                    searchable.iter().copied().enumerate().collect();
                 let entries: Vec<(usize, write::search::SearchDoc, Vec<Dep>)> =
-                    in_step::map_in_step(&numbered, || (), |(), &(d, i)| entry(d, i));
+                    in_step::map_in_step(&searchable, || (), |(), d, &i| entry(d, i));
                 let mut docs = Vec::with_capacity(entries.len());
                 for (d, doc, deps) in entries {
                     docs.push(doc);
@@ -209,7 +207,7 @@ impl Workspace {
         let mut outputs: Vec<(Made, Vec<Diagnostic>)> = in_step::map_in_step(
             &jobs,
             || (),
-            |(), (key, job)| {
+            |(), _, (key, job)| {
                 let r = Reads::new(site, strings);
                 let files = write::make_content(&r, *job, &self.data_entries, same);
                 finish(key.clone(), r, files)

@@ -160,46 +160,47 @@ fn render_pages(
     cards: &CardCache,
 ) -> RenderedPages {
     let kept = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<RenderOutcome> = in_step::map_in_step(todo, Vec::new, |buffer, (p, key)| {
-        let page = match p.job {
-            Job::Item(i) => Some(i),
-            _ => None,
-        };
-        let rendered = stage
-            .engine
-            .render_to(stage.site, p.job, cards, buffer, Some(&p.path))
-            .map_err(|d| (d, page))?;
-        let hash = hash_bytes(buffer);
-        let changed = selection.must_write(key, &p.path, hash);
-        let mut bytes = None;
-        match target {
-            Some(Target::InPlace(_)) if changed => {
-                let total = kept.fetch_add(buffer.len(), Ordering::Relaxed);
-                if total + buffer.len() <= KEPT_PAGES_BUDGET {
-                    bytes = Some(buffer.clone());
+    let results: Vec<RenderOutcome> =
+        in_step::map_in_step(todo, Vec::new, |buffer, _, (p, key)| {
+            let page = match p.job {
+                Job::Item(i) => Some(i),
+                _ => None,
+            };
+            let rendered = stage
+                .engine
+                .render_to(stage.site, p.job, cards, buffer, Some(&p.path))
+                .map_err(|d| (d, page))?;
+            let hash = hash_bytes(buffer);
+            let changed = selection.must_write(key, &p.path, hash);
+            let mut bytes = None;
+            match target {
+                Some(Target::InPlace(_)) if changed => {
+                    let total = kept.fetch_add(buffer.len(), Ordering::Relaxed);
+                    if total + buffer.len() <= KEPT_PAGES_BUDGET {
+                        bytes = Some(buffer.clone());
+                    }
                 }
+                Some(staging @ Target::Staging(_)) if changed => {
+                    staging
+                        .write_hashed(&p.path, buffer, hash)
+                        .map_err(|e| (write_error(&p.path, &e), None))?;
+                }
+                _ => {}
             }
-            Some(staging @ Target::Staging(_)) if changed => {
-                staging
-                    .write_hashed(&p.path, buffer, hash)
-                    .map_err(|e| (write_error(&p.path, &e), None))?;
-            }
-            _ => {}
-        }
-        let made = Made {
-            key: key.clone(),
-            record: Record {
-                deps: rendered.deps,
-                files: vec![(p.path.clone(), hash)],
-            },
-            changed: if changed {
-                vec![p.path.clone()]
-            } else {
-                Vec::new()
-            },
-        };
-        Ok((made, p.job, bytes))
-    });
+            let made = Made {
+                key: key.clone(),
+                record: Record {
+                    deps: rendered.deps,
+                    files: vec![(p.path.clone(), hash)],
+                },
+                changed: if changed {
+                    vec![p.path.clone()]
+                } else {
+                    Vec::new()
+                },
+            };
+            Ok((made, p.job, bytes))
+        });
     let mut pages = RenderedPages {
         made: Vec::with_capacity(results.len() + 64),
         ..RenderedPages::default()
