@@ -484,10 +484,7 @@ impl Output {
         }
         let path = self.staging.join(rel);
         if let Some((folder, _)) = rel.rsplit_once('/') {
-            if !self.state().folders.contains(folder) {
-                create_parent(&path)?;
-                self.state().folders.insert(folder.to_string());
-            }
+            self.make_folder(folder)?;
         }
         // The stamp from the open file: no second lookup of the path.
         let mut file = std::fs::File::create(&path)?;
@@ -497,6 +494,39 @@ impl Output {
         let mut state = self.state();
         state.reused.remove(rel);
         state.written.insert(rel.to_string(), Entry { hash, stamp });
+        Ok(())
+    }
+
+    /// Makes the staging folder's `folder` (`/`-separated) and those above
+    /// it that are not made yet, outermost first: one `mkdir` a folder, none
+    /// that fails for want of its parent. Two threads may still race to the
+    /// same new folder; the loser's "already exists" is success.
+    fn make_folder(&self, folder: &str) -> io::Result<()> {
+        if self.state().folders.contains(folder) {
+            return Ok(());
+        }
+        let ends = folder
+            .match_indices('/')
+            .map(|(at, _)| at)
+            .chain(std::iter::once(folder.len()));
+        let mut missing: Vec<&str> = Vec::new();
+        {
+            let state = self.state();
+            for end in ends {
+                let above = &folder[..end];
+                if !state.folders.contains(above) {
+                    missing.push(above);
+                }
+            }
+        }
+        for above in missing {
+            match std::fs::create_dir(self.staging.join(above)) {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(err) => return Err(err),
+            }
+            self.state().folders.insert(above.to_string());
+        }
         Ok(())
     }
 
@@ -896,6 +926,45 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn files_land_in_their_folders_whatever_the_order_and_the_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("output");
+        let out = Output::prepare(&target, dir.path().join("site").as_path()).unwrap();
+        // Deepest first, then a file beside a folder made on the way down.
+        out.write("a/b/c/index.html", b"deep").unwrap();
+        out.write("a/index.html", b"top").unwrap();
+        out.write("a/b/index.html", b"middle").unwrap();
+        // Threads racing to make the same new folders, as render threads do.
+        let paths: Vec<String> = (0..64)
+            .map(|i| format!("s/{}/{}/index.html", i % 4, i % 8))
+            .collect();
+        std::thread::scope(|scope| {
+            for part in paths.chunks(8) {
+                let out = &out;
+                scope.spawn(move || {
+                    for rel in part.iter().rev() {
+                        out.write(rel, rel.as_bytes()).unwrap();
+                    }
+                });
+            }
+        });
+        out.commit().unwrap();
+        assert_eq!(
+            std::fs::read(target.join("a/b/c/index.html")).unwrap(),
+            b"deep"
+        );
+        assert_eq!(
+            std::fs::read(target.join("a/b/index.html")).unwrap(),
+            b"middle"
+        );
+        assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"top");
+        for i in 0..8 {
+            let rel = format!("s/{}/{}/index.html", i % 4, i);
+            assert_eq!(std::fs::read(target.join(&rel)).unwrap(), rel.as_bytes());
+        }
     }
 
     /// (inode, modification time) of every file under `dir`, by path.
