@@ -32,7 +32,9 @@ At the end prints one table: per size and tool
 the runs, wall and CPU seconds min/median/max, peak RSS, HTML pages and time per
 HTML page (wall and CPU ms, from the medians); the ratios of medians zhan/zola and
 zhan/hugo (wall, CPU); zhan's no-change rebuild min/median/max, its ratio to zhan's
-fresh build and the files it changed. Then the goals per size and the time per page
+fresh build and the files it changed. Then per size each tool's median user and
+system CPU seconds, and for zhan against each other tool the min/median/max of the
+wall and CPU ratios of builds of the same round. Then the goals per size and the time per page
 at the largest size against the smallest: zhan's ratio of the medians, and for each
 tool the min/median/max of the ratios of builds of the same round. Everything, one
 object per size, goes to WORK/results-build.json (or --results), rewritten after
@@ -266,12 +268,14 @@ class Series:
     """The measured builds of one kind (fresh or no-change rebuild) of one tool."""
 
     def __init__(self):
-        self.walls, self.cpu, self.rss_kib, self.loads = [], [], [], []
+        self.walls, self.cpu, self.user, self.system, self.rss_kib, self.loads = [], [], [], [], [], []
 
-    def add(self, wall, rss_kib, cpu):
+    def add(self, wall, rss_kib, user, system):
         self.walls.append(wall)
         self.rss_kib.append(rss_kib)
-        self.cpu.append(round(cpu, 2))
+        self.cpu.append(round(user + system, 2))
+        self.user.append(user)
+        self.system.append(system)
         self.loads.append(round(os.getloadavg()[0], 2))
 
     def summary(self):
@@ -282,6 +286,10 @@ class Series:
             "peak_rss_kib": self.rss_kib,
             "wall": spread(self.walls),
             "cpu": spread(self.cpu, 2),
+            "user_s": self.user,
+            "system_s": self.system,
+            "user": spread(self.user, 2),
+            "system": spread(self.system, 2),
             "max_peak_rss_mib": round(max(self.rss_kib) / 1024, 1),
             "load_after_each_build": self.loads,
         }
@@ -298,7 +306,7 @@ class Tool:
 
     def run(self, work, fresh):
         """One timed build; into a fresh output folder unless fresh is false.
-        Returns (wall seconds, peak RSS KiB, CPU seconds, HTML pages, stderr)."""
+        Returns (wall seconds, peak RSS KiB, user and system CPU seconds, HTML pages, stderr)."""
         if fresh:
             set_aside(self.out)
         for cache in self.caches:
@@ -322,20 +330,21 @@ class Tool:
         if self.html_pages is not None and pages != self.html_pages:
             fail(f"{self.name} has {pages} HTML pages, {self.html_pages} after an earlier build")
         self.html_pages = pages
-        return wall, rss, user + system, pages, r.stderr
+        return wall, rss, user, system, pages, r.stderr
 
     def build(self, work, kind):
         """kind: "warm-up" or "fresh" (into a fresh folder), "rebuild" (into the existing one)."""
-        wall, rss, cpu, pages, stderr = self.run(work, fresh=kind != "rebuild")
+        wall, rss, user, system, pages, stderr = self.run(work, fresh=kind != "rebuild")
+        cpu = user + system
         if kind == "warm-up":
             if stderr.strip():
                 print(f"  {self.name} printed on stderr (warm-up build):\n{tail(stderr, 20)}", flush=True)
             self.warmup = {"wall_s": wall, "peak_rss_kib": rss, "cpu_s": round(cpu, 2),
                            "load_after": round(os.getloadavg()[0], 2)}
         else:
-            (self.rebuilt if kind == "rebuild" else self.fresh).add(wall, rss, cpu)
+            (self.rebuilt if kind == "rebuild" else self.fresh).add(wall, rss, user, system)
         print(f"  {self.name:5} {kind + ':':9} {wall:7.2f} s  {rss / 1024:8.1f} MiB  "
-              f"cpu {cpu:6.2f} s  {pages} html", flush=True)
+              f"cpu {cpu:6.2f} s (user {user:5.2f}, system {system:5.2f})  {pages} html", flush=True)
 
     def peak_rss_mib(self):
         """The highest peak RSS of all this tool's builds, the warm-up included."""
@@ -443,6 +452,11 @@ def size_results(n, tools):
                     "wall_median": ratio(z["wall"]["median"], o["wall"]["median"]),
                     "cpu_median": ratio(z["cpu"]["median"], o["cpu"]["median"]),
                     "peak_rss": ratio(z["peak_rss_mib"], o["peak_rss_mib"]),
+                    # Builds of the same round follow each other within seconds:
+                    # their ratios show how far the machine moves a single comparison.
+                    "same_round": {key: spread([x / y for x, y in zip(z[column], o[column]) if y > 0], 2)
+                                   for key, column in (("wall", "wall_s"), ("cpu", "cpu_s"))
+                                   if any(y > 0 for y in o[column])},
                 }
         if zhan.rebuilt.walls:
             size["zhan_no_change_rebuild"] = zhan.rebuild_summary()
@@ -490,6 +504,15 @@ def print_summary(sizes):
     print_table(head, rows)
     print("(peak RSS: the highest of the tool's builds, warm-up included; ms/page: median time per "
           "HTML page; rewritten/created/removed: the most files of any rebuild)")
+    for size in sizes:
+        split = ", ".join(f"{name} {t['user']['median']:.2f} + {t['system']['median']:.2f}"
+                          for name, t in size["tools"].items() if "user" in t)
+        print(f"{size['stations']} stations, CPU s as user + system (medians): {split}")
+        for pair, r in size["ratios"].items():
+            if r.get("same_round"):
+                print(f"  {pair}, builds of the same round, min/med/max: "
+                      + "; ".join(f"{key} {mmm(r['same_round'][key])}" for key in ("wall", "cpu")
+                                  if key in r["same_round"]))
     for size in sizes:
         n = size["stations"]
         goals = []
