@@ -502,23 +502,18 @@ impl Output {
     /// that fails for want of its parent. Two threads may still race to the
     /// same new folder; the loser's "already exists" is success.
     fn make_folder(&self, folder: &str) -> io::Result<()> {
-        if self.state().folders.contains(folder) {
-            return Ok(());
-        }
-        let ends = folder
-            .match_indices('/')
-            .map(|(at, _)| at)
-            .chain(std::iter::once(folder.len()));
-        let mut missing: Vec<&str> = Vec::new();
-        {
+        let missing: Vec<&str> = {
             let state = self.state();
-            for end in ends {
-                let above = &folder[..end];
-                if !state.folders.contains(above) {
-                    missing.push(above);
-                }
+            if state.folders.contains(folder) {
+                return Ok(());
             }
-        }
+            folder
+                .match_indices('/')
+                .map(|(at, _)| &folder[..at])
+                .chain(std::iter::once(folder))
+                .filter(|above| !state.folders.contains(*above))
+                .collect()
+        };
         for above in missing {
             match std::fs::create_dir(self.staging.join(above)) {
                 Ok(()) => {}
@@ -937,15 +932,16 @@ mod tests {
         out.write("a/b/c/index.html", b"deep").unwrap();
         out.write("a/index.html", b"top").unwrap();
         out.write("a/b/index.html", b"middle").unwrap();
-        // Threads racing to make the same new folders, as render threads do.
-        let paths: Vec<String> = (0..64)
-            .map(|i| format!("s/{}/{}/index.html", i % 4, i % 8))
+        // Threads racing to make the same new folders, as render threads do:
+        // eight each write the same 8 files under 4 new folders.
+        let paths: Vec<String> = (0..8)
+            .map(|i| format!("s/{}/{}/index.html", i % 4, i))
             .collect();
         std::thread::scope(|scope| {
-            for part in paths.chunks(8) {
-                let out = &out;
+            for _ in 0..8 {
+                let (out, paths) = (&out, &paths);
                 scope.spawn(move || {
-                    for rel in part.iter().rev() {
+                    for rel in paths.iter().rev() {
                         out.write(rel, rel.as_bytes()).unwrap();
                     }
                 });
@@ -961,9 +957,8 @@ mod tests {
             b"middle"
         );
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"top");
-        for i in 0..8 {
-            let rel = format!("s/{}/{}/index.html", i % 4, i);
-            assert_eq!(std::fs::read(target.join(&rel)).unwrap(), rel.as_bytes());
+        for rel in &paths {
+            assert_eq!(std::fs::read(target.join(rel)).unwrap(), rel.as_bytes());
         }
     }
 
