@@ -14,7 +14,8 @@ For each station count (default 600 and 3000):
    WORK/zhan-N, WORK/zola-N and WORK/hugo-N and reused by later runs: the zhan flavor
    gets the repository's themes/ copied in, the zola flavor the bare skeleton of
    bench/zola/, the hugo flavor the skeleton of bench/hugo/. A corpus written just now
-   is left to age 4 s first (zhan trusts an input's mtime only from 3 s on).
+   is left to age 4 s first, and so is zhan's binary (zhan trusts an input's mtime,
+   and its own, only from 3 s on).
 2. Builds each site once to warm up, then K rounds; in each round every size, in
    order, and at each size every tool builds once, in an order that changes from
    round to round (zhan, Zola, Hugo; Zola, Hugo, zhan; Hugo, zhan, Zola; then the
@@ -242,6 +243,24 @@ def ratio(a, b, digits=3):
     return round(a / b, digits) if b else None
 
 
+def same_round(a, b, scale=1.0, digits=3):
+    """min/median/max of a's builds over b's, round by round, each times scale, for
+    wall and CPU: {"wall": spread, "cpu": spread}, leaving out a key with no usable
+    pair. a and b are Series summaries whose i-th builds ran in the same round."""
+    out = {}
+    for key, column in (("wall", "wall_s"), ("cpu", "cpu_s")):
+        pairs = [x / y * scale for x, y in zip(a[column], b[column]) if y > 0]
+        if pairs:
+            out[key] = spread(pairs, digits)
+    return out
+
+
+def same_round_text(label, ratios, mark=""):
+    """The line that prints same_round's ratios."""
+    return (f"  {label}, builds of the same round, min/med/max: "
+            + "; ".join(f"{key} {mark}{mmm(ratios[key])}" for key in ("wall", "cpu") if key in ratios))
+
+
 def fmt_ratios(r, fmt="{:.2f}"):
     """ "wall, CPU" of a {"wall_median", "cpu_median"} dict, "-" for a missing ratio."""
     return ", ".join("-" if r[k] is None else fmt.format(r[k]) for k in ("wall_median", "cpu_median"))
@@ -454,9 +473,7 @@ def size_results(n, tools):
                     "peak_rss": ratio(z["peak_rss_mib"], o["peak_rss_mib"]),
                     # Builds of the same round follow each other within seconds:
                     # their ratios show how far the machine moves a single comparison.
-                    "same_round": {key: spread([x / y for x, y in zip(z[column], o[column]) if y > 0], 2)
-                                   for key, column in (("wall", "wall_s"), ("cpu", "cpu_s"))
-                                   if any(y > 0 for y in o[column])},
+                    "same_round": same_round(z, o, digits=2),
                 }
         if zhan.rebuilt.walls:
             size["zhan_no_change_rebuild"] = zhan.rebuild_summary()
@@ -506,13 +523,11 @@ def print_summary(sizes):
           "HTML page; rewritten/created/removed: the most files of any rebuild)")
     for size in sizes:
         split = ", ".join(f"{name} {t['user']['median']:.2f} + {t['system']['median']:.2f}"
-                          for name, t in size["tools"].items() if "user" in t)
+                          for name, t in size["tools"].items())
         print(f"{size['stations']} stations, CPU s as user + system (medians): {split}")
         for pair, r in size["ratios"].items():
-            if r.get("same_round"):
-                print(f"  {pair}, builds of the same round, min/med/max: "
-                      + "; ".join(f"{key} {mmm(r['same_round'][key])}" for key in ("wall", "cpu")
-                                  if key in r["same_round"]))
+            if r["same_round"]:
+                print(same_round_text(pair, r["same_round"]))
     for size in sizes:
         n = size["stations"]
         goals = []
@@ -541,8 +556,7 @@ def print_summary(sizes):
               f"wall x{per_page['wall_ratio']:.2f}, CPU x{per_page['cpu_ratio']:.2f} "
               f"({'no worse' if per_page['no_worse'] else 'worse'} at the larger size; reported only)")
         for name, g in per_page["same_round"].items():
-            print(f"  {name}, builds of the same round, min/med/max: "
-                  + "; ".join(f"{key} x{mmm(g[key])}" for key in ("wall", "cpu") if key in g))
+            print(same_round_text(name, g, mark="x"))
 
 
 def per_page_growth(sizes):
@@ -563,12 +577,7 @@ def per_page_growth(sizes):
         u = small["tools"].get(name)
         if not u:
             continue
-        growth = {}
-        for key, column in (("wall", "wall_s"), ("cpu", "cpu_s")):
-            pairs = [(x / t["html_pages"]) / (y / u["html_pages"])
-                     for x, y in zip(t[column], u[column]) if y > 0]
-            if pairs:
-                growth[key] = spread(pairs, 3)
+        growth = same_round(t, u, scale=u["html_pages"] / t["html_pages"])
         if growth:
             by_round[name] = growth
     return {"smallest": small["stations"], "largest": large["stations"], "wall_ratio": wall,
@@ -625,14 +634,16 @@ def make_tools(n, args, binaries, work, outputs, info):
 
 
 def settle(tools):
-    """Waits until the corpora are INPUTS_SETTLE_S old. zhan stamps an input by its bytes
-    while its mtime is under 3 s old (src/pipeline/skip.rs, RACY) and by its times after;
-    a corpus written just now would make the first no-change rebuild see new stamps
-    and build again."""
-    newest = max(os.path.getmtime(os.path.join(t.site, ".corpus.json")) for t in tools)
+    """Waits until the corpora and zhan's binary are INPUTS_SETTLE_S old. zhan stamps an
+    input, and its own executable, by its bytes while its mtime is under 3 s old
+    (src/pipeline/skip.rs, RACY) and by its times after; a corpus or a binary written
+    just now (by the `cargo build` this script runs) would make the first no-change
+    rebuild see new stamps and build again."""
+    newest = max(os.path.getmtime(path) for t in tools
+                 for path in [os.path.join(t.site, ".corpus.json")] + ([t.command[0]] if t.name == "zhan" else []))
     wait = newest + INPUTS_SETTLE_S - time.time()
     if wait > 0:
-        print(f"waiting {wait:.1f} s for the new corpora to settle", flush=True)
+        print(f"waiting {wait:.1f} s for the new corpora and zhan's binary to settle", flush=True)
         time.sleep(wait)
 
 
