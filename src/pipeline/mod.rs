@@ -1137,6 +1137,39 @@ fn find_item_job(planned: &[Planned], at: usize) -> Option<render::Job> {
 mod tests {
     use super::*;
 
+    /// A page's value is built from its card as the lists show it (cached)
+    /// and the rest of its view: it must be the same as the whole view made
+    /// into a value, for every item of the demo site, whether its card was
+    /// made for a list before or not.
+    #[test]
+    fn page_values_are_their_views_with_the_cached_card() {
+        let mut options = Options::new(env!("CARGO_MANIFEST_DIR"));
+        options.write = false;
+        let mut ws = Workspace::open(options);
+        let report = ws.build();
+        assert!(report.pages > 0, "the demo site builds");
+        let site = &ws.linked.as_ref().expect("the demo site links").site;
+        let strings = ws.engine.as_ref().expect("the theme loads").strings();
+        let cards = render::views::CardCache::new(site.items.len());
+        let views = render::views::Views::with_cards(site, strings, &cards);
+        // Half of the cards made beforehand, as lists would.
+        for i in (0..site.items.len()).step_by(2) {
+            views.card_value(i);
+        }
+        let mut with_qr = 0;
+        for i in 0..site.items.len() {
+            let page = views.page(i);
+            with_qr += usize::from(page.own.qr.is_some());
+            assert_eq!(
+                views.page_value(i),
+                tera::Value::from_serializable(&page),
+                "{}",
+                site.items[i].key
+            );
+        }
+        assert!(with_qr > 0, "some pages carry a QR code");
+    }
+
     #[test]
     fn walk_order_is_the_order_of_folder_name_lists() {
         // Every path of up to four parts made of these pieces, against

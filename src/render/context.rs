@@ -8,14 +8,14 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
-use tera::Context;
+use tera::{Context, Value};
 
 use crate::link::Taxonomy;
 use crate::model::config::Config;
 use crate::model::{Date, Kind, Num, Service};
 
 use super::plan::{Job, PER_PAGE, Section, page_count, page_path};
-use super::views::{Group, LinkGroup, LinkView, PageView, Views, term_slug};
+use super::views::{Group, LinkGroup, LinkView, Views, term_slug};
 use super::{chart, jsonld, qr, string};
 
 /// Fills the context for a job and returns the template to use.
@@ -95,20 +95,20 @@ impl<'p, 'a> PageContext<'p, 'a> {
     }
 
     /// The introduction written for a list page: the section file at `key`.
-    fn intro(&self, key: &str) -> Option<PageView<'a>> {
+    fn intro(&self, key: &str) -> Option<Value> {
         let v = self.v;
         v.of_kind(Kind::Section)
             .iter()
             .copied()
             .find(|&i| v.item(i).key == key)
-            .map(|i| v.page(i))
+            .map(|i| v.page_value(i))
     }
 
     /// The page of a content item: its own view, then what its kind shows.
     fn item(&mut self, i: usize) -> &'static str {
         let v = self.v;
         let item = v.item(i);
-        self.cx.insert("page", &v.page(i));
+        self.cx.insert_value("page", v.page_value(i));
         self.cx.insert("json_ld", &jsonld::of_item(v, i));
         if let Some(section) = Section::of_kind(item.kind) {
             self.enter(section);
@@ -376,7 +376,7 @@ impl<'p, 'a> PageContext<'p, 'a> {
         let v = self.v;
         self.enter(Section::Stations);
         self.crumbs.push(v.link(s));
-        self.cx.insert("station", &v.page(s));
+        self.cx.insert_value("station", v.page_value(s));
         let active: Vec<usize> = v
             .links_of(s)
             .services
@@ -406,7 +406,7 @@ impl<'p, 'a> PageContext<'p, 'a> {
         let v = self.v;
         self.enter(Section::Training);
         self.crumbs.push(v.link(c));
-        self.cx.insert("page", &v.page(c));
+        self.cx.insert_value("page", v.page_value(c));
         let l = v.links_of(c);
         self.cx.insert("lessons", &lessons_to_print(v, &l.lessons));
         self.cx.insert("prerequisites", &v.links(&l.prerequisites));
@@ -548,6 +548,7 @@ fn lessons_to_print<'a>(v: &Views<'a>, lessons: &[usize]) -> Vec<LessonPrint<'a>
             // Lessons share a page: their heading ids must not clash.
             let anchor = format!("lesson-{}", n + 1);
             let content = page
+                .own
                 .content
                 .replace(" id=\"", &format!(" id=\"{anchor}-"))
                 .replace(" href=\"#", &format!(" href=\"#{anchor}-"));

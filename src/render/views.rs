@@ -42,11 +42,19 @@ pub struct TagView<'a> {
     pub url: String,
 }
 
-/// The item a page is about, in full.
+/// The item a page is about, in full: its card and what only its own page
+/// shows.
 #[derive(Serialize)]
 pub struct PageView<'a> {
     #[serde(flatten)]
     pub card: Card<'a>,
+    #[serde(flatten)]
+    pub own: PageOwn<'a>,
+}
+
+/// What a page shows of its item beyond the item's card.
+#[derive(Serialize)]
+pub struct PageOwn<'a> {
     pub description: String,
     pub permalink: String,
     pub updated: Option<Date>,
@@ -258,14 +266,33 @@ impl<'a> Views<'a> {
     }
 
     pub fn page(&self, i: usize) -> PageView<'a> {
+        PageView {
+            card: self.card(i),
+            own: self.page_own(i),
+        }
+    }
+
+    /// [`Views::page`] as a template value, the card taken from the cache:
+    /// an item's fields (a service's sessions, say) are turned into a value
+    /// once for the lists the item is in and its own page.
+    pub fn page_value(&self, i: usize) -> Value {
+        let card = self.card_value(i);
+        let own = Value::from_serializable(&self.page_own(i));
+        let mut map = card.as_map().cloned().unwrap_or_default();
+        if let Some(own) = own.as_map() {
+            map.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Value::from(map)
+    }
+
+    fn page_own(&self, i: usize) -> PageOwn<'a> {
         let item = self.item(i);
         let body = self.body(i);
         let permalink = self.config.absolute_url(&item.site_path);
         // Only a full address is of use to a phone that scans the code.
         let wants_qr =
             matches!(item.kind, Kind::Station | Kind::Service) && permalink.starts_with("http");
-        PageView {
-            card: self.card(i),
+        PageOwn {
             description: excerpt(
                 item.meta
                     .summary
