@@ -190,6 +190,10 @@ fn key_end(body: &str) -> KeyEnd {
 
 /// The line without a trailing comment (`#` after a space, outside quotes).
 fn strip_comment(line: &str) -> &str {
+    // Most lines have no `#` at all: no need to walk their characters.
+    if !line.contains('#') {
+        return line;
+    }
     let mut quote: Option<char> = None;
     let mut previous = ' ';
     for (i, c) in line.char_indices() {
