@@ -1140,7 +1140,7 @@ mod tests {
     /// A page's value is built from its card as the lists show it (cached)
     /// and the rest of its view: it must be the same as the whole view made
     /// into a value, for every item of the demo site, whether its card was
-    /// made for a list before or not.
+    /// made for a list before or not; and without the QR code when asked.
     #[test]
     fn page_values_are_their_views_with_the_cached_card() {
         let mut options = Options::new(env!("CARGO_MANIFEST_DIR"));
@@ -1156,15 +1156,25 @@ mod tests {
         for i in (0..site.items.len()).step_by(2) {
             views.card_value(i);
         }
+        let qr_of = |value: &tera::Value| {
+            let map = value.as_map().expect("a page value is a map");
+            let (_, qr) = map.iter().find(|(k, _)| k.as_str() == Some("qr"))?;
+            (!qr.is_none()).then(|| qr.clone())
+        };
         let mut with_qr = 0;
         for i in 0..site.items.len() {
             let page = views.page(i);
             with_qr += usize::from(page.own.qr.is_some());
+            let value = views.page_value(i, render::views::Qr::Shown);
+            let key = &site.items[i].key;
+            assert_eq!(value, tera::Value::from_serializable(&page), "{key}");
+            assert_eq!(qr_of(&value).is_some(), page.own.qr.is_some(), "{key}");
+            // Left out (a station's menu has its own code), and only that.
+            let left = views.page_value(i, render::views::Qr::Left);
+            assert_eq!(qr_of(&left), None, "{key}");
             assert_eq!(
-                views.page_value(i),
-                tera::Value::from_serializable(&page),
-                "{}",
-                site.items[i].key
+                left.as_map().map(|m| m.len()),
+                value.as_map().map(|m| m.len())
             );
         }
         assert!(with_qr > 0, "some pages carry a QR code");

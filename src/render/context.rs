@@ -15,7 +15,7 @@ use crate::model::config::Config;
 use crate::model::{Date, Kind, Num, Service};
 
 use super::plan::{Job, PER_PAGE, Section, page_count, page_path};
-use super::views::{Group, LinkGroup, LinkView, Views, term_slug};
+use super::views::{Group, LinkGroup, LinkView, Qr, Views, term_slug};
 use super::{chart, jsonld, qr, string};
 
 /// Fills the context for a job and returns the template to use.
@@ -101,14 +101,14 @@ impl<'p, 'a> PageContext<'p, 'a> {
             .iter()
             .copied()
             .find(|&i| v.item(i).key == key)
-            .map(|i| v.page_value(i))
+            .map(|i| v.page_value(i, Qr::Shown))
     }
 
     /// The page of a content item: its own view, then what its kind shows.
     fn item(&mut self, i: usize) -> &'static str {
         let v = self.v;
         let item = v.item(i);
-        self.cx.insert_value("page", v.page_value(i));
+        self.cx.insert_value("page", v.page_value(i, Qr::Shown));
         self.cx.insert("json_ld", &jsonld::of_item(v, i));
         if let Some(section) = Section::of_kind(item.kind) {
             self.enter(section);
@@ -376,7 +376,8 @@ impl<'p, 'a> PageContext<'p, 'a> {
         let v = self.v;
         self.enter(Section::Stations);
         self.crumbs.push(v.link(s));
-        self.cx.insert_value("station", v.page_value(s));
+        // The menu has a code of its own (`menu_qr`), not the station page's.
+        self.cx.insert_value("station", v.page_value(s, Qr::Left));
         let active: Vec<usize> = v
             .links_of(s)
             .services
@@ -406,7 +407,7 @@ impl<'p, 'a> PageContext<'p, 'a> {
         let v = self.v;
         self.enter(Section::Training);
         self.crumbs.push(v.link(c));
-        self.cx.insert_value("page", v.page_value(c));
+        self.cx.insert_value("page", v.page_value(c, Qr::Shown));
         let l = v.links_of(c);
         self.cx.insert("lessons", &lessons_to_print(v, &l.lessons));
         self.cx.insert("prerequisites", &v.links(&l.prerequisites));

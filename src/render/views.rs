@@ -52,6 +52,17 @@ pub struct PageView<'a> {
     pub own: PageOwn<'a>,
 }
 
+/// Whether a page view carries the QR code of the item's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Qr {
+    /// On the item's own page (stations and services; the code takes
+    /// some 12 µs to make).
+    Shown,
+    /// On another page that shows the item in full and has a code of its
+    /// own: a station's printable menu (`menu_qr`).
+    Left,
+}
+
 /// What a page shows of its item beyond the item's card.
 #[derive(Serialize)]
 pub struct PageOwn<'a> {
@@ -268,16 +279,16 @@ impl<'a> Views<'a> {
     pub fn page(&self, i: usize) -> PageView<'a> {
         PageView {
             card: self.card(i),
-            own: self.page_own(i),
+            own: self.page_own(i, Qr::Shown),
         }
     }
 
     /// [`Views::page`] as a template value, the card taken from the cache:
     /// an item's fields (a service's sessions, say) are turned into a value
     /// once for the lists the item is in and its own page.
-    pub fn page_value(&self, i: usize) -> Value {
+    pub fn page_value(&self, i: usize, qr: Qr) -> Value {
         let card = self.card_value(i);
-        let own = Value::from_serializable(&self.page_own(i));
+        let own = Value::from_serializable(&self.page_own(i, qr));
         let mut map = card.as_map().cloned().unwrap_or_default();
         if let Some(own) = own.as_map() {
             map.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -285,13 +296,14 @@ impl<'a> Views<'a> {
         Value::from(map)
     }
 
-    fn page_own(&self, i: usize) -> PageOwn<'a> {
+    fn page_own(&self, i: usize, qr: Qr) -> PageOwn<'a> {
         let item = self.item(i);
         let body = self.body(i);
         let permalink = self.config.absolute_url(&item.site_path);
         // Only a full address is of use to a phone that scans the code.
-        let wants_qr =
-            matches!(item.kind, Kind::Station | Kind::Service) && permalink.starts_with("http");
+        let wants_qr = qr == Qr::Shown
+            && matches!(item.kind, Kind::Station | Kind::Service)
+            && permalink.starts_with("http");
         PageOwn {
             description: excerpt(
                 item.meta
