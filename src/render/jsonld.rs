@@ -54,7 +54,7 @@ pub fn of_item(v: &Views, i: usize) -> Option<String> {
         _ => news(&mut o, &page),
     }
     o.close();
-    Some(escape::script_json(std::str::from_utf8(&out).ok()?))
+    Some(escape::script_json(simdutf8::basic::from_utf8(&out).ok()?))
 }
 
 /// What every kind's JSON-LD says of its page.
