@@ -544,8 +544,8 @@ static DECIMAL: [[u8; 4]; 178] = {
 };
 
 /// One step of a code's path, a move and a line, written before it is
-/// appended: at most `m-177 177h177` (14 bytes; a QR code has at most 177
-/// modules a side).
+/// appended: at most `m-177 177h177`, 13 bytes (a QR code has at most 177
+/// modules a side, so no number of a path has more than three digits).
 #[derive(Default)]
 struct Step {
     bytes: [u8; 16],
@@ -558,14 +558,27 @@ impl Step {
         self.len += 1;
     }
 
-    /// Appends `n` in decimal.
+    /// Appends `n` in decimal: from the table up to 177, as a path's
+    /// numbers are, digit by digit above.
     fn number(&mut self, n: i64) {
         if n < 0 {
             self.push(b'-');
         }
-        let [a, b, c, len] = DECIMAL[(n.unsigned_abs() as usize).min(DECIMAL.len() - 1)];
+        let n = n.unsigned_abs();
+        if n >= DECIMAL.len() as u64 {
+            self.digits(n);
+            return;
+        }
+        let [a, b, c, len] = DECIMAL[n as usize];
         self.bytes[self.len..self.len + 3].copy_from_slice(&[a, b, c]);
         self.len += usize::from(len);
+    }
+
+    /// `n` digit by digit: numbers past the table (kept out of line).
+    #[cold]
+    #[inline(never)]
+    fn digits(&mut self, n: u64) {
+        n.to_string().bytes().for_each(|digit| self.push(digit));
     }
 
     /// Appends the step to `path`: all 16 bytes at once (a fixed-size copy),
@@ -912,7 +925,7 @@ mod tests {
 
     #[test]
     fn steps_write_numbers_in_decimal() {
-        for n in -177i64..=177 {
+        for n in -999i64..=999 {
             let mut step = Step::default();
             step.number(n);
             assert_eq!(&step.bytes[..step.len], n.to_string().as_bytes());
