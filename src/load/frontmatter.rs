@@ -117,6 +117,15 @@ pub fn parse(yaml_text: &str, first_line: u32, file: &str) -> Result<Node, Diagn
     Ok(node)
 }
 
+/// The tree serde_yaml reads from `yaml_text`, before any value has its
+/// place: for tests that give it places from different marks.
+#[cfg(test)]
+pub(crate) fn tree_without_places(yaml_text: &str) -> Option<Node> {
+    let budget = Cell::new(MAX_VALUES);
+    let deserializer = yaml::Deserializer::from_str(yaml_text);
+    NodeSeed { budget: &budget }.deserialize(deserializer).ok()
+}
+
 /// [`parse`], and the slips of a Chinese keyboard (`super::slips`): the
 /// tree with warnings, or every error of the front matter. A slip that
 /// breaks YAML (a full-width colon after a key, a tab or full-width spaces

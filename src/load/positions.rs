@@ -12,6 +12,12 @@
 //!
 //! The same pass bounds the nesting depth, so deeply nested input is refused
 //! before serde_yaml (which would parse all of it first) ever sees it.
+//!
+//! Most front matter never reaches libyaml here: [`quick`] reads the marks of
+//! the plain block style line by line, at a fraction of the cost, and hands
+//! anything else to the event parser.
+
+mod quick;
 
 use super::libyaml::{self, EventKind, Mark, ScalarStyle};
 use super::node::{Node, Value};
@@ -78,7 +84,17 @@ pub enum ScanError {
 /// file. Stops at the first syntax error or at nesting deeper than
 /// [`MAX_DEPTH`]. Keeps at most `max_nodes` marks (serde_yaml refuses a front
 /// matter with more values than that) but reads on, to check the depth.
+/// Front matter in the plain block style nearly every file is written in is
+/// read line by line ([`quick`]); the rest by libyaml.
 pub fn scan(yaml: &str, first_line: u32, max_nodes: usize) -> Result<Marks, ScanError> {
+    match quick::scan(yaml, max_nodes) {
+        Some(nodes) => Ok(Marks { nodes }),
+        None => scan_events(yaml, first_line, max_nodes),
+    }
+}
+
+/// [`scan`] by libyaml's event parser, for any YAML.
+fn scan_events(yaml: &str, first_line: u32, max_nodes: usize) -> Result<Marks, ScanError> {
     let mut parser = libyaml::Parser::new(yaml);
     let mut marks = Marks::default();
     // Anchor name → index of its node; a later anchor of the same name
