@@ -21,6 +21,7 @@ pub mod urls;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera};
@@ -58,43 +59,122 @@ fn string<'s>(strings: &'s BTreeMap<String, String>, key: &'s str) -> &'s str {
     strings.get(key).map_or(key, String::as_str)
 }
 
-/// `[mon, tue, wed, thu, fri]` → 周一至周五; `[tue, thu]` → 周二、周四.
-pub fn days_text(days: &[String], strings: &BTreeMap<String, String>) -> String {
-    let codes = crate::model::Weekday::CODES;
-    let mut indices: Vec<usize> = days
-        .iter()
-        .filter_map(|d| codes.iter().position(|c| c == d))
-        .collect();
-    indices.sort_unstable();
-    indices.dedup();
-    let name = |i: usize| string(strings, &format!("weekday_{}", codes[i])).to_string();
-    if indices.len() == 7 {
-        return string(strings, "every_day").to_string();
-    }
-    let consecutive = indices.windows(2).all(|w| w[1] == w[0] + 1);
-    if indices.len() >= 3 && consecutive {
-        return format!(
-            "{}{}{}",
-            name(indices[0]),
-            string(strings, "range_to"),
-            name(indices[indices.len() - 1])
-        );
-    }
-    indices
-        .into_iter()
-        .map(name)
-        .collect::<Vec<_>>()
-        .join(string(strings, "list_separator"))
+/// The interface strings days and dates are written with, looked up once.
+/// A build writes tens of thousands of days and dates (every session of
+/// every service, on its page and in `data/services.json`); finding each
+/// word among the theme's strings again cost more than the writing itself.
+pub struct DateWords {
+    weekdays: [String; 7],
+    every_day: String,
+    range_to: String,
+    list_separator: String,
+    /// `date_format`, cut at its placeholders.
+    date_format: Vec<DatePiece>,
 }
 
-/// `2026-11-28` → 2026年11月28日 (the format is an interface string).
-pub fn date_text(date: &str, strings: &BTreeMap<String, String>) -> String {
-    match crate::model::Date::parse(date) {
-        Some(d) => string(strings, "date_format")
-            .replace("{year}", &d.year.to_string())
-            .replace("{month}", &d.month.to_string())
-            .replace("{day}", &d.day.to_string()),
-        None => date.to_string(),
+enum DatePiece {
+    Text(String),
+    Year,
+    Month,
+    Day,
+}
+
+impl DateWords {
+    /// The words of `strings`; a word the theme lacks is written as its key.
+    pub fn new(strings: &BTreeMap<String, String>) -> DateWords {
+        let word = |key: &str| string(strings, key).to_string();
+        let mut date_format = Vec::new();
+        let mut text = String::new();
+        let mut rest = string(strings, "date_format");
+        while let Some(c) = rest.chars().next() {
+            let placeholder = [
+                ("{year}", DatePiece::Year),
+                ("{month}", DatePiece::Month),
+                ("{day}", DatePiece::Day),
+            ]
+            .into_iter()
+            .find(|(name, _)| rest.starts_with(name));
+            match placeholder {
+                Some((name, piece)) => {
+                    if !text.is_empty() {
+                        date_format.push(DatePiece::Text(std::mem::take(&mut text)));
+                    }
+                    date_format.push(piece);
+                    rest = &rest[name.len()..];
+                }
+                None => {
+                    text.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+        }
+        if !text.is_empty() {
+            date_format.push(DatePiece::Text(text));
+        }
+        DateWords {
+            weekdays: crate::model::Weekday::CODES.map(|code| word(&format!("weekday_{code}"))),
+            every_day: word("every_day"),
+            range_to: word("range_to"),
+            list_separator: word("list_separator"),
+            date_format,
+        }
+    }
+
+    /// `[mon, tue, wed, thu, fri]` → 周一至周五; `[tue, thu]` → 周二、周四.
+    /// Unknown codes are left out, repeated ones written once, in week order.
+    pub fn days<S: AsRef<str>>(&self, days: &[S]) -> String {
+        let codes = crate::model::Weekday::CODES;
+        let mut named = [false; 7];
+        for day in days {
+            if let Some(i) = codes.iter().position(|c| *c == day.as_ref()) {
+                named[i] = true;
+            }
+        }
+        let count = named.iter().filter(|&&n| n).count();
+        if count == 7 {
+            return self.every_day.clone();
+        }
+        let first = named.iter().position(|&n| n).unwrap_or(0);
+        let last = named.iter().rposition(|&n| n).unwrap_or(0);
+        if count >= 3 && last - first + 1 == count {
+            return [
+                self.weekdays[first].as_str(),
+                &self.range_to,
+                &self.weekdays[last],
+            ]
+            .concat();
+        }
+        let mut out = String::new();
+        for (i, name) in self.weekdays.iter().enumerate().filter(|&(i, _)| named[i]) {
+            if i != first {
+                out.push_str(&self.list_separator);
+            }
+            out.push_str(name);
+        }
+        out
+    }
+
+    /// `2026-11-28` → 2026年11月28日 (the format is an interface string);
+    /// text that is not a date is returned as it is.
+    pub fn date(&self, date: &str) -> String {
+        match crate::model::Date::parse(date) {
+            Some(d) => self.date_of(d),
+            None => date.to_string(),
+        }
+    }
+
+    pub fn date_of(&self, date: crate::model::Date) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(24);
+        for piece in &self.date_format {
+            let _ = match piece {
+                DatePiece::Text(text) => out.write_str(text),
+                DatePiece::Year => write!(out, "{}", date.year),
+                DatePiece::Month => write!(out, "{}", date.month),
+                DatePiece::Day => write!(out, "{}", date.day),
+            };
+        }
+        out
     }
 }
 
@@ -113,13 +193,13 @@ impl Engine {
         let mut tera = Tera::new();
         tera.autoescape_on([".html", ".htm", ".xml"]);
         let strings = theme.strings.clone();
-        let days_strings = strings.clone();
+        let words = Arc::new(DateWords::new(&strings));
+        let days_words = Arc::clone(&words);
         tera.register_filter("days", move |days: Vec<String>, _: Kwargs, _: &State| {
-            days_text(&days, &days_strings)
+            days_words.days(&days)
         });
-        let date_strings = strings.clone();
         tera.register_filter("date_text", move |date: &str, _: Kwargs, _: &State| {
-            date_text(date, &date_strings)
+            words.date(date)
         });
         tera.register_filter("size_text", |bytes: u64, _: Kwargs, _: &State| {
             size_text(bytes)
@@ -348,22 +428,69 @@ mod tests {
 
     #[test]
     fn days_are_written_as_readers_expect() {
-        let d = |list: &[&str]| {
-            days_text(
-                &list.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                &strings(),
-            )
-        };
-        assert_eq!(d(&["mon", "tue", "wed", "thu", "fri"]), "周一至周五");
-        assert_eq!(d(&["thu", "tue"]), "周二、周四");
+        let words = DateWords::new(&strings());
         assert_eq!(
-            d(&["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+            words.days(&["mon", "tue", "wed", "thu", "fri"]),
+            "周一至周五"
+        );
+        assert_eq!(words.days(&["thu", "tue"]), "周二、周四");
+        assert_eq!(
+            words.days(&["sun", "mon", "tue", "wed", "thu", "fri", "sat"]),
             "每天"
         );
+        assert_eq!(words.days(&["sat", "xyz", "sat"]), "周六");
+        assert_eq!(words.days::<&str>(&[]), "");
+    }
+
+    /// Every set of days, in a scrambled order with a repeat and an unknown
+    /// code, against the plain way of writing them: sort, name, then a range
+    /// for three or more days in a row.
+    #[test]
+    fn every_set_of_days_is_written_the_plain_way() {
+        let strings = strings();
+        let words = DateWords::new(&strings);
+        let codes = crate::model::Weekday::CODES;
+        for set in 0u32..128 {
+            let chosen: Vec<usize> = (0..7).filter(|i| set >> i & 1 == 1).collect();
+            let mut written: Vec<&str> = chosen.iter().rev().map(|&i| codes[i]).collect();
+            if let Some(&first) = chosen.first() {
+                written.push(codes[first]);
+            }
+            written.insert(written.len() / 2, "holiday");
+            let name = |i: usize| strings[&format!("weekday_{}", codes[i])].clone();
+            let plain = if chosen.len() == 7 {
+                "每天".to_string()
+            } else if chosen.len() >= 3 && chosen.windows(2).all(|w| w[1] == w[0] + 1) {
+                format!("{}至{}", name(chosen[0]), name(chosen[chosen.len() - 1]))
+            } else {
+                chosen
+                    .iter()
+                    .map(|&i| name(i))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            };
+            assert_eq!(words.days(&written), plain, "{written:?}");
+        }
     }
 
     #[test]
     fn dates_in_chinese() {
-        assert_eq!(date_text("2026-11-08", &strings()), "2026年11月8日");
+        let words = DateWords::new(&strings());
+        assert_eq!(words.date("2026-11-08"), "2026年11月8日");
+        assert_eq!(words.date("明天"), "明天");
+        let mut other = strings();
+        other.insert("date_format".into(), "{day}/{month}/{year} ({year})".into());
+        assert_eq!(
+            DateWords::new(&other).date("2026-11-08"),
+            "8/11/2026 (2026)"
+        );
+        other.insert("date_format".into(), "{yea{year}r}{days}".into());
+        assert_eq!(
+            DateWords::new(&other).date("2026-11-08"),
+            "{yea2026r}{days}"
+        );
+        // A theme without the string shows its key, as for any string.
+        other.remove("date_format");
+        assert_eq!(DateWords::new(&other).date("2026-11-08"), "date_format");
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::link::{Dep, Reads};
 use crate::model::{Data, Item, Kind, Session};
-use crate::render::{date_text, days_text};
+use crate::render::DateWords;
 
 /// The types published as `data/<name>.json`.
 pub const DATA_KINDS: [(Kind, &str); 4] = [
@@ -193,12 +193,13 @@ pub fn menu_csv(r: &Reads, station: usize) -> Vec<u8> {
     ];
     push_row(&mut out, header.iter().copied());
     let separator = label("list_separator");
+    let words = DateWords::new(strings);
     for &i in &r.links_of(station).services {
         let item = r.item(i);
         let Some(service) = item.service().filter(|s| s.is_active()) else {
             continue;
         };
-        let schedule = sessions_text(&service.schedule, strings);
+        let schedule = sessions_text(&service.schedule, &words);
         let audience = service.audience.join(separator);
         let apply = service.how_to_apply.join(" → ");
         let url = r.config().absolute_url(&item.site_path);
@@ -223,15 +224,15 @@ pub fn menu_csv(r: &Reads, station: usize) -> Vec<u8> {
 }
 
 /// Sessions as one line of text: `周二、周四 09:00-11:30；2026年12月5日 14:00-16:00`.
-fn sessions_text(sessions: &[Session], strings: &BTreeMap<String, String>) -> String {
+fn sessions_text(sessions: &[Session], words: &DateWords) -> String {
     sessions
         .iter()
         .map(|s| {
             let mut text = match s.date {
-                Some(d) => date_text(&d.to_string(), strings),
+                Some(d) => words.date_of(d),
                 None => {
-                    let codes: Vec<String> = s.days.iter().map(|d| d.code().to_string()).collect();
-                    days_text(&codes, strings)
+                    let codes: Vec<&str> = s.days.iter().map(|d| d.code()).collect();
+                    words.days(&codes)
                 }
             };
             if let Some(t) = &s.time {
