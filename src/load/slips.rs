@@ -40,6 +40,9 @@ pub enum SlipKind {
 /// left alone; so are comments.
 pub fn find(text: &str) -> Vec<Slip> {
     let mut slips = Vec::new();
+    if !may_hold_slips(text) {
+        return slips;
+    }
     // The indentation of a block scalar's key while we are inside it.
     let mut block: Option<usize> = None;
     for (index, raw) in text.lines().enumerate() {
@@ -105,6 +108,27 @@ pub fn find(text: &str) -> Vec<Slip> {
         value_slips(value, value_at, line_no, line, &mut slips);
     }
     slips
+}
+
+/// Whether `text` holds a character that every slip is made of: a tab, a
+/// full-width colon, space, quote or bracket, or a Chinese comma where
+/// there is a `[`. Most front matter holds none and is not read line by
+/// line; Chinese text is full of other punctuation, so each lead byte of a
+/// three-byte character that could be one is looked at.
+fn may_hold_slips(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'\t', bytes).is_some() {
+        return true;
+    }
+    let has_bracket = memchr::memchr(b'[', bytes).is_some();
+    memchr::memchr3_iter(0xE2, 0xE3, 0xEF, bytes).any(|i| {
+        // A lead byte starts a character.
+        match text.get(i..).and_then(|rest| rest.chars().next()) {
+            Some('：' | '\u{3000}' | '“' | '”' | '‘' | '’' | '【' | '［') => true,
+            Some('，' | '、') => has_bracket,
+            _ => false,
+        }
+    })
 }
 
 /// Slips within a value that starts at byte `at` of `line`.
@@ -304,6 +328,22 @@ mod tests {
     fn block_text_and_comments_are_left_alone() {
         let text = "description: |\n  时间：每周二\n  \t缩进的一行\nnote: 好 # 注释：没事\ntags: [a, b] # [老年人，儿童]\n";
         assert!(kinds(text).is_empty(), "{:?}", kinds(text));
+    }
+
+    #[test]
+    fn front_matter_without_the_characters_of_a_slip_is_not_read_line_by_line() {
+        let plain = "title: \"睦邻点茶话会\"\nsummary: 社工站统筹协调，服务流程更加规范。老人、儿童——均可参加……\naudience:\n  - \"青少年\"\n";
+        assert!(!may_hold_slips(plain));
+        // Each slip's character, alone in that text, is enough to read it.
+        for slip in ["\t", "：", "\u{3000}", "“", "”", "‘", "’", "【", "［"] {
+            assert!(may_hold_slips(&format!("{plain}note: {slip}\n")), "{slip:?}");
+        }
+        assert!(may_hold_slips(&format!("{plain}tags: [a]\n")));
+        // The slips found past the check are those of every test above.
+        assert_eq!(
+            kinds(&format!("{plain}audience: [老年人，儿童]\n"))[0].0,
+            SlipKind::ChineseCommaInList
+        );
     }
 
     #[test]
