@@ -549,12 +549,15 @@ fn utc_midnight(date: Date) -> String {
 /// A calendar being written: content lines folded, with CRLF.
 struct Ics {
     out: String,
+    /// A TEXT property's line before folding, kept between properties.
+    line: String,
 }
 
 impl Ics {
     fn with_capacity(n: usize) -> Ics {
         Ics {
             out: String::with_capacity(n),
+            line: String::new(),
         }
     }
 
@@ -565,29 +568,45 @@ impl Ics {
 
     /// A property whose value is TEXT.
     fn text(&mut self, name: &str, value: &str) {
-        let mut line = String::with_capacity(name.len() + 1 + value.len() + 8);
-        line.push_str(name);
-        line.push(':');
-        escape_into(&mut line, value);
-        fold_into(&mut self.out, &line);
+        self.line.clear();
+        self.line.push_str(name);
+        self.line.push(':');
+        escape_into(&mut self.line, value);
+        fold_into(&mut self.out, &self.line);
     }
 }
 
 /// Appends a TEXT value escaped (RFC 5545 3.3.11): backslash, semicolon,
-/// comma and newline; carriage returns and other control characters, which
-/// a content line may not hold, are dropped (tabs are kept).
+/// comma and newline; carriage returns and other control characters (C0,
+/// DEL and C1), which a content line may not hold, are dropped (tabs are
+/// kept). Byte by byte, copying the text between such bytes at once: a
+/// description is mostly Chinese, none of whose bytes needs a look twice.
 fn escape_into(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push('\t'),
-            c if c.is_control() => {}
-            c => out.push(c),
+    let bytes = value.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (width, replacement) = match b {
+            b'\\' => (1, "\\\\"),
+            b';' => (1, "\\;"),
+            b',' => (1, "\\,"),
+            b'\n' => (1, "\\n"),
+            b'\t' => (0, ""),
+            0..=0x1F | 0x7F => (1, ""),
+            // U+0080 to U+009F, the C1 controls.
+            0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => (2, ""),
+            _ => (0, ""),
+        };
+        if width == 0 {
+            i += 1;
+            continue;
         }
+        out.push_str(&value[copied..i]);
+        out.push_str(replacement);
+        i += width;
+        copied = i;
     }
+    out.push_str(&value[copied..]);
 }
 
 /// Appends `line` folded (RFC 5545 3.1): no line longer than 75 octets
@@ -688,6 +707,33 @@ mod tests {
         let mut ics = Ics::with_capacity(0);
         ics.text("SUMMARY", "议事会; 第一,三周");
         assert_eq!(ics.out, "SUMMARY:议事会\\; 第一\\,三周\r\n");
+        // Character by character, as RFC 5545 says, on every kind of byte.
+        let plain = |value: &str| {
+            let mut out = String::new();
+            for c in value.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    ';' => out.push_str("\\;"),
+                    ',' => out.push_str("\\,"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push('\t'),
+                    c if c.is_control() => {}
+                    c => out.push(c),
+                }
+            }
+            out
+        };
+        for value in [
+            "",
+            "\u{85}下一行\u{9F}\u{A0}不换行\u{80}",
+            "末尾,;\\",
+            "\u{1}\u{1F}\u{7F}\u{7E}é😀\r\n",
+            "社区居委会积极推动垃圾分类宣传，逐步培育出一批本土骨干。",
+        ] {
+            let mut out = String::new();
+            escape_into(&mut out, value);
+            assert_eq!(out, plain(value), "{value:?}");
+        }
     }
 
     #[test]
