@@ -64,11 +64,19 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
         });
     }
     let mut offset = (first_line_end + 1).min(text.len());
-    let mut line = blank_lines_before + 2;
-    while offset < text.len() {
-        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let current = text[offset..end].trim_end();
-        if current == "---" || current == "..." {
+    // Each line's end, and the text's end for a last line without one.
+    let yaml_start = offset;
+    let ends = memchr::memchr_iter(b'\n', &text.as_bytes()[yaml_start..])
+        .map(|i| yaml_start + i)
+        .chain(std::iter::once(text.len()));
+    for (line, end) in (blank_lines_before + 2..).zip(ends) {
+        if offset >= text.len() {
+            break;
+        }
+        // Only a line that starts with `-` or `.` can close the front matter.
+        let closes = matches!(text.as_bytes()[offset], b'-' | b'.')
+            && matches!(text[offset..end].trim_end(), "---" | "...");
+        if closes {
             let body_start = (end + 1).min(text.len());
             return Ok(Split {
                 yaml: Some(&text[first_line_end + 1..offset]),
@@ -79,7 +87,6 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
             });
         }
         offset = end + 1;
-        line += 1;
     }
     Err(Problem::new("E-FRONT-UNCLOSED").with_hint("H-FRONT-UNCLOSED"))
 }
@@ -504,6 +511,20 @@ mod tests {
         assert_eq!(s.yaml, Some("title: 惠东\n"));
         assert_eq!(s.body_line, 4);
         assert_eq!(&text[s.body_start..], "\n正文\n");
+    }
+
+    #[test]
+    fn front_matter_closes_at_the_first_line_of_three_dashes_or_dots() {
+        let s = split("---\na: 1\n----\n- x\n.b\n...  \nbody").unwrap();
+        assert_eq!(s.yaml, Some("a: 1\n----\n- x\n.b\n"));
+        assert_eq!((s.body_line, s.body_start), (7, 27));
+        // The closing line may be the last, with or without its line end.
+        for text in ["---\na: 1\n---", "---\na: 1\n---\n"] {
+            let s = split(text).unwrap();
+            assert_eq!((s.yaml, s.body_line), (Some("a: 1\n"), 4));
+            assert_eq!(s.body_start, text.len());
+        }
+        assert!(split("---\na: 1\n-- -\n").is_err());
     }
 
     #[test]

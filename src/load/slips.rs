@@ -336,7 +336,10 @@ mod tests {
         assert!(!may_hold_slips(plain));
         // Each slip's character, alone in that text, is enough to read it.
         for slip in ["\t", "：", "\u{3000}", "“", "”", "‘", "’", "【", "［"] {
-            assert!(may_hold_slips(&format!("{plain}note: {slip}\n")), "{slip:?}");
+            assert!(
+                may_hold_slips(&format!("{plain}note: {slip}\n")),
+                "{slip:?}"
+            );
         }
         assert!(may_hold_slips(&format!("{plain}tags: [a]\n")));
         // The slips found past the check are those of every test above.

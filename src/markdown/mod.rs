@@ -115,7 +115,9 @@ pub fn slugify(text: &str) -> String {
 /// Line starts of the body, for offset → position.
 struct Lines<'a> {
     body: &'a str,
-    starts: Vec<usize>,
+    /// Where each line starts, found when a place is first asked for: most
+    /// bodies never need one.
+    starts: std::cell::OnceCell<Vec<usize>>,
     first_line: u32,
     /// The last place asked for (byte offset, its line, its column): places
     /// come in order, so counting the characters of a long line goes on from
@@ -126,26 +128,26 @@ struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     fn new(body: &'a str, first_line: u32) -> Self {
-        let mut starts = vec![0];
-        starts.extend(body.match_indices('\n').map(|(i, _)| i + 1));
         Lines {
             body,
-            starts,
+            starts: std::cell::OnceCell::new(),
             first_line,
             last: std::cell::Cell::new((0, 0, 0)),
         }
     }
     fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.body.len());
-        let line = self
-            .starts
-            .partition_point(|s| *s <= offset)
-            .saturating_sub(1);
+        let starts = self.starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.body.as_bytes()).map(|i| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|s| *s <= offset).saturating_sub(1);
         let (last_offset, last_line, last_chars) = self.last.get();
         let (from, before) = if last_line == line && last_offset <= offset {
             (last_offset, last_chars)
         } else {
-            (self.starts[line], 0)
+            (starts[line], 0)
         };
         let chars = before + self.body.get(from..offset).map_or(0, |s| s.chars().count());
         self.last.set((offset, line, chars));
