@@ -102,38 +102,41 @@ impl<'a> Object<'a> {
         self.out.push(b'}');
     }
 
-    /// Starts the member `key`; its value is written next.
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+    /// Starts the member `key`; its value is written next. Keys are names
+    /// written in this file (schema.org's), never content: they are copied
+    /// as they are, without a look for bytes to escape.
+    fn key(&mut self, key: &'static str) -> &mut Vec<u8> {
         if !self.empty {
             self.out.push(b',');
         }
         self.empty = false;
-        escape::push_json_string(self.out, key);
-        self.out.push(b':');
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
         self.out
     }
 
-    fn str(&mut self, key: &str, value: &str) {
+    fn str(&mut self, key: &'static str, value: &str) {
         escape::push_json_string(self.key(key), value);
     }
 
-    fn some(&mut self, key: &str, value: Option<&str>) {
+    fn some(&mut self, key: &'static str, value: Option<&str>) {
         if let Some(value) = value {
             self.str(key, value);
         }
     }
 
     /// A member whose value is a number, or a string made by `Display`.
-    fn number(&mut self, key: &str, value: impl std::fmt::Display) {
+    fn number(&mut self, key: &'static str, value: impl std::fmt::Display) {
         use std::io::Write;
         let _ = write!(self.key(key), "{value}");
     }
 
-    fn display(&mut self, key: &str, value: impl std::fmt::Display) {
+    fn display(&mut self, key: &'static str, value: impl std::fmt::Display) {
         self.str(key, &value.to_string());
     }
 
-    fn object(&mut self, key: &str, members: impl FnOnce(&mut Object)) {
+    fn object(&mut self, key: &'static str, members: impl FnOnce(&mut Object)) {
         let mut inner = Object::open(self.key(key));
         members(&mut inner);
         inner.close();
@@ -142,7 +145,7 @@ impl<'a> Object<'a> {
     /// An array of the values `item` writes, one per element of `items`.
     fn array<T>(
         &mut self,
-        key: &str,
+        key: &'static str,
         items: impl IntoIterator<Item = T>,
         mut item: impl FnMut(&mut Vec<u8>, T),
     ) {
@@ -157,12 +160,12 @@ impl<'a> Object<'a> {
         out.push(b']');
     }
 
-    fn strings(&mut self, key: &str, items: &[String]) {
+    fn strings(&mut self, key: &'static str, items: &[String]) {
         self.array(key, items, |out, s| escape::push_json_string(out, s));
     }
 
     /// Another item of the site as a named thing of schema.org type `ty`.
-    fn named(&mut self, key: &str, v: &Views, ty: &str, i: usize) {
+    fn named(&mut self, key: &'static str, v: &Views, ty: &str, i: usize) {
         self.object(key, |o| named(o, v, ty, i));
     }
 }
@@ -175,7 +178,7 @@ fn named(o: &mut Object, v: &Views, ty: &str, i: usize) {
 }
 
 /// The site itself, as the provider of its courses and the publisher of its news.
-fn site_organization(o: &mut Object, key: &str, config: &Config) {
+fn site_organization(o: &mut Object, key: &'static str, config: &Config) {
     o.object(key, |o| {
         o.str("@type", "Organization");
         o.str("name", &config.title);
@@ -365,7 +368,7 @@ fn news(o: &mut Object, page: &Page) {
 
 /// Weekly sessions as `OpeningHoursSpecification`s; one-off sessions as the
 /// same with `validFrom`/`validThrough` that day. Nothing when there are none.
-fn opening_hours(o: &mut Object, key: &str, sessions: &[Session]) {
+fn opening_hours(o: &mut Object, key: &'static str, sessions: &[Session]) {
     let shown: Vec<&Session> = sessions
         .iter()
         .filter(|s| s.date.is_some() || !s.days.is_empty())
