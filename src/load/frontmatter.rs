@@ -94,19 +94,17 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
 /// Parses front-matter YAML whose first line is line `first_line` of `file`.
 /// Returns the tree with positions, or the diagnostic for malformed YAML.
 pub fn parse(yaml_text: &str, first_line: u32, file: &str) -> Result<Node, Diagnostic> {
-    // One libyaml pass first: it gives the marks of every value and refuses
-    // nesting too deep before serde_yaml, which reads all of its input before
-    // it counts depth, spends minutes on it. A syntax error is left to
+    // The marks of every value first (read line by line for the plain block
+    // style, by one libyaml pass otherwise). That pass also refuses nesting
+    // too deep before serde_yaml, which reads all of its input before it
+    // counts depth, spends minutes on it. A syntax error is left to
     // serde_yaml, whose message says what is wrong.
     let marks = match positions::scan(yaml_text, first_line, MAX_VALUES.saturating_add(1)) {
         Ok(marks) => Some(marks),
         Err(ScanError::TooDeep(pos)) => return Err(too_deep(pos, file)),
         Err(ScanError::Syntax) => None,
     };
-    let budget = Cell::new(MAX_VALUES);
-    let deserializer = yaml::Deserializer::from_str(yaml_text);
-    let parsed = NodeSeed { budget: &budget }.deserialize(deserializer);
-    let mut node = match parsed {
+    let mut node = match read_tree(yaml_text) {
         Ok(node) => node,
         Err(err) => return Err(yaml_error(&err, yaml_text, first_line, file)),
     };
@@ -125,12 +123,11 @@ pub fn parse(yaml_text: &str, first_line: u32, file: &str) -> Result<Node, Diagn
 }
 
 /// The tree serde_yaml reads from `yaml_text`, before any value has its
-/// place: for tests that give it places from different marks.
-#[cfg(test)]
-pub(crate) fn tree_without_places(yaml_text: &str) -> Option<Node> {
+/// place (tests give it places from different marks).
+pub(super) fn read_tree(yaml_text: &str) -> Result<Node, yaml::Error> {
     let budget = Cell::new(MAX_VALUES);
     let deserializer = yaml::Deserializer::from_str(yaml_text);
-    NodeSeed { budget: &budget }.deserialize(deserializer).ok()
+    NodeSeed { budget: &budget }.deserialize(deserializer)
 }
 
 /// [`parse`], and the slips of a Chinese keyboard (`super::slips`): the

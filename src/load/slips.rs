@@ -110,7 +110,7 @@ pub fn find(text: &str) -> Vec<Slip> {
     slips
 }
 
-/// Whether `text` holds a character that every slip is made of: a tab, a
+/// Whether `text` holds a character some slip is made of: a tab, a
 /// full-width colon, space, quote or bracket, or a Chinese comma where
 /// there is a `[`. Most front matter holds none and is not read line by
 /// line; Chinese text is full of other punctuation, so each lead byte of a

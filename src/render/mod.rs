@@ -61,7 +61,7 @@ fn string<'s>(strings: &'s BTreeMap<String, String>, key: &'s str) -> &'s str {
 
 /// The interface strings days and dates are written with, looked up once.
 /// A build writes tens of thousands of days and dates (every session of
-/// every service, on its page and in `data/services.json`); finding each
+/// every service, on its page and in its station's CSV menu); finding each
 /// word among the theme's strings again cost more than the writing itself.
 pub struct DateWords {
     weekdays: [String; 7],
@@ -130,6 +130,20 @@ impl DateWords {
                 named[i] = true;
             }
         }
+        self.named_days(named)
+    }
+
+    /// [`DateWords::days`] of the model's weekdays.
+    pub fn weekdays(&self, days: &[crate::model::Weekday]) -> String {
+        let mut named = [false; 7];
+        for day in days {
+            named[day.index()] = true;
+        }
+        self.named_days(named)
+    }
+
+    /// The days whose flag is set, by their index in the week.
+    fn named_days(&self, named: [bool; 7]) -> String {
         let count = named.iter().filter(|&&n| n).count();
         if count == 7 {
             return self.every_day.clone();
@@ -470,6 +484,12 @@ mod tests {
                     .join("、")
             };
             assert_eq!(words.days(&written), plain, "{written:?}");
+            let weekdays: Vec<crate::model::Weekday> = written
+                .iter()
+                .filter_map(|w| codes.iter().position(|c| c == w))
+                .map(|i| crate::model::Weekday::ALL[i])
+                .collect();
+            assert_eq!(words.weekdays(&weekdays), plain, "{weekdays:?}");
         }
     }
 

@@ -586,21 +586,20 @@ fn escape_into(out: &mut String, value: &str) {
     let mut copied = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
+        // The bytes this replaces, and with what; kept bytes go on.
         let (width, replacement) = match b {
             b'\\' => (1, "\\\\"),
             b';' => (1, "\\;"),
             b',' => (1, "\\,"),
             b'\n' => (1, "\\n"),
-            b'\t' => (0, ""),
-            0..=0x1F | 0x7F => (1, ""),
+            0..=0x08 | 0x0A..=0x1F | 0x7F => (1, ""),
             // U+0080 to U+009F, the C1 controls.
             0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => (2, ""),
-            _ => (0, ""),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
-        if width == 0 {
-            i += 1;
-            continue;
-        }
         out.push_str(&value[copied..i]);
         out.push_str(replacement);
         i += width;

@@ -230,10 +230,7 @@ fn sessions_text(sessions: &[Session], words: &DateWords) -> String {
         .map(|s| {
             let mut text = match s.date {
                 Some(d) => words.date_of(d),
-                None => {
-                    let codes: Vec<&str> = s.days.iter().map(|d| d.code()).collect();
-                    words.days(&codes)
-                }
+                None => words.weekdays(&s.days),
             };
             if let Some(t) = &s.time {
                 text.push(' ');

@@ -133,8 +133,8 @@ impl Reader {
         let entry = is_entry(&line.text[indent..]);
         if self.open.is_empty() {
             // The first line: the front matter is a group of fields from
-            // the first column, and there is only one.
-            if indent != 0 || entry || !self.nodes.is_empty() {
+            // the first column (which stays open to the end).
+            if indent != 0 || entry {
                 return None;
             }
             self.open_block(line, indent, false)?;
@@ -456,7 +456,7 @@ mod tests {
         let Some(nodes) = scan(yaml, usize::MAX) else {
             return false;
         };
-        let Some(tree) = frontmatter::tree_without_places(yaml) else {
+        let Ok(tree) = frontmatter::read_tree(yaml) else {
             return true;
         };
         let events = scan_events(yaml, 2, usize::MAX)
