@@ -45,6 +45,11 @@ pub struct Engine {
     pub static_files: BTreeMap<String, Bytes>,
     /// What the values every page sees were made from (see [`Engine::set_site`]).
     global_deps: Vec<Dep>,
+    /// The values every page sees (`site`, `strings`, `nav`, `footer_pages`),
+    /// put into each page's context rather than tera's global one: a name
+    /// tera does not find in the context costs a search of the whole
+    /// context before the globals are looked at, on every use.
+    shared: Vec<(&'static str, tera::Value)>,
 }
 
 #[derive(Serialize)]
@@ -234,9 +239,10 @@ impl Engine {
             diagnostics.push(template_error(&err, &origins));
             return None;
         }
-        let globals = tera.global_context();
-        globals.insert("site", config);
-        globals.insert("strings", &strings);
+        let shared = vec![
+            ("site", tera::Value::from_serializable(config)),
+            ("strings", tera::Value::from_serializable(&strings)),
+        ];
         let sources = theme
             .templates
             .iter()
@@ -249,6 +255,7 @@ impl Engine {
             strings,
             static_files: theme.static_files,
             global_deps: vec![Dep::Templates, Dep::Settings, Dep::Strings],
+            shared,
         })
     }
 
@@ -283,10 +290,11 @@ impl Engine {
                 url: config.link(&item.site_path),
             })
             .collect();
-        let globals = self.tera.global_context();
-        globals.insert("nav", &nav);
-        globals.insert("footer_pages", &pages);
-        drop(pages);
+        let nav = tera::Value::from_serializable(&nav);
+        let pages = tera::Value::from_serializable(&pages);
+        self.shared
+            .retain(|(name, _)| !matches!(*name, "nav" | "footer_pages"));
+        self.shared.extend([("nav", nav), ("footer_pages", pages)]);
         let mut deps = reads.into_deps();
         // The templates themselves, and `site` and `strings` in the globals.
         deps.extend([Dep::Templates, Dep::Settings, Dep::Strings]);
@@ -324,6 +332,9 @@ impl Engine {
             });
         }
         let mut cx = Context::new();
+        for (name, value) in &self.shared {
+            cx.insert_value(*name, value.clone());
+        }
         views.record_all(&self.global_deps);
         let template = context::fill_context(&views, job, &mut cx, &self.strings);
         // The driver adds which pages hit the error, once per template mistake.
