@@ -35,6 +35,14 @@ pub enum SlipKind {
     FullWidthBrackets,
 }
 
+/// The characters the slips are made of; [`may_hold_slips`] looks for the
+/// same ones.
+const FULL_WIDTH_COLON: char = '：';
+const FULL_WIDTH_SPACE: char = '\u{3000}';
+const CURLY_QUOTES: [char; 4] = ['“', '”', '‘', '’'];
+const FULL_WIDTH_BRACKETS: [char; 2] = ['【', '［'];
+const LIST_COMMAS: [char; 2] = ['，', '、'];
+
 /// The slips of `text` (the front matter, without its `---` lines), in the
 /// order they appear. Lines inside block scalars (`|`, `>`) are text and are
 /// left alone; so are comments.
@@ -63,14 +71,14 @@ pub fn find(text: &str) -> Vec<Slip> {
         let after_spaces = &line[indent..];
         if after_spaces.starts_with('\t') {
             slips.push(at(SlipKind::TabIndent, line_no, line, indent, 1));
-        } else if after_spaces.starts_with('\u{3000}') {
+        } else if after_spaces.starts_with(FULL_WIDTH_SPACE) {
             let n = after_spaces
                 .chars()
-                .take_while(|c| *c == '\u{3000}')
+                .take_while(|c| *c == FULL_WIDTH_SPACE)
                 .count();
             slips.push(at(SlipKind::FullWidthSpaceIndent, line_no, line, indent, n));
         }
-        let body = content.trim_start_matches([' ', '\t', '\u{3000}']);
+        let body = content.trim_start_matches([' ', '\t', FULL_WIDTH_SPACE]);
         let start = content.len() - body.len();
         // A list entry's content starts after `- `.
         let (body, start) = match body.strip_prefix("- ") {
@@ -91,7 +99,7 @@ pub fn find(text: &str) -> Vec<Slip> {
                     start + colon,
                     1,
                 ));
-                start + colon + '：'.len_utf8()
+                start + colon + FULL_WIDTH_COLON.len_utf8()
             }
             KeyEnd::None => start,
         };
@@ -124,9 +132,14 @@ fn may_hold_slips(text: &str) -> bool {
     memchr::memchr3_iter(0xE2, 0xE3, 0xEF, bytes).any(|i| {
         // A lead byte starts a character.
         match text.get(i..).and_then(|rest| rest.chars().next()) {
-            Some('：' | '\u{3000}' | '“' | '”' | '‘' | '’' | '【' | '［') => true,
-            Some('，' | '、') => has_bracket,
-            _ => false,
+            Some(c) if LIST_COMMAS.contains(&c) => has_bracket,
+            Some(c) => {
+                c == FULL_WIDTH_COLON
+                    || c == FULL_WIDTH_SPACE
+                    || CURLY_QUOTES.contains(&c)
+                    || FULL_WIDTH_BRACKETS.contains(&c)
+            }
+            None => false,
         }
     })
 }
@@ -136,7 +149,7 @@ fn value_slips(value: &str, at_byte: usize, line_no: u32, line: &str, slips: &mu
     let first = value.chars().next().unwrap_or(' ');
     // A whole value in curly quotes; a value that starts by quoting a name
     // (“同心为老”品牌的……) is Chinese punctuation.
-    let curly = |c: char| matches!(c, '“' | '”' | '‘' | '’');
+    let curly = |c: char| CURLY_QUOTES.contains(&c);
     if curly(first) {
         let last = value.chars().last().unwrap_or(' ');
         let inner = value.chars().count().saturating_sub(2);
@@ -146,7 +159,7 @@ fn value_slips(value: &str, at_byte: usize, line_no: u32, line: &str, slips: &mu
         }
         return;
     }
-    if matches!(first, '【' | '［') {
+    if FULL_WIDTH_BRACKETS.contains(&first) {
         let len = value.chars().count();
         slips.push(at(SlipKind::FullWidthBrackets, line_no, line, at_byte, len));
         return;
@@ -163,7 +176,7 @@ fn value_slips(value: &str, at_byte: usize, line_no: u32, line: &str, slips: &mu
                 (Some(_), _) => {}
                 (None, '"' | '\'') => quote = Some(c),
                 (None, ',') => return,
-                (None, '，' | '、') => {
+                (None, c) if LIST_COMMAS.contains(&c) => {
                     chinese.get_or_insert(i);
                 }
                 (None, ']') => break,
@@ -205,7 +218,7 @@ fn key_end(body: &str) -> KeyEnd {
     let after = &rest[gap..];
     if after.starts_with(':') && (after.len() == 1 || after[1..].starts_with([' ', '\t'])) {
         KeyEnd::Ascii(word + gap)
-    } else if after.starts_with('：') {
+    } else if after.starts_with(FULL_WIDTH_COLON) {
         KeyEnd::FullWidth(word + gap)
     } else {
         KeyEnd::None

@@ -296,7 +296,7 @@ impl Engine {
             .retain(|(name, _)| !matches!(*name, "nav" | "footer_pages"));
         self.shared.extend([("nav", nav), ("footer_pages", pages)]);
         let mut deps = reads.into_deps();
-        // The templates themselves, and `site` and `strings` in the globals.
+        // The templates themselves, and `site` and `strings` in every page's context.
         deps.extend([Dep::Templates, Dep::Settings, Dep::Strings]);
         deps.sort_unstable();
         deps.dedup();
